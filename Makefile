@@ -1,0 +1,36 @@
+# One-command set-up: every target creates .venv and installs the pinned stack on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: setup quickstart test bench lock dashboard clean
+
+$(STAMP): pyproject.toml constraints.txt tests/plugins/netspace_toy_plugin/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]' -e tests/plugins/netspace_toy_plugin
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The main job: a small design-space campaign on the embedded dataset (local Ray, SQLite, local MLflow).
+quickstart: $(STAMP)
+	$(VENV)/bin/netspace run examples/quickstart.yaml
+
+## The test suite (the same command CI runs through .ci/run).
+test: $(STAMP)
+	bash scripts/test_services.sh
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_sampling.py
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+dashboard: $(STAMP)
+	$(VENV)/bin/netspace dashboard
+
+clean:
+	rm -rf $(VENV) netspace.db mlflow.db mlruns netspace_runs

@@ -1,0 +1,5 @@
+import sys
+
+from netspace.cli import main
+
+sys.exit(main())

@@ -1,0 +1,16 @@
+"""Design-space plugins: sample configs, check constraints, build networks, count complexity.
+
+>>> from netspace.search_spaces import get_space, sample_configs, Regime
+>>> space = get_space("regnetx")
+>>> [s.complexity.flops for s in sample_configs(space, 2, seed=0, regime=Regime.parse("360M:400M"))]  # doctest: +SKIP
+"""
+
+from netspace.search_spaces.base import DesignSpace, SpaceConfig
+from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.registry import ENTRY_POINT_GROUP, get_space, list_spaces, register
+from netspace.search_spaces.sampling import RandomTrial, Regime, Sample, iter_samples, sample_configs
+
+__all__ = [
+    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "RandomTrial", "Regime", "Sample", "SpaceConfig",
+    "get_space", "iter_samples", "list_spaces", "register", "sample_configs",
+]

@@ -1,0 +1,114 @@
+"""The design-space plugin API.
+
+A design space is a :class:`DesignSpace` subclass: it declares its parameters, samples a config through an
+Optuna-style trial (so any Optuna sampler drives it), checks constraints, builds a ``torch.nn.Module`` and counts
+complexity analytically (no weights allocated). Register one with
+:func:`netspace.search_spaces.registry.register`, or from another package through the entry-point group
+``netspace.search_spaces``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+from netspace.errors import InvalidConfigError
+from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.params import Param, TrialLike
+
+if TYPE_CHECKING:  # torch is only needed to build networks
+    import torch.nn as nn
+
+
+class SpaceConfig:
+    """Mixin for frozen dataclass configs: JSON round-trip with tuples restored."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(dataclasses.asdict(self)))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - set(fields)
+        if unknown:
+            raise InvalidConfigError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}; expected {sorted(fields)}")
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise InvalidConfigError(f"{cls.__name__}: {exc}") from None
+
+
+class DesignSpace(ABC):
+    """A parameterised family of networks."""
+
+    #: registry name, e.g. ``"anynetx_a"``
+    name: ClassVar[str]
+    #: one line for ``netspace spaces list``
+    summary: ClassVar[str] = ""
+    #: the config dataclass this space samples
+    config_cls: ClassVar[type]
+
+    # -- declaration ---------------------------------------------------------------------------------
+    @abstractmethod
+    def parameters(self) -> dict[str, Param]:
+        """Every sampled parameter by the name it has in the trial (and in Optuna storage)."""
+
+    def constraints(self) -> list[str]:
+        """Human-readable constraints that :meth:`check` enforces (rejections are redrawn)."""
+        return []
+
+    def size(self) -> float:
+        """Number of distinct configs before constraints that are not ordering constraints
+        (``math.inf`` when a parameter is continuous)."""
+        total: float = 1
+        for p in self.parameters().values():
+            total *= p.cardinality()
+        return total
+
+    # -- sampling ------------------------------------------------------------------------------------
+    @abstractmethod
+    def sample(self, trial: TrialLike):
+        """Draw one config through ``trial.suggest_*``; a deterministic function of the trial's params."""
+
+    def check(self, config) -> list[str]:
+        """Constraint violations of ``config`` (empty when valid)."""
+        return []
+
+    def validate(self, config) -> None:
+        problems = self.check(config)
+        if problems:
+            raise InvalidConfigError(f"{self.name}: invalid config: {'; '.join(problems)}")
+
+    # -- networks ------------------------------------------------------------------------------------
+    @abstractmethod
+    def build(self, config, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> "nn.Module":
+        """The network for ``config`` (its stem adapts to ``resolution``: stride 1 at CIFAR sizes)."""
+
+    @abstractmethod
+    def complexity(self, config, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
+        """FLOPs, parameters and activations of the network ``build`` would return, computed analytically."""
+
+    # -- configs -------------------------------------------------------------------------------------
+    def config_from_dict(self, data: Mapping[str, Any]):
+        return self.config_cls.from_dict(data)
+
+    def config_from_params(self, params: Mapping[str, Any]):
+        """Rebuild the config from a trial's stored params (e.g. from Optuna storage)."""
+        import optuna
+
+        return self.sample(optuna.trial.FixedTrial(dict(params)))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "parameters": {k: p.describe() + (f" — {p.doc}" if p.doc else "") for k, p in self.parameters().items()},
+            "constraints": self.constraints(),
+            "size": self.size(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<DesignSpace {self.name}>"

@@ -1,0 +1,13 @@
+"""Registration of the built-in design spaces: one line per space."""
+
+from netspace.search_spaces.anynet import AnyNetXA, AnyNetXB, AnyNetXC, AnyNetXD, AnyNetXE
+from netspace.search_spaces.regnet import RegNetX, RegNetY
+from netspace.search_spaces.registry import register
+
+register(AnyNetXA)
+register(AnyNetXB)
+register(AnyNetXC)
+register(AnyNetXD)
+register(AnyNetXE)
+register(RegNetX)
+register(RegNetY)

@@ -1,0 +1,157 @@
+"""RegNet: per-block widths from a quantized linear function, and the RegNetX / RegNetY design spaces.
+
+u_j = w0 + wa·j (j < d);  s_j = round(log(u_j / w0) / log(wm));  w_j = w0·wm^s_j rounded to a multiple of q.
+Equal consecutive widths form a stage (per-stage width = the unique w_j, depth = its count); widths are then
+made compatible with the group width. A sample whose number of stages is not the formula's (max s_j + 1) or
+not the wanted count (4) is rejected, as the authors' sampler does. RegNetY adds squeeze-excitation (0.25).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch.nn as nn
+
+from netspace.search_spaces.anynet import AnyNet, AnyNetConfig, anynet_complexity, check_anynet, make_anynet_config
+from netspace.search_spaces.base import DesignSpace, SpaceConfig
+from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.params import Choice, Float, Int, Param
+
+QUANTUM = 8
+
+
+def block_widths(w0: int, wa: float, wm: float, depth: int, q: int = QUANTUM) -> tuple[list[int], int]:
+    """Quantized width of every block and the number of stages the formula allows (max s_j + 1)."""
+    if not (w0 > 0 and wa >= 0 and wm > 1 and depth > 0 and w0 % q == 0):
+        raise ValueError(f"invalid RegNet parameters w0={w0} wa={wa} wm={wm} d={depth} (need w0 > 0 divisible by {q}, wa >= 0, wm > 1)")
+    log_wm = math.log(wm)
+    ws, s_max = [], 0
+    for j in range(depth):
+        s = round(math.log((w0 + wa * j) / w0) / log_wm)
+        s_max = max(s_max, s)
+        ws.append(int(round(w0 * wm**s / q)) * q)
+    return ws, s_max + 1
+
+
+def stages_from_blocks(ws: list[int]) -> tuple[list[int], list[int]]:
+    """Per-stage widths (the distinct block widths, ascending) and depths (their counts)."""
+    counts: dict[int, int] = {}
+    for w in ws:
+        counts[w] = counts.get(w, 0) + 1
+    widths = sorted(counts)
+    return widths, [counts[w] for w in widths]
+
+
+@dataclass(frozen=True)
+class RegNetConfig(SpaceConfig):
+    """The six RegNet parameters (plus SE ratio and stem width)."""
+
+    depth: int
+    w0: int
+    wa: float
+    wm: float
+    bottleneck_ratio: int = 1
+    group_width: int = 8
+    se_ratio: float = 0.0
+    stem_width: int = 32
+
+    def stages(self) -> tuple[list[int], list[int], int]:
+        """(per-stage widths before group adjustment, depths, number of stages the formula allows)."""
+        ws, total = block_widths(self.w0, self.wa, self.wm, self.depth)
+        widths, depths = stages_from_blocks(ws)
+        return widths, depths, total
+
+    def to_anynet(self) -> AnyNetConfig:
+        widths, depths, _ = self.stages()
+        n = len(widths)
+        return make_anynet_config(depths, widths, [self.bottleneck_ratio] * n, [self.group_width] * n, self.stem_width, self.se_ratio)
+
+
+class RegNetSpace(DesignSpace):
+    """RegNet parameters d, w0, wa, wm, b, g (ranges of the paper's RegNet design space)."""
+
+    config_cls: ClassVar[type] = RegNetConfig
+    se_ratio: ClassVar[float] = 0.0
+    num_stages: ClassVar[int] = 4
+
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "d": Int(1, 63, doc="total number of blocks"),
+        "w0": Float(8, 248, log=True, quantum=QUANTUM, doc="initial width, a multiple of 8"),
+        "wa": Float(1, 256, log=True, doc="slope of the linear width function"),
+        "wm": Float(1.5, 3, log=True, doc="width multiplier between stages (quantization log-step)"),
+        "b": Choice((1, 2, 4), doc="bottleneck ratio"),
+        "g": Choice((1, 2, 4, 8, 16, 32), doc="group width"),
+    }
+
+    def parameters(self) -> dict[str, Param]:
+        return dict(self.PARAMS)
+
+    def constraints(self) -> list[str]:
+        return [
+            f"exactly {self.num_stages} stages after quantization (and as many as the formula allows)",
+            "group width divides bottleneck width (g = min(g, w/b), w/b rounded to a multiple of g)",
+        ]
+
+    def sample(self, trial) -> RegNetConfig:
+        p = self.PARAMS
+        return RegNetConfig(
+            depth=p["d"].suggest(trial, "d"),
+            w0=p["w0"].suggest(trial, "w0"),
+            wa=p["wa"].suggest(trial, "wa"),
+            wm=p["wm"].suggest(trial, "wm"),
+            bottleneck_ratio=p["b"].suggest(trial, "b"),
+            group_width=p["g"].suggest(trial, "g"),
+            se_ratio=self.se_ratio,
+        )
+
+    def check(self, config: RegNetConfig) -> list[str]:
+        try:
+            widths, _, total = config.stages()
+        except ValueError as exc:
+            return [str(exc)]
+        if len(widths) != total:
+            return [f"{len(widths)} distinct stage widths but the formula allows {total} stages"]
+        if self.num_stages and len(widths) != self.num_stages:
+            return [f"{len(widths)} stages, expected {self.num_stages}"]
+        return check_anynet(config.to_anynet())
+
+    def build(self, config: RegNetConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
+        return AnyNet(config.to_anynet(), in_channels, num_classes, resolution)
+
+    def complexity(self, config: RegNetConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
+        return anynet_complexity(config.to_anynet(), resolution, in_channels, num_classes)
+
+
+class RegNetX(RegNetSpace):
+    name = "regnetx"
+    summary = "RegNetX: quantized linear per-block widths (d, w0, wa, wm, b, g), X blocks"
+
+
+class RegNetY(RegNetSpace):
+    name = "regnety"
+    summary = "RegNetY: RegNetX with squeeze-excitation (ratio 0.25)"
+    se_ratio = 0.25
+
+
+#: Published model-zoo configurations (depth, w0, wa, wm, group width); b = 1.
+REGNETX_ZOO = {
+    "200MF": (13, 24, 36.44, 2.49, 8), "400MF": (22, 24, 24.48, 2.54, 16), "600MF": (16, 48, 36.97, 2.24, 24),
+    "800MF": (16, 56, 35.73, 2.28, 16), "1.6GF": (18, 80, 34.01, 2.25, 24), "3.2GF": (25, 88, 26.31, 2.25, 48),
+    "4.0GF": (23, 96, 38.65, 2.43, 40), "6.4GF": (17, 184, 60.83, 2.07, 56), "8.0GF": (23, 80, 49.56, 2.88, 120),
+    "12GF": (19, 168, 73.36, 2.37, 112), "16GF": (22, 216, 55.59, 2.1, 128), "32GF": (23, 320, 69.86, 2.0, 168),
+}
+REGNETY_ZOO = {
+    "200MF": (13, 24, 36.44, 2.49, 8), "400MF": (16, 48, 27.89, 2.09, 8), "600MF": (15, 48, 32.54, 2.32, 16),
+    "800MF": (14, 56, 38.84, 2.4, 16), "1.6GF": (27, 48, 20.71, 2.65, 24), "3.2GF": (21, 80, 42.63, 2.66, 24),
+    "4.0GF": (22, 96, 31.41, 2.24, 64), "6.4GF": (25, 112, 33.22, 2.27, 72), "8.0GF": (17, 192, 76.82, 2.19, 56),
+    "12GF": (19, 168, 73.36, 2.37, 112), "16GF": (18, 200, 106.23, 2.48, 112), "32GF": (20, 232, 115.89, 2.53, 232),
+}
+
+
+def zoo_config(family: str, size: str) -> RegNetConfig:
+    """A published RegNetX/RegNetY configuration, e.g. ``zoo_config("regnetx", "200MF")``."""
+    table = {"regnetx": (REGNETX_ZOO, 0.0), "regnety": (REGNETY_ZOO, 0.25)}[family.lower()]
+    d, w0, wa, wm, g = table[0][size]
+    return RegNetConfig(d, w0, wa, wm, 1, g, table[1])

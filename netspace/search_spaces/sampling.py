@@ -1,0 +1,221 @@
+"""Sampling configs from a design space: a fast random trial and regime-constrained rejection sampling.
+
+:class:`RandomTrial` implements the ``suggest_*`` calls of an Optuna trial with independent uniform /
+log-uniform draws — the distribution of Optuna's ``RandomSampler`` — without a study or storage, so EDF
+populations can be drawn by the thousand per second. :func:`sample_configs` redraws configs that violate a
+space's constraints or fall outside a complexity regime (the papers' "360–400 MF" populations) and gives up
+with a clear error after a bounded number of consecutive rejections.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+from netspace.errors import RegimeError
+from netspace.search_spaces.base import DesignSpace
+from netspace.search_spaces.complexity import Complexity
+
+METRICS = ("flops", "params", "acts")
+_SUFFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+_NUMBER = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmgt]?)(?:f|flops|p)?\s*$", re.IGNORECASE)
+
+
+class RandomTrial:
+    """A stand-in for ``optuna.Trial`` that draws each parameter independently at random.
+
+    ``params`` and ``distributions`` match what an Optuna trial would record, so a sample can be added to an
+    Optuna study (``study.enqueue_trial(trial.params)`` or ``optuna.trial.create_trial``).
+    """
+
+    __slots__ = ("_rng", "params", "_specs")
+
+    def __init__(self, rng: random.Random):
+        self._rng = rng
+        self.params: dict[str, Any] = {}
+        self._specs: dict[str, tuple] = {}
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        if log:
+            v = int(round(math.exp(self._rng.uniform(math.log(low - 0.5), math.log(high + 0.5)))))
+            v = min(max(v, low), high)
+        else:
+            v = low + step * self._rng.randrange((high - low) // step + 1)
+        self.params[name] = v
+        self._specs[name] = ("int", low, high, step, log)
+        return v
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+        if log:
+            v = math.exp(self._rng.uniform(math.log(low), math.log(high)))
+            v = min(max(v, low), high)
+        elif step:
+            v = low + step * self._rng.randrange(int(round((high - low) / step)) + 1)
+        else:
+            v = self._rng.uniform(low, high)
+        self.params[name] = v
+        self._specs[name] = ("float", low, high, step, log)
+        return v
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        v = choices[self._rng.randrange(len(choices))]
+        self.params[name] = v
+        self._specs[name] = ("cat", tuple(choices))
+        return v
+
+    @property
+    def distributions(self) -> dict[str, Any]:
+        """The Optuna distributions of the drawn parameters."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+        out = {}
+        for name, spec in self._specs.items():
+            if spec[0] == "int":
+                _, low, high, step, log = spec
+                out[name] = IntDistribution(low, high, log=log, step=1 if log else step)
+            elif spec[0] == "float":
+                _, low, high, step, log = spec
+                out[name] = FloatDistribution(low, high, log=log, step=step)
+            else:
+                out[name] = CategoricalDistribution(spec[1])
+        return out
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A complexity range [low, high] on ``metric`` (flops, params or acts), counted at ``resolution``."""
+
+    metric: str = "flops"
+    low: float = 0.0
+    high: float = math.inf
+
+    def __post_init__(self):
+        if self.metric not in METRICS:
+            raise RegimeError(f"unknown complexity metric {self.metric!r}; expected one of {', '.join(METRICS)}")
+        if not (self.low >= 0 and self.high >= self.low):
+            raise RegimeError(f"malformed {self.metric} range [{self.low:g}, {self.high:g}]: need 0 <= low <= high")
+
+    @classmethod
+    def parse(cls, text: str, metric: str = "flops") -> "Regime":
+        """Parse ``LO:HI`` with optional k/M/G suffixes, e.g. ``360M:400M``; either side may be empty."""
+        parts = str(text).split(":")
+        if len(parts) != 2:
+            raise RegimeError(f"malformed {metric} range {text!r}: expected LO:HI, e.g. 360M:400M")
+        lo = _parse_number(parts[0], text, metric) if parts[0].strip() else 0.0
+        hi = _parse_number(parts[1], text, metric) if parts[1].strip() else math.inf
+        if hi < lo:
+            raise RegimeError(f"malformed {metric} range {text!r}: low {lo:g} is above high {hi:g}")
+        return cls(metric, lo, hi)
+
+    def contains(self, cx: Complexity) -> bool:
+        v = getattr(cx, self.metric)
+        return self.low <= v <= self.high
+
+    def __str__(self) -> str:
+        return f"{self.metric} in [{human(self.low)}, {human(self.high)}]"
+
+
+def _parse_number(part: str, text: str, metric: str) -> float:
+    m = _NUMBER.match(part)
+    if not m:
+        raise RegimeError(f"malformed {metric} range {text!r}: {part.strip()!r} is not a number (suffixes k, M, G allowed)")
+    return float(m.group(1)) * _SUFFIX[m.group(2).lower()]
+
+
+def human(x: float) -> str:
+    """1234567 -> '1.23M'."""
+    if math.isinf(x):
+        return "inf"
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g}{unit}"
+    return f"{x:.3g}"
+
+
+@dataclass
+class Sample:
+    """One accepted config with the trial params that produced it and its complexity."""
+
+    space: str
+    params: dict[str, Any]
+    config: Any
+    complexity: Complexity
+    trial: RandomTrial | None = field(default=None, repr=False)
+
+    @property
+    def distributions(self) -> dict[str, Any]:
+        """Optuna distributions of ``params`` (to add this sample to a study)."""
+        return self.trial.distributions if self.trial is not None else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"space": self.space, "params": self.params, "config": self.config.to_dict(), **self.complexity.as_dict()}
+
+
+@dataclass
+class SamplingStats:
+    draws: int = 0
+    rejected_constraints: int = 0
+    rejected_regime: int = 0
+    observed_low: float = math.inf
+    observed_high: float = 0.0
+
+
+def iter_samples(
+    space: DesignSpace,
+    seed: int | None = None,
+    regime: Regime | None = None,
+    *,
+    resolution: int = 224,
+    in_channels: int = 3,
+    num_classes: int = 1000,
+    max_consecutive_rejections: int = 100_000,
+    stats: SamplingStats | None = None,
+) -> Iterator[Sample]:
+    """Endless stream of accepted samples (constraint-valid and inside ``regime``), reproducible by ``seed``.
+
+    Raises :class:`RegimeError` after ``max_consecutive_rejections`` draws in a row are rejected.
+    """
+    rng = random.Random(seed)
+    stats = stats if stats is not None else SamplingStats()
+    streak = 0
+    while True:
+        trial = RandomTrial(rng)
+        config = space.sample(trial)
+        stats.draws += 1
+        ok = not space.check(config)
+        cx = None
+        if not ok:
+            stats.rejected_constraints += 1
+        else:
+            cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+            if regime is not None:
+                v = getattr(cx, regime.metric)
+                stats.observed_low = min(stats.observed_low, v)
+                stats.observed_high = max(stats.observed_high, v)
+                if not regime.contains(cx):
+                    ok = False
+                    stats.rejected_regime += 1
+        if ok:
+            streak = 0
+            yield Sample(space.name, dict(trial.params), config, cx, trial)
+            continue
+        streak += 1
+        if streak >= max_consecutive_rejections:
+            seen = (
+                f"; sampled {regime.metric} ranged {human(stats.observed_low)}–{human(stats.observed_high)}"
+                if regime is not None and stats.observed_high > 0
+                else ""
+            )
+            what = f" with {regime} at {resolution}px" if regime is not None else ""
+            raise RegimeError(
+                f"no valid {space.name} config{what} in {streak} consecutive draws{seen}; widen the range"
+            )
+
+
+def sample_configs(space: DesignSpace, n: int, seed: int | None = None, regime: Regime | None = None, **kwargs) -> list[Sample]:
+    """``n`` accepted samples (see :func:`iter_samples`)."""
+    it = iter_samples(space, seed, regime, **kwargs)
+    return [next(it) for _ in range(n)]
