@@ -11,3 +11,7 @@ register(AnyNetXD)
 register(AnyNetXE)
 register(RegNetX)
 register(RegNetY)
+
+from netspace.search_spaces.vgg import VGGSpace  # noqa: E402
+
+register(VGGSpace)
