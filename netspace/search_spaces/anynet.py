@@ -83,10 +83,8 @@ def anynet_complexity(config: AnyNetConfig, resolution: int = 224, in_channels: 
     w_in, se = config.stem_width, config.se_ratio
     for d, w, b, g in zip(config.depths, config.widths, config.bottleneck_ratios, config.group_widths):
         first, h = layers.complexity_xblock(h, w_in, w, 2, b, g, se)
-        total = total + first
-        if d > 1:
-            rest, _ = layers.complexity_xblock(h, w, w, 1, b, g, se)
-            total = total + rest * (d - 1)
+        rest, _ = layers.complexity_xblock(h, w, w, 1, b, g, se)
+        total = total + first + rest * (d - 1)
         w_in = w
     return total + layers.complexity_head(w_in, num_classes)
 
@@ -106,6 +104,12 @@ def check_anynet(config: AnyNetConfig, num_stages: int | None = None) -> list[st
         elif (w / b) % g or w % b:
             problems.append(f"stage {i}: group width {g} does not divide bottleneck width {w}/{b}")
     return problems
+
+
+def _shared_up_to_clamping(config: AnyNetConfig) -> bool:
+    """One group width G for all stages, where a stage narrower than G uses its bottleneck width instead."""
+    g_max = max(config.group_widths)
+    return all(g == g_max or g == w // b for g, w, b in zip(config.group_widths, config.widths, config.bottleneck_ratios))
 
 
 class AnyNetXSpace(DesignSpace):
@@ -182,13 +186,16 @@ class AnyNetXSpace(DesignSpace):
             problems.append(f"bottleneck ratios {list(config.bottleneck_ratios)} not in {BOTTLENECK_RATIOS}")
         if self.shared_b and len(set(config.bottleneck_ratios)) > 1:
             problems.append("bottleneck ratios differ across stages (shared b)")
-        if self.shared_g and len(set(config.group_widths)) > 1:
+        if self.shared_g and not _shared_up_to_clamping(config):
             problems.append(f"group widths {list(config.group_widths)} differ across stages (shared g)")
         if self.increasing_w and any(a > b for a, b in zip(config.widths, config.widths[1:])):
             problems.append(f"widths {list(config.widths)} decrease")
         if self.increasing_d and any(a > b for a, b in zip(config.depths, config.depths[1:])):
             problems.append(f"depths {list(config.depths)} decrease")
         return problems
+
+    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+        return screen_anynetx(self, values, regime, resolution, in_channels, num_classes)
 
     def build(self, config: AnyNetConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
         return AnyNet(config, in_channels, num_classes, resolution)
@@ -224,3 +231,56 @@ class AnyNetXE(AnyNetXD):
     name = "anynetx_e"
     summary = "AnyNetX-E: D with non-decreasing depths"
     increasing_d = True
+
+
+# -- vectorised screening (fast regime-constrained sampling) -----------------------------------------------
+
+def adjust_compatibility_batch(widths, ratios, group_widths):
+    """:func:`adjust_compatibility` on numpy arrays (one entry per candidate config)."""
+    import numpy as np
+
+    w_b = np.maximum(1, np.rint(widths / ratios)).astype(np.int64)
+    g = np.minimum(group_widths, w_b)
+    w_b = np.maximum(g, np.rint(w_b / g).astype(np.int64) * g)
+    return w_b * ratios, g
+
+
+def screen_anynet(depths, widths, ratios, groups, regime, resolution, in_channels, num_classes, se_ratio=0.0, valid=None):
+    """Vectorised constraint-free part of screening: adjust widths, count complexity, apply the regime.
+
+    Each argument is a list with one numpy array per stage. Returns ``(mask, metric, widths)``.
+    """
+    import numpy as np
+
+    adjusted = [adjust_compatibility_batch(w, b, g) for w, b, g in zip(widths, ratios, groups)]
+    ws = [a[0] for a in adjusted]
+    gs = [a[1] for a in adjusted]
+    n = len(depths[0])
+    mask = np.ones(n, dtype=bool) if valid is None else valid.copy()
+    if regime is None:
+        return mask, None, ws
+    cfg = AnyNetConfig(tuple(depths), tuple(ws), tuple(ratios), tuple(gs), 32, se_ratio)
+    metric = np.asarray(getattr(anynet_complexity(cfg, resolution, in_channels, num_classes), regime.metric))
+    mask &= (metric >= regime.low) & (metric <= regime.high)
+    return mask, metric[valid] if valid is not None else metric, ws
+
+
+def screen_anynetx(space: "AnyNetXSpace", values, regime, resolution, in_channels, num_classes):
+    """Vectorised :meth:`AnyNetXSpace.check` + regime test for a batch of parameter draws."""
+    import numpy as np
+
+    stages = range(1, NUM_STAGES + 1)
+    ds = [values[f"d{i}"] for i in stages]
+    ws = [values[f"w{i}"] for i in stages]
+    bs = [values["b"] if space.shared_b else values[f"b{i}"] for i in stages]
+    gs = [values["g"] if space.shared_g else values[f"g{i}"] for i in stages]
+    valid = np.ones(len(ds[0]), dtype=bool)
+    if space.increasing_d:
+        for a, b in zip(ds, ds[1:]):
+            valid &= a <= b
+    # monotone widths are checked on the compatibility-adjusted widths, as `check` does
+    mask, metric, adj = screen_anynet(ds, ws, bs, gs, regime, resolution, in_channels, num_classes, space.se_ratio, valid)
+    if space.increasing_w:
+        for a, b in zip(adj, adj[1:]):
+            mask &= a <= b
+    return mask, metric

@@ -77,6 +77,18 @@ class DesignSpace(ABC):
         """Constraint violations of ``config`` (empty when valid)."""
         return []
 
+    def screen_batch(self, values: dict[str, Any], regime, resolution: int, in_channels: int, num_classes: int):
+        """Optional vectorised pre-screen for fast rejection sampling.
+
+        ``values`` maps every declared parameter to a numpy array of what ``Param.suggest`` would return
+        (one entry per candidate). Return ``(mask, metric)``: a boolean mask of candidates that satisfy the
+        constraints and the regime, and the regime metric of the constraint-valid candidates (or ``None``).
+        Spaces without a vectorised path do not override this method. Only valid for spaces whose ``sample``
+        suggests each declared parameter exactly once, unconditionally. Accepted candidates are re-checked
+        with the exact scalar code, so the screen only has to be exact in what it rejects.
+        """
+        raise NotImplementedError
+
     def validate(self, config) -> None:
         problems = self.check(config)
         if problems:

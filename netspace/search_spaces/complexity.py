@@ -1,6 +1,7 @@
 """Analytic complexity of layers: FLOPs (multiply-adds), parameters and activations.
 
-Pure functions, no torch. Conventions (they reproduce the published RegNet model-zoo numbers exactly):
+Pure functions, no torch. Sizes may be ints or numpy int arrays (one entry per candidate config), so the same
+code counts one network or screens thousands of sampled configs at once. Conventions (they reproduce the published RegNet model-zoo numbers exactly):
 - FLOPs are multiply-adds of convolutions and linear layers; a bias adds one per output element.
   BN, ReLU, pooling, residual adds and the SE multiply add nothing.
 - Parameters include BN's affine pair per channel (not running statistics).
@@ -11,6 +12,8 @@ Pure functions, no torch. Conventions (they reproduce the published RegNet model
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,13 @@ class Complexity:
 
 
 ZERO = Complexity()
+
+
+def iround(x):
+    """Round half to even to an int (Python's ``round``); elementwise to int64 for numpy arrays."""
+    if isinstance(x, np.ndarray):
+        return np.rint(x).astype(np.int64)
+    return int(round(x))
 
 
 def out_size(h: int, stride: int) -> int:

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from netspace.search_spaces import complexity as cx
-from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.complexity import Complexity, iround
 
 CIFAR_MAX_RESOLUTION = 64
 
@@ -74,8 +74,9 @@ def complexity_se(w: int, w_se: int) -> Complexity:
     return a + b
 
 
-def bottleneck_width(w: int, b: float) -> int:
-    return int(round(w / b))
+def bottleneck_width(w, b):
+    """w_b = round(w / b); works elementwise on numpy arrays too."""
+    return iround(w / b)
 
 
 class XBlock(nn.Module):
@@ -91,7 +92,7 @@ class XBlock(nn.Module):
         groups = w_b // g
         layers: list[nn.Module] = [*conv_bn(w_in, w_b, 1), nn.ReLU(inplace=True), *conv_bn(w_b, w_b, 3, stride, groups), nn.ReLU(inplace=True)]
         if se_ratio:
-            layers.append(SE(w_b, int(round(se_ratio * w_in))))
+            layers.append(SE(w_b, iround(se_ratio * w_in)))
         layers += conv_bn(w_b, w_out, 1)
         self.f = nn.Sequential(*layers)
         nn.init.zeros_(self.f[-1].weight)  # zero-init the last BN gamma: each block starts as identity
@@ -103,17 +104,19 @@ class XBlock(nn.Module):
         return self.relu(self.f(x) + shortcut)
 
 
-def complexity_xblock(h: int, w_in: int, w_out: int, stride: int, b: float, g: int, se_ratio: float = 0.0):
+def complexity_xblock(h, w_in, w_out, stride: int, b, g, se_ratio: float = 0.0):
+    """Complexity of :class:`XBlock`; every size argument may be a numpy array (vectorised screening)."""
     w_b = bottleneck_width(w_out, b)
     a, _ = complexity_conv_bn(h, w_in, w_b, 1)
     bb, ho = complexity_conv_bn(h, w_b, w_b, 3, stride, w_b // g)
     c, _ = complexity_conv_bn(ho, w_b, w_out, 1)
     total = a + bb + c
     if se_ratio:
-        total = total + complexity_se(w_b, int(round(se_ratio * w_in)))
-    if w_in != w_out or stride != 1:
+        total = total + complexity_se(w_b, iround(se_ratio * w_in))
+    needs_proj = (w_in != w_out) | (stride != 1)
+    if needs_proj is not False:
         p, _ = complexity_conv_bn(h, w_in, w_out, 1, stride)
-        total = total + p
+        total = total + (p if needs_proj is True else p * needs_proj)
     return total, ho
 
 

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
+import numpy as np
+
 
 class TrialLike(Protocol):
     """The part of ``optuna.Trial`` that design spaces use."""
@@ -39,6 +41,17 @@ class Int:
     def cardinality(self) -> int:
         return (self.high - self.low) // self.step + 1
 
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` raw draws with the distribution of ``RandomTrial.suggest_int`` (vectorised sampling)."""
+        if self.log:
+            v = np.rint(np.exp(rng.uniform(math.log(self.low - 0.5), math.log(self.high + 0.5), n)))
+            return np.clip(v, self.low, self.high).astype(np.int64)
+        return self.low + self.step * rng.integers(0, self.cardinality(), n)
+
+    def value(self, raw: np.ndarray) -> np.ndarray:
+        """What :meth:`suggest` would return for each raw draw."""
+        return raw
+
     def describe(self) -> str:
         step = f" step {self.step}" if self.step != 1 else ""
         return f"int [{self.low}, {self.high}]{step}{' log-uniform' if self.log else ' uniform'}"
@@ -60,6 +73,16 @@ class Float:
         if self.quantum:
             return max(self.quantum, int(round(v / self.quantum)) * self.quantum)
         return float(v)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.log:
+            return np.clip(np.exp(rng.uniform(math.log(self.low), math.log(self.high), n)), self.low, self.high)
+        return rng.uniform(self.low, self.high, n)
+
+    def value(self, raw: np.ndarray) -> np.ndarray:
+        if self.quantum:
+            return np.maximum(self.quantum, np.rint(raw / self.quantum).astype(np.int64) * self.quantum)
+        return raw
 
     def cardinality(self) -> float:
         if self.quantum:
@@ -85,6 +108,12 @@ class Choice:
 
     def cardinality(self) -> int:
         return len(self.choices)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.asarray(self.choices)[rng.integers(0, len(self.choices), n)]
+
+    def value(self, raw: np.ndarray) -> np.ndarray:
+        return raw
 
     def describe(self) -> str:
         return "one of {" + ", ".join(str(c) for c in self.choices) + "}"

@@ -117,6 +117,9 @@ class RegNetSpace(DesignSpace):
             return [f"{len(widths)} stages, expected {self.num_stages}"]
         return check_anynet(config.to_anynet())
 
+    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+        return screen_regnet(self, values, regime, resolution, in_channels, num_classes)
+
     def build(self, config: RegNetConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
         return AnyNet(config.to_anynet(), in_channels, num_classes, resolution)
 
@@ -155,3 +158,44 @@ def zoo_config(family: str, size: str) -> RegNetConfig:
     table = {"regnetx": (REGNETX_ZOO, 0.0), "regnety": (REGNETY_ZOO, 0.25)}[family.lower()]
     d, w0, wa, wm, g = table[0][size]
     return RegNetConfig(d, w0, wa, wm, 1, g, table[1])
+
+
+def stages_batch(d, w0, wa, wm, num_stages: int, q: int = QUANTUM):
+    """Vectorised :meth:`RegNetConfig.stages` for candidates with exactly ``num_stages`` stages.
+
+    Returns ``(valid, widths, depths)``: a mask of candidates whose quantized widths form exactly ``num_stages``
+    stages (as many as the formula allows), and per-stage width/depth arrays (meaningful where valid).
+    """
+    import numpy as np
+
+    j = np.arange(int(d.max()))[None, :]
+    in_net = j < d[:, None]
+    s = np.rint(np.log((w0[:, None] + wa[:, None] * j) / w0[:, None]) / np.log(wm)[:, None])
+    ws = (np.rint(w0[:, None] * np.power(wm[:, None], s) / q) * q).astype(np.int64)
+    new_stage = np.zeros_like(in_net)
+    new_stage[:, 1:] = (ws[:, 1:] != ws[:, :-1]) & in_net[:, 1:]
+    stage_of_block = np.cumsum(new_stage, axis=1)
+    n_stages = stage_of_block[:, -1] + 1  # blocks past d repeat the last width, so the count stops at d
+    total = s[np.arange(len(d)), d - 1].astype(np.int64) + 1
+    valid = (n_stages == num_stages) & (total == num_stages)
+    widths, depths = [], []
+    for k in range(num_stages):
+        in_stage = (stage_of_block == k) & in_net
+        depths.append(in_stage.sum(axis=1))
+        widths.append(np.where(in_stage, ws, 0).max(axis=1))
+    return valid, widths, depths
+
+
+def screen_regnet(space: "RegNetSpace", values, regime, resolution, in_channels, num_classes):
+    """Vectorised :meth:`RegNetSpace.check` + regime test for a batch of parameter draws."""
+    import numpy as np
+
+    from netspace.search_spaces.anynet import screen_anynet
+
+    n = space.num_stages
+    valid, widths, depths = stages_batch(values["d"], values["w0"], values["wa"], values["wm"], n)
+    bs, gs = [values["b"]] * n, [values["g"]] * n
+    depths = [np.where(valid, dd, 1) for dd in depths]
+    widths = [np.where(valid, w, QUANTUM) for w in widths]
+    mask, metric, _ = screen_anynet(depths, widths, bs, gs, regime, resolution, in_channels, num_classes, space.se_ratio, valid)
+    return mask, metric

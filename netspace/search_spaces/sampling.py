@@ -84,6 +84,33 @@ class RandomTrial:
         return out
 
 
+class ReplayTrial(RandomTrial):
+    """Answers ``suggest_*`` with given values (one vectorised draw), recording specs like :class:`RandomTrial`."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        super().__init__(None)  # type: ignore[arg-type]
+        self._values = values
+
+    def suggest_int(self, name, low, high, *, step=1, log=False):
+        self.params[name] = v = int(self._values[name])
+        self._specs[name] = ("int", low, high, step, log)
+        return v
+
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        self.params[name] = v = float(self._values[name])
+        self._specs[name] = ("float", low, high, step, log)
+        return v
+
+    def suggest_categorical(self, name, choices):
+        v = self._values[name]
+        v = v.item() if hasattr(v, "item") else v
+        self.params[name] = v
+        self._specs[name] = ("cat", tuple(choices))
+        return v
+
+
 @dataclass(frozen=True)
 class Regime:
     """A complexity range [low, high] on ``metric`` (flops, params or acts), counted at ``resolution``."""
@@ -151,14 +178,15 @@ class Sample:
         return self.trial.distributions if self.trial is not None else {}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"space": self.space, "params": self.params, "config": self.config.to_dict(), **self.complexity.as_dict()}
+        return {"space": self.space, "params": self.params, "config": self.config.to_dict(), "complexity": self.complexity.as_dict()}
 
 
 @dataclass
 class SamplingStats:
+    """Counts of a sampling run: draws made, samples accepted, and the range of the regime metric seen."""
+
     draws: int = 0
-    rejected_constraints: int = 0
-    rejected_regime: int = 0
+    accepted: int = 0
     observed_low: float = math.inf
     observed_high: float = 0.0
 
@@ -178,8 +206,11 @@ def iter_samples(
 
     Raises :class:`RegimeError` after ``max_consecutive_rejections`` draws in a row are rejected.
     """
-    rng = random.Random(seed)
     stats = stats if stats is not None else SamplingStats()
+    if _has_batch_path(space):
+        yield from _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max_consecutive_rejections, stats)
+        return
+    rng = random.Random(seed)
     streak = 0
     while True:
         trial = RandomTrial(rng)
@@ -187,32 +218,79 @@ def iter_samples(
         stats.draws += 1
         ok = not space.check(config)
         cx = None
-        if not ok:
-            stats.rejected_constraints += 1
-        else:
+        if ok:
             cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
             if regime is not None:
                 v = getattr(cx, regime.metric)
                 stats.observed_low = min(stats.observed_low, v)
                 stats.observed_high = max(stats.observed_high, v)
-                if not regime.contains(cx):
-                    ok = False
-                    stats.rejected_regime += 1
+                ok = regime.contains(cx)
         if ok:
             streak = 0
+            stats.accepted += 1
             yield Sample(space.name, dict(trial.params), config, cx, trial)
             continue
         streak += 1
         if streak >= max_consecutive_rejections:
-            seen = (
-                f"; sampled {regime.metric} ranged {human(stats.observed_low)}–{human(stats.observed_high)}"
-                if regime is not None and stats.observed_high > 0
-                else ""
-            )
-            what = f" with {regime} at {resolution}px" if regime is not None else ""
-            raise RegimeError(
-                f"no valid {space.name} config{what} in {streak} consecutive draws{seen}; widen the range"
-            )
+            raise _exhausted(space, regime, resolution, streak, stats)
+
+
+def _exhausted(space: DesignSpace, regime: Regime | None, resolution: int, streak: int, stats: SamplingStats) -> RegimeError:
+    seen = (
+        f"; sampled {regime.metric} ranged {human(stats.observed_low)}–{human(stats.observed_high)}"
+        if regime is not None and stats.observed_high > 0
+        else ""
+    )
+    what = f" with {regime} at {resolution}px" if regime is not None else ""
+    return RegimeError(f"no valid {space.name} config{what} in {streak} consecutive draws{seen}; widen the range")
+
+
+_BATCH = 4096
+
+
+def _has_batch_path(space: DesignSpace) -> bool:
+    return type(space).screen_batch is not DesignSpace.screen_batch
+
+
+def _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max_rejections, stats) -> Iterator[Sample]:
+    """Vectorised rejection sampling: draw a batch of parameter vectors, screen them with numpy, then build
+    and re-check the survivors with the exact scalar code. Same distribution as the scalar path."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    params = space.parameters()
+    streak = 0
+    while True:
+        raw = {name: p.draw(rng, _BATCH) for name, p in params.items()}
+        values = {name: params[name].value(r) for name, r in raw.items()}
+        mask, metric = space.screen_batch(values, regime, resolution, in_channels, num_classes)
+        if regime is not None and metric is not None and metric.size:
+            stats.observed_low = min(stats.observed_low, float(metric.min()))
+            stats.observed_high = max(stats.observed_high, float(metric.max()))
+        pos = 0  # next candidate of this batch not yet counted
+        for i in np.flatnonzero(mask).tolist() + [_BATCH]:
+            gap = i - pos  # screened-out candidates before candidate i
+            if streak + gap >= max_rejections:
+                stats.draws += max_rejections - streak
+                raise _exhausted(space, regime, resolution, max_rejections, stats)
+            streak += gap
+            stats.draws += gap
+            if i == _BATCH:
+                break
+            pos = i + 1
+            stats.draws += 1
+            trial = ReplayTrial({name: r[i] for name, r in raw.items()})
+            config = space.sample(trial)
+            if not space.check(config):
+                cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+                if regime is None or regime.contains(cx):
+                    streak = 0
+                    stats.accepted += 1
+                    yield Sample(space.name, dict(trial.params), config, cx, trial)
+                    continue
+            streak += 1
+            if streak >= max_rejections:
+                raise _exhausted(space, regime, resolution, streak, stats)
 
 
 def sample_configs(space: DesignSpace, n: int, seed: int | None = None, regime: Regime | None = None, **kwargs) -> list[Sample]:

@@ -1,0 +1,101 @@
+"""`netspace spaces list | sample | describe`."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from netspace.search_spaces import Regime, get_space, list_spaces, sample_configs
+from netspace.search_spaces.sampling import human
+
+
+@click.group()
+def spaces():
+    """Inspect and sample the registered design spaces."""
+
+
+@spaces.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_cmd(as_json: bool):
+    """List registered design spaces (built-in and from plugins)."""
+    rows = [(name, get_space(name).summary) for name in list_spaces()]
+    if as_json:
+        click.echo(json.dumps([{"name": n, "summary": s} for n, s in rows], indent=2))
+        return
+    table = Table("space", "summary", box=None)
+    for name, summary in rows:
+        table.add_row(name, summary)
+    Console().print(table)
+
+
+def _regimes(flops: str | None, params: str | None) -> Regime | None:
+    if flops and params:
+        raise click.UsageError("give either --flops or --params, not both")
+    if flops:
+        return Regime.parse(flops, "flops")
+    if params:
+        return Regime.parse(params, "params")
+    return None
+
+
+@spaces.command("sample")
+@click.argument("space")
+@click.option("-n", "--num", "n", default=10, show_default=True, type=click.IntRange(min=1), help="Number of configs.")
+@click.option("--flops", default=None, metavar="LO:HI", help="Keep only configs in this FLOP range, e.g. 360M:400M.")
+@click.option("--params", default=None, metavar="LO:HI", help="Keep only configs in this parameter range, e.g. 1M:5M.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same configs).")
+@click.option("--resolution", default=224, show_default=True, type=click.IntRange(min=8), help="Input size for complexity.")
+@click.option("--in-channels", default=3, show_default=True, type=click.IntRange(min=1))
+@click.option("--num-classes", default=1000, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (params, config, complexity) instead of a table.")
+def sample_cmd(space, n, flops, params, seed, resolution, in_channels, num_classes, as_json):
+    """Sample N configs of SPACE, optionally restricted to a complexity regime."""
+    ds = get_space(space)
+    regime = _regimes(flops, params)
+    samples = sample_configs(ds, n, seed=seed, regime=regime, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+    if as_json:
+        for s in samples:
+            click.echo(json.dumps(s.to_dict()))
+        return
+    table = Table("#", "config", "flops", "params", "acts", title=f"{n} samples of {space}" + (f" with {regime}" if regime else ""))
+    for i, s in enumerate(samples):
+        table.add_row(str(i), _short(s.config.to_dict()), human(s.complexity.flops), human(s.complexity.params), human(s.complexity.acts))
+    Console(width=160).print(table)
+
+
+def _short(cfg: dict) -> str:
+    parts = []
+    for k, v in cfg.items():
+        if isinstance(v, float):
+            v = f"{v:.4g}"
+        elif isinstance(v, list):
+            v = "[" + ",".join(str(x) for x in v) + "]"
+        parts.append(f"{k}={v}")
+    return " ".join(parts)
+
+
+@spaces.command("describe")
+@click.argument("space")
+@click.option("--json", "as_json", is_flag=True)
+def describe_cmd(space, as_json):
+    """Parameters, ranges, constraints and size of SPACE."""
+    info = get_space(space).describe()
+    if as_json:
+        info = dict(info, size=None if math.isinf(info["size"]) else info["size"])
+        click.echo(json.dumps(info, indent=2))
+        return
+    console = Console()
+    console.print(f"[bold]{info['name']}[/bold]: {info['summary']}")
+    table = Table("parameter", "range", box=None)
+    for name, desc in info["parameters"].items():
+        table.add_row(name, desc)
+    console.print(table)
+    console.print("constraints:")
+    for c in info["constraints"]:
+        console.print(f"  - {c}")
+    size = info["size"]
+    console.print(f"size: {'continuous (infinite)' if math.isinf(size) else f'{size:.3g} configs ({size:,})'}")
