@@ -168,21 +168,32 @@ def stages_batch(d, w0, wa, wm, num_stages: int, q: int = QUANTUM):
     """
     import numpy as np
 
-    j = np.arange(int(d.max()))[None, :]
-    in_net = j < d[:, None]
-    s = np.rint(np.log((w0[:, None] + wa[:, None] * j) / w0[:, None]) / np.log(wm)[:, None])
-    ws = (np.rint(w0[:, None] * np.power(wm[:, None], s) / q) * q).astype(np.int64)
-    new_stage = np.zeros_like(in_net)
-    new_stage[:, 1:] = (ws[:, 1:] != ws[:, :-1]) & in_net[:, 1:]
-    stage_of_block = np.cumsum(new_stage, axis=1)
-    n_stages = stage_of_block[:, -1] + 1  # blocks past d repeat the last width, so the count stops at d
-    total = s[np.arange(len(d)), d - 1].astype(np.int64) + 1
-    valid = (n_stages == num_stages) & (total == num_stages)
-    widths, depths = [], []
+    n = len(d)
+    log_wm = np.log(wm)
+    # s_j is non-decreasing in j, so the last block tells the number of stages the formula allows
+    s_last = np.rint(np.log((w0 + wa * (d - 1)) / w0) / log_wm)
+    idx = np.flatnonzero(s_last == num_stages - 1)
+    valid = np.zeros(n, dtype=bool)
+    widths = [np.full(n, q, dtype=np.int64) for _ in range(num_stages)]
+    depths = [np.ones(n, dtype=np.int64) for _ in range(num_stages)]
+    if idx.size == 0:
+        return valid, widths, depths
+    dd, ww0, wwa, lwm = d[idx], w0[idx], wa[idx], log_wm[idx]
+    j = np.arange(int(dd.max()))[None, :]
+    s = np.rint(np.log((ww0[:, None] + wwa[:, None] * j) / ww0[:, None]) / lwm[:, None])
+    s = np.where(j < dd[:, None], s, -1)  # blocks past d belong to no stage
+    ok = np.ones(idx.size, dtype=bool)
+    prev = None
     for k in range(num_stages):
-        in_stage = (stage_of_block == k) & in_net
-        depths.append(in_stage.sum(axis=1))
-        widths.append(np.where(in_stage, ws, 0).max(axis=1))
+        depth = (s == k).sum(axis=1)
+        width = (np.rint(ww0 * np.power(wm[idx], k) / q) * q).astype(np.int64)
+        ok &= depth > 0
+        if prev is not None:
+            ok &= width > prev  # equal quantized widths would merge two stages
+        prev = width
+        widths[k][idx] = width
+        depths[k][idx] = depth
+    valid[idx] = ok
     return valid, widths, depths
 
 
@@ -195,7 +206,5 @@ def screen_regnet(space: "RegNetSpace", values, regime, resolution, in_channels,
     n = space.num_stages
     valid, widths, depths = stages_batch(values["d"], values["w0"], values["wa"], values["wm"], n)
     bs, gs = [values["b"]] * n, [values["g"]] * n
-    depths = [np.where(valid, dd, 1) for dd in depths]
-    widths = [np.where(valid, w, QUANTUM) for w in widths]
     mask, metric, _ = screen_anynet(depths, widths, bs, gs, regime, resolution, in_channels, num_classes, space.se_ratio, valid)
     return mask, metric
