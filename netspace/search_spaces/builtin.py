@@ -15,3 +15,7 @@ register(RegNetY)
 from netspace.search_spaces.vgg import VGGSpace  # noqa: E402
 
 register(VGGSpace)
+
+from netspace.search_spaces.inception import InceptionSpace  # noqa: E402
+
+register(InceptionSpace)
