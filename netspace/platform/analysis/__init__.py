@@ -1,0 +1,27 @@
+"""Analysis of design-space populations: pure, vectorised numpy functions (no I/O).
+
+- :mod:`.edf` — error EDFs F(e) = fraction of models with error < e
+- :mod:`.normalized` — normalized-EDF weights (same complexity distribution for every space)
+- :mod:`.ks` — KS statistic D = sup |F1 − F2| (weighted too)
+- :mod:`.bootstrap` — bootstrap EDF bands, bootstrap "good region" of a parameter
+- :mod:`.trends` — binned best / median error against a parameter or complexity
+- :mod:`.fit` — quantized linear fit (w0, wa, wm) of per-block widths and e_fit
+- :mod:`.efficiency` — expected best error among k random models (order statistics)
+- :mod:`.compare` — the same on a trials DataFrame: EDF curves, summary table, parameter trends
+"""
+
+from netspace.platform.analysis.bootstrap import edf_band, good_region
+from netspace.platform.analysis.compare import edf_curves, finished, param_columns, param_trends, space_weights, summary_table
+from netspace.platform.analysis.edf import edf, edf_at, error_grid
+from netspace.platform.analysis.efficiency import efficiency_curve, expected_min_error
+from netspace.platform.analysis.fit import QuantizedLinearFit, e_fit, fit_error, quantized_linear_fit, quantized_widths
+from netspace.platform.analysis.ks import ks_matrix, ks_statistic
+from netspace.platform.analysis.normalized import bin_index, log_bins, normalized_weights
+from netspace.platform.analysis.trends import binned_trend
+
+__all__ = [
+    "QuantizedLinearFit", "bin_index", "binned_trend", "e_fit", "edf", "edf_at", "edf_band", "edf_curves",
+    "efficiency_curve", "error_grid", "expected_min_error", "finished", "fit_error", "good_region", "ks_matrix",
+    "ks_statistic", "log_bins", "normalized_weights", "param_columns", "param_trends", "quantized_linear_fit",
+    "quantized_widths", "space_weights", "summary_table",
+]

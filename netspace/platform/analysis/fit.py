@@ -1,0 +1,93 @@
+"""Quantized linear fit of per-block widths (RegNet paper, Sec. 3.3) and its error e_fit.
+
+A quantized linear function with parameters (w0, wa, wm) predicts block j's width as
+u_j = w0 + wa·j,  s_j = round(log(u_j / w0) / log(wm)),  ŵ_j = round(w0·wm^s_j / q)·q
+(exactly :func:`netspace.search_spaces.regnet.block_widths`). The fit error of observed widths w_j is the mean
+log-ratio e_fit = mean_j |log(w_j / ŵ_j)|; the fit minimises it by a vectorised grid search over
+(w0, wa, wm) followed by successively finer local grids around the best candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class QuantizedLinearFit:
+    w0: float
+    wa: float
+    wm: float
+    e_fit: float
+    widths: tuple[int, ...]  # the fitted function's block widths
+
+
+def quantized_widths(w0, wa, wm, depth: int, q: int = 8) -> np.ndarray:
+    """Block widths of quantized linear functions, broadcast over arrays of (w0, wa, wm): shape (..., depth)."""
+    w0, wa, wm = (np.asarray(v, dtype=float)[..., None] for v in (w0, wa, wm))
+    j = np.arange(depth, dtype=float)
+    u = w0 + wa * j
+    s = np.round(np.log(u / w0) / np.log(wm))
+    return np.round(w0 * wm**s / q) * q
+
+
+def fit_error(widths, predicted) -> np.ndarray:
+    """e_fit = mean |log(w / ŵ)| over blocks (last axis); inf where a prediction is not positive."""
+    w = np.asarray(widths, dtype=float)
+    p = np.asarray(predicted, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.abs(np.log(w / p))
+    r = np.where(p > 0, r, np.inf)
+    return r.mean(axis=-1)
+
+
+def _evaluate(w, w0, wa, wm, q):
+    return fit_error(w, quantized_widths(w0, wa, wm, w.size, q))
+
+
+def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 96, refine: int = 6,
+                         keep: int = 8) -> QuantizedLinearFit:
+    """Best (w0, wa, wm) for the block widths of one model, minimising e_fit."""
+    w = np.asarray(widths, dtype=float).ravel()
+    if w.size == 0 or np.any(w <= 0):
+        raise ValueError("widths must be a non-empty sequence of positive numbers")
+    d = w.size
+    first = max(q, round(w[0] / q) * q)
+    w0s = np.array([first + k * q for k in range(-2, 3) if first + k * q > 0], dtype=float)
+    wa_hi = max(256.0, 4.0 * w.max())
+    log_wa = np.concatenate([[-np.inf], np.linspace(np.log(0.1), np.log(wa_hi), grid)])  # -inf -> wa = 0
+    log_wm = np.linspace(np.log(wm_range[0]), np.log(wm_range[1]), grid)
+    # plus the multipliers that map w0 exactly onto an observed stage width in s steps
+    ratios = np.unique(w[w > w[0]]) / max(w[0], 1e-9)
+    derived = (np.log(ratios)[:, None] / np.arange(1, 7)[None, :]).ravel()
+    derived = derived[(derived >= log_wm[0]) & (derived <= log_wm[-1])]
+    log_wm = np.unique(np.concatenate([log_wm, derived]))
+    W0, LA, LM = np.meshgrid(w0s, log_wa, log_wm, indexing="ij")
+    W0, LA, LM = W0.ravel(), LA.ravel(), LM.ravel()
+    err = _evaluate(w, W0, np.exp(LA), np.exp(LM), q)
+    step_a = (log_wa[2] - log_wa[1]) if grid > 1 else 1.0
+    step_m = (np.log(wm_range[1]) - np.log(wm_range[0])) / max(grid - 1, 1)
+    for _ in range(refine):
+        best = np.argsort(err, kind="stable")[:keep]
+        if err[best[0]] == 0:
+            break
+        offs = np.linspace(-1.0, 1.0, 15)
+        da, dm = np.meshgrid(offs * step_a, offs * step_m, indexing="ij")
+        la = np.where(np.isfinite(LA[best]), LA[best], np.log(0.1))
+        cW0 = np.repeat(W0[best], da.size)
+        cLA = (la[:, None] + da.ravel()[None, :]).ravel()
+        cLM = np.clip((LM[best][:, None] + dm.ravel()[None, :]).ravel(), np.log(1.0001), None)
+        cerr = _evaluate(w, cW0, np.exp(cLA), np.exp(cLM), q)
+        W0, LA, LM = np.concatenate([W0[best], cW0]), np.concatenate([LA[best], cLA]), np.concatenate([LM[best], cLM])
+        err = np.concatenate([err[best], cerr])
+        step_a, step_m = step_a / 7.0, step_m / 7.0
+    i = int(np.argmin(err))
+    w0, wa, wm = float(W0[i]), float(np.exp(LA[i])), float(np.exp(LM[i]))
+    pred = quantized_widths(w0, wa, wm, d, q)
+    return QuantizedLinearFit(w0, wa, wm, float(err[i]), tuple(int(v) for v in pred))
+
+
+def e_fit(widths, q: int = 8) -> float:
+    """The fit error of the best quantized linear function for ``widths`` (0 for an exact RegNet)."""
+    return quantized_linear_fit(widths, q=q).e_fit

@@ -1,0 +1,268 @@
+"""Read a campaign's trials straight from Optuna's RDB tables (one SQL query per table, no Optuna objects).
+
+Layout (docs/contracts.md): one study per design space named ``"{campaign}::{space}"``; trial params are the
+space's sampled params, values ``[top1_err]`` (or ``[top1_err, flops]``), user attrs ``config``, ``flops``,
+``params``, ``acts``, ``status``, ``mlflow_run_id``, ``weights_path``, ``progress``, …
+
+:func:`load_trials` returns one row per trial with columns ``campaign, space, study, number, trial_id,
+state, error, objective_1, flops, params, acts, status, train_time_s, epochs_run, mlflow_run_id,
+weights_path, dataset, config, progress, last_step, last_value, datetime_start, datetime_complete`` and one
+``param_<name>`` column per sampled parameter (values in their external form, e.g. categorical choices).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from netspace.errors import CampaignError, StorageError
+
+SEP = "::"
+ENV_STORAGE = "NETSPACE_STORAGE"
+DEFAULT_STORAGE = "sqlite:///netspace.db"
+USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
+              "weights_path", "dataset", "config", "progress")
+BASE_COLUMNS = ["campaign", "space", "study", "number", "trial_id", "state", "error", "objective_1", *USER_ATTRS,
+                "last_step", "last_value", "datetime_start", "datetime_complete"]
+_SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
+_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)([^@]*)(@)")
+
+
+def default_storage() -> str:
+    import os
+
+    return os.environ.get(ENV_STORAGE) or DEFAULT_STORAGE
+
+
+def mask_url(url: str | None) -> str:
+    """The URL with any password replaced by ``***`` (safe to show)."""
+    if not url:
+        return ""
+    try:
+        import sqlalchemy
+
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return _PASSWORD.sub(r"\1***\3", str(url))
+
+
+@functools.lru_cache(maxsize=8)
+def _engine(url: str):
+    import sqlalchemy
+
+    shown = mask_url(url)
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except Exception:
+        raise StorageError(f"malformed storage URL {shown!r}; expected e.g. sqlite:///netspace.db") from None
+    kwargs: dict = {}
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not Path(db).is_file():
+            raise StorageError(f"no campaign storage at {shown} (file {db} does not exist)")
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        return sqlalchemy.create_engine(url, **kwargs)
+    except Exception as exc:  # missing driver etc.
+        raise StorageError(f"cannot use storage {shown}: {' '.join(str(exc).split())[:200]}") from None
+
+
+def _query(url: str, sql: str, **params) -> list[tuple]:
+    import sqlalchemy
+
+    try:
+        if params:
+            with _engine(url).connect() as conn:
+                return conn.execute(sqlalchemy.text(sql), params).fetchall()
+        raw = _engine(url).raw_connection()  # plain DBAPI cursor: no per-row Result overhead
+        try:
+            cur = raw.cursor()
+            cur.execute(sql)
+            rows = cur.fetchall()
+            cur.close()
+            return rows
+        finally:
+            raw.close()
+    except StorageError:
+        raise
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError) as exc:
+        msg = " ".join(str(exc.orig).split())[:200]
+        if "no such table" in msg or "does not exist" in msg:
+            raise StorageError(f"{mask_url(url)} holds no Optuna storage ({msg})") from None
+        raise StorageError(f"cannot read storage {mask_url(url)}: {msg}") from None
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise StorageError(f"cannot read storage {mask_url(url)}: {' '.join(str(exc).split())[:200]}") from None
+    except Exception as exc:  # DBAPI errors raised by the raw cursor
+        msg = " ".join(str(exc).split())[:200]
+        if "no such table" in msg or "does not exist" in msg:
+            raise StorageError(f"{mask_url(url)} holds no Optuna storage ({msg})") from None
+        raise StorageError(f"cannot read storage {mask_url(url)}: {msg}") from None
+
+
+def _frame(url: str, sql: str, columns: list[str], decode: str | None = None) -> pd.DataFrame:
+    """Query result as a DataFrame built column-wise (fast); ``decode`` names a column of JSON to parse."""
+    rows = _query(url, sql)
+    cols = list(zip(*rows)) if rows else [() for _ in columns]
+    data = {}
+    for name, values in zip(columns, cols):
+        if name == decode:
+            data[name] = pd.Series(json.loads("[" + ",".join(values) + "]"), dtype=object)  # one parse
+        else:
+            data[name] = pd.Series(list(values), dtype=object if isinstance(values[0] if values else None, str) else None)
+    return pd.DataFrame(data, columns=columns)
+
+
+def _studies(url: str) -> pd.DataFrame:
+    df = _frame(url, "SELECT study_id, study_name FROM studies", ["study_id", "study"])
+    parts = df["study"].str.split(SEP, n=1, regex=False)
+    df["campaign"] = parts.str[0]
+    df["space"] = parts.str[1]
+    return df[df["space"].notna()].reset_index(drop=True)
+
+
+def list_campaigns(url: str) -> list[str]:
+    """Names of the campaigns in the storage (studies named ``campaign::space``), sorted."""
+    return sorted(set(_studies(url)["campaign"]))
+
+
+def _campaign_studies(url: str, campaign: str) -> pd.DataFrame:
+    st = _studies(url)
+    sub = st[st["campaign"] == campaign]
+    if sub.empty:
+        known = sorted(set(st["campaign"]))
+        listing = ", ".join(known) if known else "none"
+        raise CampaignError(f"unknown campaign {campaign!r} in {mask_url(url)}; known campaigns: {listing}")
+    return sub
+
+
+def _ids(sub: pd.DataFrame) -> str:
+    return ",".join(str(int(i)) for i in sub["study_id"])
+
+
+def study_attrs(url: str, campaign: str) -> dict[str, dict]:
+    """space -> study user attrs (JSON-decoded) of the campaign's studies."""
+    sub = _campaign_studies(url, campaign)
+    rows = _query(url, f"SELECT study_id, key, value_json FROM study_user_attributes WHERE study_id IN ({_ids(sub)})")
+    by_id = {int(i): s for i, s in zip(sub["study_id"], sub["space"])}
+    out: dict[str, dict] = {s: {} for s in sub["space"]}
+    for sid, key, value in rows:
+        out[by_id[int(sid)]][key] = json.loads(value)
+    return out
+
+
+def _decode_params(df: pd.DataFrame) -> pd.DataFrame:
+    """(trial_id, name, internal value, dist JSON) -> (trial_id, name, external value)."""
+    if df.empty:
+        return df[["trial_id", "name", "value"]]
+    out = np.empty(len(df), dtype=object)
+    for dist_json, idx in df.groupby("dist", sort=False).indices.items():
+        d = json.loads(dist_json)
+        kind, attrs = d.get("name", ""), d.get("attributes", {})
+        vals = df["value"].to_numpy()[idx]
+        if kind == "CategoricalDistribution":
+            choices = attrs["choices"]
+            out[idx] = [choices[int(v)] for v in vals]
+        elif kind.startswith("Int"):
+            out[idx] = [int(round(v)) for v in vals]
+        else:
+            out[idx] = [float(v) for v in vals]
+    df["value"] = out
+    return df[["trial_id", "name", "value"]]
+
+
+def load_trials(url: str, campaign: str, spaces: list[str] | None = None) -> pd.DataFrame:
+    """All trials of ``campaign`` (every state), one row each; see the module docstring for the columns."""
+    sub = _campaign_studies(url, campaign)
+    if spaces:
+        sub = sub[sub["space"].isin(spaces)]
+    if sub.empty:
+        return pd.DataFrame(columns=BASE_COLUMNS)
+    ids = _ids(sub)
+    in_trials = f"trial_id IN (SELECT trial_id FROM trials WHERE study_id IN ({ids}))"
+    trials = _frame(url, f"SELECT trial_id, number, study_id, state, datetime_start, datetime_complete FROM trials "
+                         f"WHERE study_id IN ({ids})",
+                    ["trial_id", "number", "study_id", "state", "datetime_start", "datetime_complete"])
+    trials["state"] = trials["state"].astype(str).str.replace("TrialState.", "", regex=False)
+    meta = sub.set_index("study_id")
+    trials["campaign"] = campaign
+    trials["space"] = meta.loc[trials["study_id"], "space"].to_numpy() if len(trials) else []
+    trials["study"] = meta.loc[trials["study_id"], "study"].to_numpy() if len(trials) else []
+    df = trials.set_index("trial_id")
+
+    # objective values
+    vals = _frame(url, f"SELECT trial_id, objective, value, value_type FROM trial_values WHERE {in_trials}",
+                  ["trial_id", "objective", "value", "type"])
+    vals["value"] = _special(vals)
+    for obj, name in ((0, "error"), (1, "objective_1")):
+        s = vals[vals["objective"] == obj].set_index("trial_id")["value"]
+        df[name] = s.reindex(df.index).astype(float)
+
+    # user attrs (JSON)
+    attrs = _frame(url, f"SELECT trial_id, key, value_json FROM trial_user_attributes WHERE {in_trials}",
+                   ["trial_id", "key", "value"], decode="value")
+    if not attrs.empty:
+        wide = attrs.pivot(index="trial_id", columns="key", values="value")
+        for key in wide.columns:
+            col = key if key not in df.columns else f"attr_{key}"
+            df[col] = wide[key].reindex(df.index)
+    for key in USER_ATTRS:
+        if key not in df.columns:
+            df[key] = None
+    for key in ("flops", "params", "acts", "train_time_s", "epochs_run"):
+        df[key] = pd.to_numeric(df[key], errors="coerce").astype(float)
+
+    # latest intermediate value (top-1 error of the last reported epoch)
+    inter = _frame(url, f"SELECT trial_id, step, intermediate_value, intermediate_value_type "
+                        f"FROM trial_intermediate_values WHERE {in_trials}", ["trial_id", "step", "value", "type"])
+    if not inter.empty:
+        inter["value"] = _special(inter)
+        last = inter.sort_values(["trial_id", "step"]).drop_duplicates("trial_id", keep="last").set_index("trial_id")
+        df["last_step"] = last["step"].reindex(df.index).astype(float)
+        df["last_value"] = last["value"].reindex(df.index).astype(float)
+    else:
+        df["last_step"] = np.nan
+        df["last_value"] = np.nan
+
+    # sampled params, one column each
+    params = _decode_params(_frame(
+        url, f"SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE {in_trials}",
+        ["trial_id", "name", "value", "dist"]))
+    if not params.empty:
+        wide = params.pivot(index="trial_id", columns="name", values="value")
+        for name in sorted(wide.columns):
+            col = wide[name].reindex(df.index)
+            num = pd.to_numeric(col, errors="coerce")
+            df[f"param_{name}"] = num if num.notna().sum() == col.notna().sum() else col
+
+    df = df.reset_index()
+    df["number"] = df["number"].astype(int)
+    for c in ("datetime_start", "datetime_complete"):
+        df[c] = pd.to_datetime(df[c], errors="coerce")
+    order = [c for c in BASE_COLUMNS if c in df.columns]
+    rest = [c for c in df.columns if c not in order and c != "study_id"]
+    return df[order + rest].sort_values(["space", "number"], kind="stable").reset_index(drop=True)
+
+
+def _special(frame: pd.DataFrame) -> np.ndarray:
+    v = frame["value"].to_numpy(dtype=float, na_value=np.nan)
+    t = frame["type"].astype(str).to_numpy()
+    for name, x in _SPECIAL.items():
+        v = np.where(t == name, x, v)
+    return v
+
+
+def state_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Trials per space (rows) and state (columns), with a total row and column."""
+    if df.empty:
+        return pd.DataFrame()
+    t = pd.crosstab(df["space"], df["state"], margins=True, margins_name="total")
+    t.columns.name = None
+    return t
