@@ -1,0 +1,383 @@
+"""Promote the best network(s) of a campaign to the MLflow model registry.
+
+Reads the campaign's Optuna studies (``"{campaign}::{space}"``, see docs/contracts.md), picks finished trials,
+rebuilds each network from its design-space config and dataset, loads its final weights, logs it with
+``mlflow.pytorch.log_model`` (pickle serialization: it loads back as the original module) and registers it
+under an alias. A trial is registered at most once per model name: promoting it again only moves the alias.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from netspace.errors import CampaignError, NetspaceError, StorageError
+from netspace.platform.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion
+
+DEFAULT_ALIAS = "champion"
+
+
+class PromotionError(NetspaceError, ValueError):
+    """A trial that cannot be promoted (unknown, unfinished, without weights)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A finished trial of a campaign, as stored by the engine."""
+
+    campaign: str
+    space: str
+    number: int
+    top1_err: float
+    user_attrs: Mapping[str, Any]
+    params: Mapping[str, Any]
+    study_attrs: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.campaign}::{self.space}:{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.space}:{self.number}"
+
+
+@dataclass(frozen=True)
+class PromotedModel:
+    name: str
+    version: str
+    alias: str | None
+    campaign: str
+    space: str
+    trial_number: int
+    top1_err: float
+    flops: int | None
+    params: int | None
+    run_id: str | None
+    created: bool  # False when the trial was already registered under this name
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+
+# ------------------------------------------------------------------------------------------------ public API
+def promote(
+    storage_url: str | None,
+    campaign: str,
+    *,
+    trial_number: int | str | None = None,
+    top_k: int | None = None,
+    space: str | None = None,
+    alias: str | None = DEFAULT_ALIAS,
+    registered_name: str | None = None,
+    tracking_uri: str | None = None,
+) -> list[PromotedModel]:
+    """Register the chosen trial(s) of ``campaign``; ``alias`` goes to the first (best) one.
+
+    Default: the finished trial with the lowest error across the campaign's spaces (or within ``space``).
+    ``trial_number``: an int, ``"N"`` (when only one space has trial N) or ``"space:N"``.
+    ``top_k``: the K best finished trials.
+    """
+    if trial_number is not None and top_k is not None:
+        raise PromotionError("give either a trial or --top, not both")
+    if top_k is not None and top_k < 1:
+        raise PromotionError(f"--top must be at least 1, got {top_k}")
+    from netspace.platform.storage import resolve_url
+
+    storage_url = resolve_url(storage_url)  # --storage > $NETSPACE_STORAGE > sqlite:///netspace.db
+    candidates, study_attrs = load_candidates(storage_url, campaign, space=space)
+    chosen = select(candidates, campaign, trial_number=trial_number, top_k=top_k, space=space)
+
+    uri = resolve_tracking_uri(tracking_uri, study_attrs)
+    registry = ModelRegistry(uri, display_uri=mask_credentials(uri))
+    name = registered_name or default_model_name(campaign)
+    out: list[PromotedModel] = []
+    for i, cand in enumerate(chosen):
+        version, created = _register(registry, name, cand)
+        this_alias = alias if (alias and i == 0) else None
+        if this_alias:
+            registry.set_alias(name, this_alias, version.version)
+        out.append(PromotedModel(
+            name=name, version=version.version, alias=this_alias, campaign=campaign, space=cand.space,
+            trial_number=cand.number, top1_err=cand.top1_err, flops=_int(cand.user_attrs.get("flops")),
+            params=_int(cand.user_attrs.get("params")), run_id=version.run_id, created=created,
+        ))
+    return out
+
+
+def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
+    """Every registered version (of ``name``, or of all models) on the tracking server."""
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        raise PromotionError("no MLflow tracking URI: pass --tracking-uri or set MLFLOW_TRACKING_URI")
+    return ModelRegistry(uri, display_uri=mask_credentials(uri)).versions(name)
+
+
+def default_model_name(campaign: str) -> str:
+    return f"netspace-{campaign}"
+
+
+# ------------------------------------------------------------------------------------------------ storage side
+def load_candidates(storage_url: str, campaign: str, *, space: str | None = None
+                    ) -> tuple[list[Candidate], dict[str, Any]]:
+    """The finished trials of ``campaign`` (optionally of one ``space``) and the user attrs of its first study."""
+    import optuna
+
+    studies = _campaign_studies(storage_url, campaign)
+    if space is not None:
+        if space not in studies:
+            raise CampaignError(f"campaign '{campaign}' has no space '{space}' (it has: {', '.join(sorted(studies))})")
+        studies = {space: studies[space]}
+    storage = _open_storage(storage_url)
+    out: list[Candidate] = []
+    first_attrs: dict[str, Any] = {}
+    for space_name, study_name in sorted(studies.items()):
+        study = optuna.load_study(study_name=study_name, storage=storage)
+        attrs = dict(study.user_attrs)
+        first_attrs = first_attrs or attrs
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+            if not t.values or t.user_attrs.get("status", "completed") != "completed":
+                continue
+            out.append(Candidate(campaign=campaign, space=space_name, number=t.number, top1_err=float(t.values[0]),
+                                 user_attrs=dict(t.user_attrs), params=dict(t.params), study_attrs=attrs))
+    return out, first_attrs
+
+
+def select(candidates: list[Candidate], campaign: str, *, trial_number: int | str | None = None,
+           top_k: int | None = None, space: str | None = None) -> list[Candidate]:
+    """The trial(s) to promote: the one named, the ``top_k`` best, or the best one."""
+    if trial_number is not None:
+        want_space, number = _parse_trial_id(trial_number, space)
+        matches = [c for c in candidates if c.number == number and (want_space is None or c.space == want_space)]
+        if len(matches) > 1:
+            spaces = ", ".join(f"{c.space}:{number}" for c in matches)
+            raise PromotionError(f"trial {number} is ambiguous in campaign '{campaign}': use one of {spaces}")
+        if not matches:
+            where = f"{want_space}:{number}" if want_space else str(number)
+            raise PromotionError(f"campaign '{campaign}' has no finished trial {where}")
+        return matches
+    if not candidates:
+        where = f" in space '{space}'" if space else ""
+        raise PromotionError(f"campaign '{campaign}' has no finished trial{where} yet")
+    ranked = sorted(candidates, key=lambda c: (c.top1_err, c.space, c.number))
+    return ranked[: (top_k or 1)]
+
+
+def _parse_trial_id(trial: int | str, space: str | None) -> tuple[str | None, int]:
+    text = str(trial).strip()
+    trial_space, _, num = text.rpartition(":")
+    if trial_space and space and trial_space != space:
+        raise PromotionError(f"trial '{text}' is not in space '{space}'")
+    try:
+        number = int(num)
+    except ValueError:
+        raise PromotionError(f"trial must be a number or 'space:number', got '{text}'") from None
+    return (trial_space or space or None), number
+
+
+def _campaign_studies(storage_url: str, campaign: str) -> dict[str, str]:
+    """space -> study name for every study of ``campaign``."""
+    import optuna
+
+    storage = _open_storage(storage_url)
+    try:
+        names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    except Exception as exc:
+        raise StorageError(f"cannot read campaign storage {mask_credentials(storage_url)}: "
+                           f"{mask_credentials(_one_line(exc))}") from exc
+    prefix = f"{campaign}::"
+    studies = {n[len(prefix):]: n for n in names if n.startswith(prefix)}
+    if not studies:
+        known = sorted({n.split("::", 1)[0] for n in names if "::" in n})
+        hint = f"; known campaigns: {', '.join(known)}" if known else "; it holds no campaign"
+        raise CampaignError(f"unknown campaign '{campaign}' in {mask_credentials(storage_url)}{hint}")
+    return studies
+
+
+_STORAGES: dict[str, Any] = {}
+
+
+def _open_storage(storage_url: str):
+    """The engine's storage adapter (reachability checked, passwords masked in errors), opened once per URL."""
+    from netspace.platform.storage import open_storage
+
+    if storage_url not in _STORAGES:
+        _STORAGES[storage_url] = open_storage(storage_url, must_exist=True)
+    return _STORAGES[storage_url]
+
+
+# ------------------------------------------------------------------------------------------------ MLflow side
+def resolve_tracking_uri(explicit: str | None, study_attrs: Mapping[str, Any]) -> str:
+    """``explicit``, else the campaign spec's MLflow tracking URI (when not masked), else $MLFLOW_TRACKING_URI."""
+    if explicit:
+        return explicit
+    from_spec = _spec_tracking_uri(study_attrs.get("spec"))
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    if from_spec and not _is_masked(from_spec):
+        return from_spec
+    if env:
+        return env
+    if from_spec:
+        raise PromotionError(f"the campaign's tracking URI {from_spec} has its credentials masked: "
+                             "pass --tracking-uri or set MLFLOW_TRACKING_URI")
+    raise PromotionError("no MLflow tracking URI: the campaign does not name one; "
+                         "pass --tracking-uri or set MLFLOW_TRACKING_URI")
+
+
+def _spec_tracking_uri(spec: Any) -> str | None:
+    """``mlflow.tracking_uri`` of the campaign spec stored in the study user attrs (JSON, passwords masked)."""
+    return _spec_field(spec, "tracking_uri")
+
+
+def _spec_field(spec: Any, key: str) -> str | None:
+    """``mlflow.<key>`` of the campaign spec (a JSON string or a mapping), if it is a non-empty string."""
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except ValueError:
+            return None
+    mlflow_spec = spec.get("mlflow") if isinstance(spec, Mapping) else None
+    value = mlflow_spec.get(key) if isinstance(mlflow_spec, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[RegisteredVersion, bool]:
+    existing = registry.find_version(name, cand.key)
+    if existing is not None:
+        return existing, False
+    model, info, dataset = build_trained_model(cand)
+    import numpy as np
+
+    example = np.random.default_rng(0).standard_normal(
+        (1, info.in_channels, info.resolution, info.resolution)).astype("float32")
+    trial_run = cand.user_attrs.get("mlflow_run_id")
+    run_experiment = registry.run_exists(trial_run)
+    experiment_id = run_experiment or registry.experiment_id(
+        preferred_id=cand.study_attrs.get("mlflow_experiment_id"), name=f"netspace-{cand.campaign}",
+        artifact_location=_spec_field(cand.study_attrs.get("spec"), "artifact_location"))
+    config = dict(cand.user_attrs.get("config") or {})
+    tags = {
+        TRIAL_KEY_TAG: cand.key,
+        "netspace.campaign": cand.campaign,
+        "netspace.space": cand.space,
+        "netspace.trial": str(cand.number),
+        "netspace.top1_err": f"{cand.top1_err:.6g}",
+        "netspace.config": json.dumps(config, sort_keys=True),
+        "netspace.dataset": json.dumps(_public_dataset(dataset), sort_keys=True),
+    }
+    for k in ("flops", "params", "acts"):
+        if cand.user_attrs.get(k) is not None:
+            tags[f"netspace.{k}"] = str(_int(cand.user_attrs[k]))
+    if trial_run:
+        tags["netspace.trial_run_id"] = str(trial_run)
+    run_tags = dict(tags)
+    if run_experiment:
+        run_tags["mlflow.parentRunId"] = str(trial_run)  # nest the promotion under the trial's own run
+    params = {"campaign": cand.campaign, "space": cand.space, "trial": cand.number,
+              "dataset": _public_dataset(dataset).get("name")}
+    params.update({f"config.{k}": v for k, v in config.items()})
+    metrics = {"top1_err": cand.top1_err}
+    for k in ("flops", "params", "acts"):
+        if cand.user_attrs.get(k) is not None:
+            metrics[k] = float(cand.user_attrs[k])
+    version = registry.log_and_register(
+        model, name=name, experiment_id=experiment_id, run_name=f"promote-{cand.space}-{cand.number}",
+        input_example=example, pip_requirements=pip_requirements(), params=params, metrics=metrics,
+        run_tags=run_tags, version_tags=tags,
+        description=f"Networks promoted from netspace campaign '{cand.campaign}'",
+    )
+    return version, True
+
+
+def build_trained_model(cand: Candidate):
+    """The trial's network with its final weights loaded, in eval mode on the CPU; plus its DatasetInfo and spec."""
+    import torch
+
+    from netspace.search_spaces import get_space
+    from netspace.workers import DatasetSpec, dataset_info
+
+    weights = cand.user_attrs.get("weights_path")
+    if not weights:
+        raise PromotionError(f"trial {cand.label} of campaign '{cand.campaign}' has no weights (weights_path unset)")
+    if not Path(weights).is_file():
+        raise PromotionError(f"weights of trial {cand.label} not found at {weights} "
+                             "(run promote where the campaign's checkpoint directory is reachable)")
+    dataset_attrs = cand.user_attrs.get("dataset")
+    if not isinstance(dataset_attrs, Mapping):
+        raise PromotionError(f"trial {cand.label} does not record its dataset (user attr 'dataset')")
+    dataset = DatasetSpec(**dataset_attrs)
+    info = dataset_info(dataset)
+    space = get_space(cand.space)
+    config = (space.config_from_dict(cand.user_attrs["config"]) if cand.user_attrs.get("config")
+              else space.config_from_params(cand.params))
+    model = space.build(config, in_channels=info.in_channels, num_classes=info.num_classes,
+                        resolution=info.resolution)
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        if isinstance(state, Mapping) and "model" in state and not any(k.endswith(".weight") for k in state):
+            state = state["model"]
+        model.load_state_dict(state)
+    except Exception as exc:
+        raise PromotionError(f"weights at {weights} do not fit trial {cand.label}'s network: "
+                             f"{_one_line(exc)[:200]}") from exc
+    return model.eval(), info, dataset
+
+
+def pip_requirements() -> list[str]:
+    """Given explicitly so log_model skips its slow requirement inference."""
+    import numpy
+    import torch
+
+    from netspace import __version__
+
+    return [f"torch=={torch.__version__.split('+')[0]}", f"numpy=={numpy.__version__}", f"netspace=={__version__}"]
+
+
+def _public_dataset(dataset: Any) -> dict[str, Any]:
+    from dataclasses import asdict, is_dataclass
+
+    data = asdict(dataset) if is_dataclass(dataset) else dict(dataset)
+    return {k: (mask_credentials(v) if isinstance(v, str) else v) for k, v in data.items()}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+_CRED = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]*)@")
+
+
+def mask_credentials(text: str) -> str:
+    """Hide the password of every ``scheme://user:password@host`` in ``text`` (a URL or a message)."""
+    from netspace.platform.storage import mask_url
+
+    text = mask_url(text)  # the engine's masking, for a whole URL
+    return _CRED.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+
+
+def _is_masked(uri: str) -> bool:
+    return "***" in uri
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def describe(models: Iterable[PromotedModel]) -> list[str]:
+    """One line per promoted model, for the CLI."""
+    lines = []
+    for m in models:
+        state = "registered" if m.created else "already registered"
+        alias = f" @{m.alias}" if m.alias else ""
+        lines.append(f"{state} {m.space}:{m.trial_number} (top-1 error {m.top1_err:.2f}%) as "
+                     f"{m.name} v{m.version}{alias}")
+    return lines
