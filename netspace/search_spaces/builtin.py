@@ -19,3 +19,7 @@ register(VGGSpace)
 from netspace.search_spaces.inception import InceptionSpace  # noqa: E402
 
 register(InceptionSpace)
+
+from netspace.search_spaces.resnext import ResNeXtSpace  # noqa: E402
+
+register(ResNeXtSpace)
