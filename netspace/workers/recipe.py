@@ -1,0 +1,112 @@
+"""The records that cross the worker boundary: the training recipe, the per-epoch report and the trial result
+(see docs/contracts.md, "Worker")."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+from netspace.errors import InvalidConfigError
+
+STATUS_COMPLETED = "completed"
+STATUS_DIVERGED = "diverged"
+
+
+def _from_dict(cls, data: Mapping[str, Any]):
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise InvalidConfigError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}; expected {sorted(names)}")
+    return cls(**dict(data))
+
+
+@dataclass(frozen=True)
+class TrainRecipe:
+    """Low-epoch training: SGD (Nesterov momentum), per-iteration linear warm-up then cosine decay to 0.
+
+    ``weight_decay`` applies to conv and linear weights only, not to BN parameters or biases.
+    ``max_train_images`` trains on a fixed random subset of the train split (the same subset for every
+    trial and seed, so trials stay comparable). ``device``: "auto" (CUDA if available), "cpu", "cuda", "cuda:1".
+    """
+
+    epochs: int = 5
+    batch_size: int = 128
+    lr: float = 0.1
+    warmup_epochs: float = 1.0
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-5
+    augment: bool = True
+    device: str = "auto"
+    max_train_images: int | None = None
+
+    def __post_init__(self):
+        problems = []
+        if int(self.epochs) < 1:
+            problems.append(f"epochs must be >= 1 (got {self.epochs})")
+        if int(self.batch_size) < 1:
+            problems.append(f"batch_size must be >= 1 (got {self.batch_size})")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            problems.append(f"lr must be a positive number (got {self.lr})")
+        if self.warmup_epochs < 0:
+            problems.append(f"warmup_epochs must be >= 0 (got {self.warmup_epochs})")
+        if self.weight_decay < 0 or not (0 <= self.momentum < 1):
+            problems.append("weight_decay must be >= 0 and momentum in [0, 1)")
+        if self.max_train_images is not None and int(self.max_train_images) < 2:
+            problems.append(f"max_train_images must be >= 2 (got {self.max_train_images})")
+        if problems:
+            raise InvalidConfigError("train recipe: " + "; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainRecipe":
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """One finished epoch. ``epoch`` is 1-based; ``top1_err`` in percent on the held-out split; ``images_per_s``
+    is training throughput of this epoch; ``elapsed_s`` is the trial's time so far (across resumes)."""
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    top1_err: float
+    images_per_s: float
+    elapsed_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "EpochReport":
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """The outcome of :func:`netspace.workers.run_trial`. Errors are percentages (0–100).
+
+    status "diverged": the loss became NaN/inf; ``top1_err`` is then 100 and ``weights_path`` None.
+    """
+
+    status: str
+    top1_err: float
+    best_top1_err: float
+    epochs_run: int
+    train_time_s: float
+    images_per_s: float
+    flops: int
+    params: int
+    acts: int
+    weights_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrialResult":
+        return _from_dict(cls, data)

@@ -1,0 +1,98 @@
+"""``run_trial``: one sampled network, trained and evaluated, with per-epoch checkpoints and reports.
+
+A ``checkpoint_dir`` makes the trial restartable: ``checkpoint.pt`` (latest epoch) is resumed from,
+``result.json`` short-circuits a finished trial, ``weights.pt`` holds the final ``state_dict``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import torch
+
+from netspace.errors import NetspaceError
+from netspace.search_spaces import get_space
+from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
+from netspace.workers.datasets import DatasetSpec, load_dataset
+from netspace.workers.device import plan_device
+from netspace.workers.recipe import STATUS_COMPLETED, STATUS_DIVERGED, EpochReport, TrainRecipe, TrialResult
+from netspace.workers.train import DeviceData, Trainer
+
+DIVERGED_ERROR = 100.0
+
+
+def _config_dict(config: Any) -> dict[str, Any]:
+    return config.to_dict() if hasattr(config, "to_dict") else dict(config)
+
+
+def run_trial(
+    space: str,
+    config: Mapping[str, Any],
+    dataset: DatasetSpec,
+    recipe: TrainRecipe,
+    *,
+    seed: int = 0,
+    checkpoint_dir: str | Path | None = None,
+    report: Callable[[EpochReport], None] | None = None,
+    device: str | torch.device | None = None,
+) -> TrialResult:
+    """Train ``config`` of design space ``space`` on ``dataset`` with ``recipe``; see docs/contracts.md."""
+    ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if ckdir is not None and (ckdir / RESULT).is_file():
+        return TrialResult.from_dict(load_json(ckdir / RESULT))
+
+    ds = get_space(space)
+    cfg = ds.config_from_dict(_config_dict(config))
+    ds.validate(cfg)
+    if isinstance(dataset, str):
+        dataset = DatasetSpec(dataset)
+    data = load_dataset(dataset)
+    info = data.info
+    cx = ds.complexity(cfg, resolution=info.resolution, in_channels=info.in_channels, num_classes=info.num_classes)
+    plan = plan_device(device if device is not None else recipe.device)
+
+    torch.manual_seed(seed)
+    model = ds.build(cfg, in_channels=info.in_channels, num_classes=info.num_classes, resolution=info.resolution)
+    trainer = Trainer(model, DeviceData.create(data, plan, recipe.max_train_images), recipe, plan, seed)
+
+    identity = {
+        "space": space, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
+        "recipe": {k: v for k, v in recipe.to_dict().items() if k != "device"},
+    }
+    if ckdir is not None and (ckdir / CHECKPOINT).is_file():
+        state = load_torch(ckdir / CHECKPOINT)
+        if state.get("identity") != identity:
+            raise NetspaceError(f"{ckdir / CHECKPOINT} belongs to a different trial (space, config, dataset, recipe "
+                                f"or seed differ); use another checkpoint directory")
+        trainer.load_state_dict(state)
+
+    status = STATUS_COMPLETED
+    while trainer.epoch < recipe.epochs:
+        rep = trainer.run_epoch()
+        if rep is None:
+            status = STATUS_DIVERGED
+            break
+        if ckdir is not None:
+            save_torch({"identity": identity, **trainer.state_dict()}, ckdir / CHECKPOINT)
+        if report is not None:
+            report(rep)
+
+    errs = [r.top1_err for r in trainer.history]
+    weights_path = None
+    if status == STATUS_COMPLETED and ckdir is not None:
+        weights_path = str((ckdir / WEIGHTS).resolve())
+        save_torch({k: v.detach().cpu() for k, v in trainer.model.state_dict().items()}, ckdir / WEIGHTS)
+    result = TrialResult(
+        status=status,
+        top1_err=errs[-1] if status == STATUS_COMPLETED else DIVERGED_ERROR,
+        best_top1_err=min(errs, default=DIVERGED_ERROR),
+        epochs_run=trainer.epoch,
+        train_time_s=trainer.elapsed_s,
+        images_per_s=trainer.images_per_s,
+        flops=cx.flops, params=cx.params, acts=cx.acts,
+        weights_path=weights_path,
+    )
+    if ckdir is not None:
+        save_json(result.to_dict(), ckdir / RESULT)
+    return result
