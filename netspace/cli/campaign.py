@@ -1,0 +1,115 @@
+"""``netspace run | resume | status | list``: campaigns from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+STORAGE_HELP = "Optuna storage URL (default: $NETSPACE_STORAGE, else sqlite:///netspace.db)"
+
+
+def _summary(summary) -> None:
+    from rich.console import Console
+
+    con = Console(stderr=True)
+    parts = [f"{space}: {c['finished']}/{c['target']} finished, {c['failed']} failed" for space, c in
+             summary.counts.items()]
+    state = "complete" if summary.complete else "INCOMPLETE"
+    con.print(f"campaign {summary.campaign} {state} in {summary.wall_s:.1f} s — " + "; ".join(parts), highlight=False)
+    if not summary.complete:
+        from netspace.errors import CampaignError
+
+        raise CampaignError(f"campaign {summary.campaign} did not reach its targets; see `netspace status "
+                            f"{summary.campaign}`, continue with `netspace resume {summary.campaign}`")
+
+
+@click.command()
+@click.argument("campaign_file", type=click.Path(dir_okay=False))
+@click.option("--address", default=None, help="Ray cluster to join (e.g. ray://head:10001); default: start Ray locally")
+@click.option("--storage", default=None, help=STORAGE_HELP + "; overrides the campaign file")
+@click.option("--quiet", is_flag=True, help="No live progress display")
+def run(campaign_file, address, storage, quiet):
+    """Run the campaign in CAMPAIGN_FILE (YAML) to its sample targets."""
+    from netspace.platform.engine import run_campaign
+
+    _summary(run_campaign(campaign_file, storage=storage, address=address, show_progress=not quiet))
+
+
+@click.command()
+@click.argument("name")
+@click.option("--address", default=None, help="Ray cluster to join; default: start Ray locally")
+@click.option("--storage", default=None, help=STORAGE_HELP)
+@click.option("--quiet", is_flag=True, help="No live progress display")
+def resume(name, address, storage, quiet):
+    """Continue campaign NAME: finished trials are kept, interrupted ones resume from their checkpoints."""
+    from netspace.platform.engine import resume_campaign
+
+    _summary(resume_campaign(name, storage=storage, address=address, show_progress=not quiet))
+
+
+@click.command()
+@click.argument("name")
+@click.option("--storage", default=None, help=STORAGE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@click.option("--top", default=5, show_default=True, help="How many best trials to show")
+def status(name, storage, as_json, top):
+    """Trial counts per space and state, and the best trials of campaign NAME."""
+    from netspace.platform.state import campaign_status
+
+    st = campaign_status(name, storage, top=top)
+    if as_json:
+        click.echo(json.dumps(st, indent=2, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from netspace.search_spaces.sampling import human
+
+    con = Console()
+    t = Table(title=f"campaign {name} ({st['storage']})", title_justify="left")
+    for col in ("space", "target", "finished", "running", "failed", "rejected", "best err %"):
+        t.add_column(col, justify="left" if col == "space" else "right")
+    for space, c in st["spaces"].items():
+        t.add_row(space, str(c["target"]), str(c["finished"]), str(c["running"]), str(c["failed"]),
+                  str(c["rejected"]), "-" if c["best"] is None else f"{c['best']:.2f}")
+    con.print(t)
+    if st["best"]:
+        b = Table(title="best trials", title_justify="left")
+        for col in ("space", "trial", "top-1 err %", "flops", "params", "epochs", "mlflow run"):
+            b.add_column(col, justify="left" if col in ("space", "mlflow run") else "right")
+        for r in st["best"]:
+            b.add_row(r["space"], str(r["number"]), f"{r['top1_err']:.2f}",
+                      human(r["flops"]) if r["flops"] is not None else "-",
+                      human(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
+                      str(r["mlflow_run_id"] or "-"))
+        con.print(b)
+    d = st["driver"]
+    if d:
+        con.print(f"driver: pid {d['pid']} on {d['host']}, heartbeat {d['heartbeat_age_s']} s ago"
+                  + ("" if d["alive"] else " (stale: run `netspace resume " + name + "`)"), highlight=False)
+    elif not st["done"]:
+        con.print(f"no driver is running; continue with: netspace resume {name}", highlight=False)
+
+
+@click.command("list")
+@click.option("--storage", default=None, help=STORAGE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+def list_campaigns(storage, as_json):
+    """Campaigns in the storage with their trial counts."""
+    from netspace.platform.state import list_campaigns as _list
+
+    rows = _list(storage)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table()
+    for col in ("campaign", "spaces", "finished", "target", "running", "failed", "best err %"):
+        t.add_column(col, justify="left" if col in ("campaign", "spaces") else "right")
+    for r in rows:
+        t.add_row(r["campaign"], ", ".join(r["spaces"]), str(r["finished"]), str(r["target"]), str(r["running"]),
+                  str(r["failed"]), "-" if r["best_top1_err"] is None else f"{r['best_top1_err']:.2f}")
+    Console().print(t)

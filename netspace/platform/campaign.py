@@ -1,0 +1,261 @@
+"""The campaign file: a YAML document validated into typed pydantic models.
+
+Every problem is reported as ONE line naming the file and the key's path, e.g.
+``campaign.yaml: spaces[1].samples: must be >= 1``; malformed YAML names the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from netspace.errors import CampaignError, NetspaceError
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+DEFAULT_STORAGE = "sqlite:///netspace.db"
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+DEFAULT_ARTIFACTS = "./mlartifacts"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RegimeSpec(_Model):
+    """A complexity range; ``low``/``high`` accept numbers or strings such as ``"360M"``."""
+
+    metric: Literal["flops", "params", "acts"] = "flops"
+    low: Optional[Union[float, str]] = None
+    high: Optional[Union[float, str]] = None
+
+    @model_validator(mode="after")
+    def _parse(self):
+        regime = self.to_regime()  # raises RegimeError (a ValueError) with a one-line message
+        self.__dict__["low"], self.__dict__["high"] = regime.low, (None if math.isinf(regime.high) else regime.high)
+        return self
+
+    def to_regime(self):
+        from netspace.search_spaces import Regime
+
+        lo = "" if self.low is None else str(self.low)
+        hi = "" if self.high is None else str(self.high)
+        return Regime.parse(f"{lo}:{hi}", self.metric)
+
+
+class SpaceSpec(_Model):
+    space: str
+    samples: int = Field(ge=1, le=1_000_000)
+    regime: Optional[RegimeSpec] = None
+
+    @field_validator("space")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        from netspace.search_spaces import get_space
+
+        try:
+            get_space(v)
+        except NetspaceError as exc:  # UnknownSpaceError is a KeyError: re-raise as pydantic's ValueError
+            raise ValueError(str(exc)) from None
+        return v
+
+
+class DatasetModel(_Model):
+    name: str = "digits"
+    root: Optional[str] = None
+
+
+class TrainingSpec(_Model):
+    """The fields of :class:`netspace.workers.TrainRecipe`."""
+
+    epochs: int = Field(5, ge=1, le=10_000)
+    batch_size: int = Field(128, ge=1)
+    lr: float = Field(0.1, gt=0)
+    warmup_epochs: float = Field(1.0, ge=0)
+    momentum: float = Field(0.9, ge=0, lt=1)
+    nesterov: bool = True
+    weight_decay: float = Field(5e-5, ge=0)
+    augment: bool = True
+    device: str = "auto"
+    max_train_images: Optional[int] = Field(None, ge=1)
+
+
+class StrategySpec(_Model):
+    kind: Literal["random", "tpe", "nsga2"] = "random"
+    seed: int = 0
+
+
+class EarlyStoppingSpec(_Model):
+    kind: Literal["none", "asha"] = "none"
+    grace_period: int = Field(1, ge=1)
+    reduction_factor: float = Field(3.0, gt=1)
+
+
+class ResourcesSpec(_Model):
+    cpus_per_trial: float = Field(1.0, gt=0)
+    gpus_per_trial: float = Field(0.0, ge=0, le=1)
+    max_concurrent: Optional[int] = Field(None, ge=1)
+    max_failures: int = Field(1, ge=0, le=10)
+
+
+class MlflowSpec(_Model):
+    tracking_uri: str = DEFAULT_TRACKING_URI
+    artifact_location: str = DEFAULT_ARTIFACTS
+    log_weights: bool = True
+
+
+class CampaignSpec(_Model):
+    name: str
+    spaces: list[SpaceSpec] = Field(min_length=1)
+    dataset: DatasetModel = DatasetModel()
+    training: TrainingSpec = TrainingSpec()
+    strategy: StrategySpec = StrategySpec()
+    early_stopping: EarlyStoppingSpec = EarlyStoppingSpec()
+    resources: ResourcesSpec = ResourcesSpec()
+    storage: Optional[str] = None
+    mlflow: MlflowSpec = MlflowSpec()
+    output_dir: Optional[str] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError("must start with a letter or digit and hold only letters, digits, '_', '.', '-'")
+        return v
+
+    @field_validator("spaces")
+    @classmethod
+    def _unique(cls, v: list[SpaceSpec]) -> list[SpaceSpec]:
+        seen = set()
+        for s in v:
+            if s.space in seen:
+                raise ValueError(f"design space {s.space!r} is listed twice")
+            seen.add(s.space)
+        return v
+
+    # -- derived -------------------------------------------------------------------------------------
+    @property
+    def multi_objective(self) -> bool:
+        return self.strategy.kind == "nsga2"
+
+    def resolved(self, base: Path | None = None) -> "CampaignSpec":
+        """A copy with relative local paths (output dir, sqlite MLflow store, artifacts) made absolute, so
+        ``resume`` works from any directory."""
+        base = Path(base or os.getcwd())
+        data = self.model_dump()
+        out = data["output_dir"] or f"./netspace_runs/{self.name}"
+        data["output_dir"] = str((base / os.path.expanduser(out)).resolve())
+        data["mlflow"]["tracking_uri"] = absolute_sqlite_url(data["mlflow"]["tracking_uri"], base)
+        art = data["mlflow"]["artifact_location"]
+        if "://" not in art:
+            data["mlflow"]["artifact_location"] = str((base / os.path.expanduser(art)).resolve())
+        if data["dataset"]["root"] and "://" not in data["dataset"]["root"]:
+            data["dataset"]["root"] = str((base / os.path.expanduser(data["dataset"]["root"])).resolve())
+        return CampaignSpec.model_validate(data)
+
+    def to_json(self) -> str:
+        """The spec as JSON with credentials in URLs masked (stored in the study user attrs)."""
+        from netspace.platform.storage import mask_url
+
+        data = self.model_dump()
+        if data["storage"]:
+            data["storage"] = mask_url(data["storage"])
+        data["mlflow"]["tracking_uri"] = mask_url(data["mlflow"]["tracking_uri"])
+        return json.dumps(data, sort_keys=True)
+
+    def fingerprint_without_samples(self) -> dict[str, Any]:
+        """What must not change between ``run`` invocations of one campaign (sample counts, resources, URLs and
+        added spaces may)."""
+        d = self.model_dump(include={"dataset", "training", "strategy", "early_stopping"})
+        d["regimes"] = {s.space: (s.regime.model_dump() if s.regime else None) for s in self.spaces}
+        return json.loads(json.dumps(d, sort_keys=True))
+
+
+def absolute_sqlite_url(url: str, base: Path) -> str:
+    """``sqlite:///rel.db`` -> ``sqlite:////abs/rel.db`` (other URLs unchanged)."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url[len(prefix):] not in ("", ":memory:"):
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url
+
+
+# -- loading -----------------------------------------------------------------------------------------
+def load_campaign(path: str | os.PathLike) -> CampaignSpec:
+    """Read and validate a campaign file; any problem raises :class:`CampaignError` with one line."""
+    p = Path(path)
+    label = str(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise CampaignError(f"{label}: cannot read campaign file: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}" if mark is not None else ""
+        what = exc.problem or exc.context or "malformed YAML"
+        raise CampaignError(f"{label}{where}: malformed YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise CampaignError(f"{label}: malformed YAML: {exc}") from None
+    return parse_campaign(data, label)
+
+
+def parse_campaign(data: Any, label: str = "campaign") -> CampaignSpec:
+    if not isinstance(data, dict):
+        raise CampaignError(f"{label}: expected a mapping of keys (name, spaces, ...), got {type(data).__name__}")
+    try:
+        return CampaignSpec.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise CampaignError(f"{label}: {format_loc(first['loc'])}: {_message(first)}{more}") from None
+    except NetspaceError as exc:  # raised outside pydantic's wrapping
+        raise CampaignError(f"{label}: {exc}") from None
+
+
+def format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part) in ("function-after[_parse(), RegimeSpec]",):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+_TYPE_NAMES = {
+    "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
+    "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "a string", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+def _message(err: dict) -> str:
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in _TYPE_NAMES:
+        return f"expected {_TYPE_NAMES[kind]}, got {value!r}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        return f"must be {op} {bound} (got {value!r})"
+    if kind == "literal_error":
+        return f"got {value!r}; expected {ctx.get('expected')}"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return err["msg"]

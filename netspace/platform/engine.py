@@ -1,0 +1,370 @@
+"""Run and resume campaigns: the driver that owns the Optuna studies, MLflow runs and the live display, and
+feeds Ray Tune one trial at a time.
+
+Durability, as implemented:
+* a finished trial (COMPLETE/PRUNED in Optuna) is never re-run: the driver only draws new samples while
+  ``finished + in flight < target`` per space, counted from the storage at start;
+* a lease row (:mod:`netspace.platform.lease`) guarantees one live driver per campaign, so RUNNING trials found
+  by a driver that holds the lease were abandoned by a dead one: they are re-run under the same trial number
+  from their checkpoint dir (``run_trial`` resumes from ``checkpoint.pt`` or returns ``result.json``);
+* a worker killed mid-trial is retried by Tune (``max_failures``) from the same dir; if it keeps failing it is
+  told FAIL (``status=failed``) and a replacement sample is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optuna.trial import TrialState
+
+from netspace.errors import CampaignError
+from netspace.platform.campaign import CampaignSpec, load_campaign
+from netspace.platform.lease import Lease
+from netspace.platform.progress import Progress
+from netspace.platform.storage import create_engine, mask_url, open_storage, resolve_url
+from netspace.platform.study import Draw, Geometry, SpaceStudy, count_trials, space_seed
+from netspace.platform.tracking import Tracker
+
+from netspace.platform import scheduler as sched
+
+
+@dataclass
+class _SpaceState:
+    study: SpaceStudy
+    target: int
+    finished: int
+    failed: int
+    best: float | None
+    queue: list[Draw] = field(default_factory=list)  # abandoned trials to re-run first
+    gave_up: bool = False
+
+
+class CampaignDriver:
+    """The :class:`~netspace.platform.scheduler.TrialSource`: decides what runs next and records outcomes."""
+
+    def __init__(self, spec: CampaignSpec, studies: dict[str, SpaceStudy], tracker: Tracker, progress: Progress,
+                 *, max_concurrent: int, fault: dict[str, Any] | None = None, dataset_attr: dict | None = None):
+        self.spec, self.tracker, self.progress = spec, tracker, progress
+        self.max_concurrent, self.fault = max_concurrent, fault
+        self.dataset_attr = dataset_attr or spec.dataset.model_dump()
+        self.spaces: dict[str, _SpaceState] = {}
+        for name, st in studies.items():
+            c = st.counts()
+            self.spaces[name] = _SpaceState(st, st.target, c.finished, c.failed, c.best)
+        self.active: dict[tuple[str, int], Draw] = {}
+        self.started: dict[tuple[str, int], float] = {}
+        self.error: BaseException | None = None
+        self.resumed = 0
+        self.max_failures_per_space = {n: max(3, s.target) for n, s in self.spaces.items()}
+
+    # -- set-up --------------------------------------------------------------------------------------
+    def collect_abandoned(self) -> int:
+        n = 0
+        for name, sp in self.spaces.items():
+            sp.queue = sp.study.abandoned()
+            n += len(sp.queue)
+        self.resumed = n
+        self._publish()
+        return n
+
+    def remaining(self) -> int:
+        return sum(max(sp.target - sp.finished, 0) for sp in self.spaces.values())
+
+    # -- TrialSource ---------------------------------------------------------------------------------
+    def next_trial(self):
+        if self.error is not None:
+            return None if self.active else sched.FINISHED
+        if len(self.active) >= self.max_concurrent:
+            return None
+        try:
+            draw = self._pick()
+        except BaseException as exc:  # surfaced after Tune returns
+            self.error = exc
+            return None if self.active else sched.FINISHED
+        if draw is None:
+            return None if self.active else sched.FINISHED
+        return self._launch(draw)
+
+    def _in_flight(self, name: str) -> int:
+        return sum(1 for (s, _) in self.active if s == name) + len(self.spaces[name].queue)
+
+    def _pick(self) -> Draw | None:
+        for sp in self.spaces.values():
+            if sp.queue:
+                return sp.queue.pop(0)
+        open_ = [n for n, sp in self.spaces.items()
+                 if not sp.gave_up and sp.finished + self._in_flight(n) < sp.target]
+        if not open_:
+            return None
+        name = min(open_, key=lambda n: ((self.spaces[n].finished + self._in_flight(n)) / self.spaces[n].target, n))
+        return self.spaces[name].study.draw({"dataset": self.dataset_attr})
+
+    def _launch(self, d: Draw) -> dict[str, Any]:
+        st = self.spaces[d.space].study
+        if not d.mlflow_run_id:
+            d.mlflow_run_id = self.tracker.start_trial(d.space, d.number, d.params, d.config, d.complexity)
+            st.set_trial_attrs(d.trial_id, mlflow_run_id=d.mlflow_run_id)
+        key = (d.space, d.number)
+        self.active[key] = d
+        self.started[key] = time.time()
+        self._publish()
+        return {
+            "space": d.space, "number": d.number, "config": d.config,
+            "checkpoint_dir": self.checkpoint_dir(d.space, d.number),
+            "dataset": self.spec.dataset.model_dump(), "recipe": self.spec.training.model_dump(),
+            "seed": (space_seed(self.spec.strategy.seed, d.space) + d.number) % (2**31),
+            "threads": max(1, int(self.spec.resources.cpus_per_trial)),
+            "fault": self.fault,
+        }
+
+    def checkpoint_dir(self, space: str, number: int) -> str:
+        return str(Path(self.spec.output_dir) / space / f"trial-{number}")
+
+    def on_result(self, key, result: dict[str, Any]) -> None:
+        d = self.active.get(key)
+        if d is None or result.get("final") or "epoch" not in result:
+            return
+        st = self.spaces[d.space].study
+        progress = {k: result.get(k) for k in ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")}
+        st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
+        self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
+                               {k: result.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
+
+    def on_complete(self, key, result: dict[str, Any] | None, error: bool, early_stopped: bool) -> None:
+        d = self.active.pop(key, None)
+        started = self.started.pop(key, time.time())
+        if d is None:
+            return
+        sp = self.spaces[d.space]
+        st = sp.study
+        result = result or {}
+        label = f"{d.space} #{d.number}"
+        if not error and result.get("final"):
+            out = result.get("outcome") or {}
+            # the held-back last epoch arrives with the outcome
+            if "epoch" in result:
+                self.on_result_final(d, result)
+            status = out.get("status", "completed")
+            attrs = {
+                "status": status, "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run"),
+                "best_top1_err": out.get("best_top1_err"), "images_per_s": out.get("images_per_s"),
+            }
+            for k in ("flops", "params", "acts"):
+                if out.get(k) is not None:
+                    attrs[k] = int(out[k])
+            if out.get("weights_path"):
+                attrs["weights_path"] = out["weights_path"]
+            st.finish(d, top1_err=out.get("top1_err"), state=TrialState.COMPLETE, attrs=attrs)
+            self.tracker.finish_trial(d.mlflow_run_id, status=status, weights_path=out.get("weights_path"), metrics={
+                "final_top1_err": out.get("top1_err"), "best_top1_err": out.get("best_top1_err"),
+                "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run")})
+            sp.finished += 1
+            err = out.get("top1_err")
+            if err is not None and (sp.best is None or err < sp.best):
+                sp.best = err
+            text = f"{label}: {status}, top-1 err {_pct(err)} in {time.time() - started:.1f} s"
+        elif not error and early_stopped:
+            st.finish(d, top1_err=result.get("top1_err"), state=TrialState.PRUNED,
+                      attrs={"status": "pruned", "epochs_run": result.get("epoch")})
+            self.tracker.finish_trial(d.mlflow_run_id, status="pruned", weights_path=None,
+                                      metrics={"epochs_run": result.get("epoch")})
+            sp.finished += 1
+            text = f"{label}: stopped early by ASHA at epoch {result.get('epoch')}"
+        elif not error:
+            # neither finished nor stopped by the scheduler: the run was interrupted. Leave it RUNNING, so the
+            # next `netspace resume` re-runs it from its checkpoint.
+            self._publish()
+            return
+        else:
+            st.finish(d, top1_err=None, state=TrialState.FAIL,
+                      attrs={"status": "failed", "error": "worker failed (retries exhausted); see the Ray logs",
+                             "epochs_run": result.get("epoch", 0)})
+            self.tracker.finish_trial(d.mlflow_run_id, status="failed", weights_path=None, metrics={})
+            sp.failed += 1
+            if sp.failed >= self.max_failures_per_space[d.space]:
+                sp.gave_up = True
+                self.progress.message(f"{d.space}: {sp.failed} trials failed; no more replacements drawn")
+            text = f"{label}: FAILED; a replacement sample will be drawn" if not sp.gave_up else f"{label}: FAILED"
+        self.progress.trial_done(d.space, text)
+        self._publish()
+
+    def on_result_final(self, d: Draw, result: dict[str, Any]) -> None:
+        st = self.spaces[d.space].study
+        progress = {k: result.get(k) for k in ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")}
+        if result.get("train_loss") is not None:  # a real epoch report, not an outcome replayed from result.json
+            st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
+            self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
+                                   {k: result.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
+
+    def _publish(self) -> None:
+        for name, sp in self.spaces.items():
+            running = sum(1 for (s, _) in self.active if s == name)
+            self.progress.set_space(name, target=sp.target, done=sp.finished, running=running, failed=sp.failed,
+                                    best=sp.best)
+        self.progress.refresh()
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{float(x):.2f}%"
+
+
+# -- entry points -------------------------------------------------------------------------------------
+@dataclass
+class RunSummary:
+    campaign: str
+    storage: str
+    counts: dict[str, dict[str, Any]]
+    resumed_trials: int
+    wall_s: float
+
+    @property
+    def complete(self) -> bool:
+        return all(c["finished"] >= c["target"] for c in self.counts.values())
+
+
+def run_campaign(spec: CampaignSpec | str | os.PathLike, *, storage: str | None = None, address: str | None = None,
+                 show_progress: bool = True, console=None) -> RunSummary:
+    """``netspace run``: create (or continue) the campaign described by ``spec`` and run it to its targets."""
+    if not isinstance(spec, CampaignSpec):
+        spec = load_campaign(spec)
+    url = resolve_url(storage, spec.storage)
+    spec = spec.resolved()
+    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=True)
+
+
+def resume_campaign(name: str, *, storage: str | None = None, address: str | None = None,
+                    show_progress: bool = True, console=None) -> RunSummary:
+    """``netspace resume``: continue a campaign from the spec stored with its studies."""
+    url = resolve_url(storage)
+    st = open_storage(url, must_exist=True)
+    spec = stored_spec(st, name, url)
+    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=False, storage=st)
+
+
+def campaign_studies(st, name: str) -> list:
+    prefix = f"{name}::"
+    return [s for s in st.get_all_studies() if s.study_name.startswith(prefix)]
+
+
+def stored_spec(st, name: str, url: str) -> CampaignSpec:
+    studies = campaign_studies(st, name)
+    if not studies:
+        known = sorted({s.user_attrs.get("campaign") for s in st.get_all_studies() if s.user_attrs.get("campaign")})
+        hint = f"; campaigns there: {', '.join(known)}" if known else "; it holds no campaigns"
+        raise CampaignError(f"no campaign {name!r} in storage {mask_url(url)}{hint}")
+    raw = next((s.user_attrs["spec"] for s in studies if "spec" in s.user_attrs), None)
+    if raw is None:
+        raise CampaignError(f"campaign {name!r} has no stored spec (created by another tool?)")
+    data = json.loads(raw)
+    spec = CampaignSpec.model_validate(data)
+    if "***" in spec.mlflow.tracking_uri:
+        env = os.environ.get("MLFLOW_TRACKING_URI")
+        if not env:
+            raise CampaignError(f"campaign {name!r}: its MLflow URI {spec.mlflow.tracking_uri} has a masked password; "
+                                "set MLFLOW_TRACKING_URI to the full URI")
+        spec.mlflow.tracking_uri = env
+    return spec
+
+
+def _check_compatible(spec: CampaignSpec, studies: list) -> None:
+    for s in studies:
+        raw = s.user_attrs.get("spec")
+        if not raw:
+            continue
+        old = CampaignSpec.model_validate(json.loads(raw))
+        a, b = old.fingerprint_without_samples(), spec.fingerprint_without_samples()
+        common = set(a["regimes"]) & set(b["regimes"])
+        a["regimes"] = {k: a["regimes"][k] for k in common}
+        b["regimes"] = {k: b["regimes"][k] for k in common}
+        if a != b:
+            raise CampaignError(
+                f"campaign {spec.name!r} already exists in this storage with a different dataset, training, strategy "
+                f"or regime; use `netspace resume {spec.name}`, or give the campaign a new name")
+        return
+
+
+def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: bool, console, new: bool,
+           storage=None) -> RunSummary:
+    t0 = time.time()
+    st = storage or open_storage(url)
+    if new:
+        _check_compatible(spec, campaign_studies(st, spec.name))
+    engine = create_engine(url)
+    lease = Lease(engine, spec.name).acquire()
+    try:
+        from netspace.workers import DatasetSpec, dataset_info
+
+        info = dataset_info(DatasetSpec(**spec.dataset.model_dump()))
+        geometry = Geometry(int(info.resolution), int(info.in_channels), int(info.num_classes))
+        studies = {s.space: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
+        old_attrs = next(iter(studies.values())).attrs
+        tracker = Tracker(spec.mlflow, spec.name)
+        exp_id, parent_id = tracker.open(old_attrs.get("mlflow_experiment_id"), old_attrs.get("mlflow_parent_run_id"))
+        spec_json = spec.to_json()
+        tracker.log_campaign(spec_json)
+        for name, s in studies.items():
+            s.set_attrs(campaign=spec.name, space=name, target=s.target, spec=spec_json,
+                        mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
+                        geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,
+                                  "num_classes": geometry.num_classes},
+                        strategy=spec.strategy.kind, output_dir=spec.output_dir)
+        progress = Progress(spec.name, enabled=show_progress, **({"console": console} if console else {}))
+        started_ray = False
+        with progress:
+            driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=_fault_hook())
+            n_abandoned = driver.collect_abandoned()
+            if n_abandoned:
+                progress.message(f"resuming {n_abandoned} interrupted trial(s) from their checkpoints")
+            if driver.remaining() > 0:
+                started_ray = sched.ensure_ray(address)
+                driver.max_concurrent = _max_concurrent(spec)
+                try:
+                    sched.run_trials(driver, cpus_per_trial=spec.resources.cpus_per_trial,
+                                     gpus_per_trial=spec.resources.gpus_per_trial,
+                                     max_failures=spec.resources.max_failures,
+                                     asha=(spec.early_stopping.model_dump() if spec.early_stopping.kind == "asha"
+                                           else None),
+                                     epochs=spec.training.epochs, storage_path=str(Path(spec.output_dir) / "_tune"),
+                                     name=sched.run_name())
+                finally:
+                    if started_ray:
+                        import ray
+
+                        ray.shutdown()
+            if driver.error is not None:
+                tracker.close("FAILED")
+                raise driver.error
+        counts = {n: count_trials(s.trials(), s.target).as_dict() for n, s in studies.items()}
+        done = all(c["finished"] >= c["target"] for c in counts.values())
+        tracker.close("FINISHED" if done else "FAILED")
+        return RunSummary(spec.name, mask_url(url), counts, driver.resumed, time.time() - t0)
+    finally:
+        lease.release()
+        engine.dispose()
+
+
+def _max_concurrent(spec: CampaignSpec) -> int:
+    import ray
+
+    res = ray.cluster_resources()
+    n = int(res.get("CPU", 1) // spec.resources.cpus_per_trial) or 1
+    if spec.resources.gpus_per_trial:
+        n = min(n, int(res.get("GPU", 0) // spec.resources.gpus_per_trial) or 1)
+    if spec.resources.max_concurrent:
+        n = min(n, spec.resources.max_concurrent)
+    return max(1, n)
+
+
+def _fault_hook() -> dict[str, Any] | None:
+    """Test hook: NETSPACE_FAULT_KILL_AT_EPOCH=N and NETSPACE_FAULT_MARKER=path make one worker SIGKILL itself
+    at epoch N (once: the marker file records that it happened)."""
+    epoch = os.environ.get(sched.FAULT_ENV)
+    marker = os.environ.get(sched.FAULT_MARKER_ENV)
+    if epoch and marker:
+        return {"epoch": int(epoch), "marker": marker}
+    return None

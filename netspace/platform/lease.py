@@ -1,0 +1,136 @@
+"""One live driver per campaign: a lease row (holder, pid, host, heartbeat) in the campaign's database.
+
+``acquire`` inserts the row, or takes over a stale one (heartbeat older than ``stale_after_s``, or a holder on
+this host whose process is gone) with a compare-and-swap on the holder id, so two drivers can never both hold
+it. A daemon thread refreshes the heartbeat; ``release`` deletes the row. Holding the lease is what lets the
+engine treat RUNNING trials in storage as abandoned.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+
+import sqlalchemy as sa
+
+from netspace.errors import CampaignError
+
+TABLE = "netspace_driver_lease"
+HEARTBEAT_S = 5.0
+STALE_AFTER_S = 30.0
+
+_meta = sa.MetaData()
+_lease = sa.Table(
+    TABLE, _meta,
+    sa.Column("campaign", sa.String(256), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("host", sa.String(256), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started", sa.Float, nullable=False),
+    sa.Column("heartbeat", sa.Float, nullable=False),
+)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Lease:
+    def __init__(self, engine: sa.Engine, campaign: str, *, stale_after_s: float = STALE_AFTER_S,
+                 heartbeat_s: float = HEARTBEAT_S):
+        self.engine, self.campaign = engine, campaign
+        self.stale_after_s, self.heartbeat_s = stale_after_s, heartbeat_s
+        self.holder = uuid.uuid4().hex
+        self.host, self.pid = socket.gethostname(), os.getpid()
+        self.lost = False
+        self.took_over: dict | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- acquire / release ---------------------------------------------------------------------------
+    def acquire(self) -> "Lease":
+        _meta.create_all(self.engine, checkfirst=True)
+        now = time.time()
+        row = dict(campaign=self.campaign, holder=self.holder, host=self.host, pid=self.pid, started=now, heartbeat=now)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(_lease.insert().values(**row))
+        except sa.exc.IntegrityError:
+            self._take_over(row)
+        self._thread = threading.Thread(target=self._beat, name="netspace-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def _take_over(self, row: dict) -> None:
+        with self.engine.begin() as conn:
+            old = conn.execute(sa.select(_lease).where(_lease.c.campaign == self.campaign)).mappings().first()
+        if old is None:  # released in between: try once more
+            with self.engine.begin() as conn:
+                conn.execute(_lease.insert().values(**row))
+            return
+        age = time.time() - old["heartbeat"]
+        dead_here = old["host"] == self.host and not _pid_alive(old["pid"])
+        if not (dead_here or age > self.stale_after_s):
+            raise CampaignError(
+                f"campaign {self.campaign!r} is already being run by pid {old['pid']} on {old['host']} "
+                f"(heartbeat {age:.0f} s ago); wait for it to finish or stop it first")
+        with self.engine.begin() as conn:
+            res = conn.execute(_lease.update()
+                               .where(_lease.c.campaign == self.campaign, _lease.c.holder == old["holder"])
+                               .values(**{k: v for k, v in row.items() if k != "campaign"}))
+        if res.rowcount != 1:
+            raise CampaignError(f"campaign {self.campaign!r}: another driver took it over just now")
+        self.took_over = dict(old)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat_s):
+            try:
+                with self.engine.begin() as conn:
+                    res = conn.execute(_lease.update()
+                                       .where(_lease.c.campaign == self.campaign, _lease.c.holder == self.holder)
+                                       .values(heartbeat=time.time()))
+                if res.rowcount != 1:
+                    self.lost = True
+                    return
+            except Exception:  # a transient DB error: try again at the next beat
+                continue
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.heartbeat_s + 5)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(_lease.delete().where(_lease.c.campaign == self.campaign, _lease.c.holder == self.holder))
+        except Exception:
+            pass
+
+    def __enter__(self) -> "Lease":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def current_holder(engine: sa.Engine, campaign: str) -> dict | None:
+    """The lease row of ``campaign`` (with ``age_s`` and ``alive``), or None when no driver holds it."""
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(_lease).where(_lease.c.campaign == campaign)).mappings().first()
+    except sa.exc.SQLAlchemyError:  # table not created yet
+        return None
+    if row is None:
+        return None
+    out = dict(row)
+    out["age_s"] = time.time() - out["heartbeat"]
+    out["alive"] = out["age_s"] <= STALE_AFTER_S and not (out["host"] == socket.gethostname() and not _pid_alive(out["pid"]))
+    return out

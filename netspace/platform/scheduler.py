@@ -1,0 +1,242 @@
+"""Ray Tune runs the trials; the driver's :class:`TrialSource` decides what runs and records what happened.
+
+No OptunaSearch and no ``Tuner.restore`` (see the restore traps in the stack notes): each ``run``/``resume``
+invocation starts a fresh Tuner whose :class:`BridgeSearcher` asks the driver for the next trial (a new sample,
+or an abandoned one to re-run under its Optuna number) and hands every result back, so the Optuna storage is the
+only durable state. The trainable calls :func:`netspace.workers.run_trial` with a checkpoint dir derived from the
+Optuna trial number; a retry (Tune ``FailureConfig``) or a re-run after a driver crash re-enters ``run_trial`` on
+the same dir and resumes from its ``checkpoint.pt`` (or returns its ``result.json``). That directory is the trial's
+checkpoint: reporting it to Tune as well would copy the weights every epoch for nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from typing import Any, Protocol
+
+from ray.tune.search import Searcher
+
+FINISHED = Searcher.FINISHED
+METRIC = "top1_err"
+
+#: test hook: {"epoch": N, "marker": path} in the trial config makes the worker SIGKILL itself once at epoch N
+FAULT_ENV = "NETSPACE_FAULT_KILL_AT_EPOCH"
+FAULT_MARKER_ENV = "NETSPACE_FAULT_MARKER"
+
+
+class TrialSource(Protocol):
+    def next_trial(self) -> dict[str, Any] | None | str: ...
+
+    def on_result(self, key: tuple[str, int], result: dict[str, Any]) -> None: ...
+
+    def on_complete(self, key: tuple[str, int], result: dict[str, Any] | None, error: bool,
+                    early_stopped: bool) -> None: ...
+
+
+#: live driver objects by key: Tune pickles (tuner.pkl) and may copy its searcher and scheduler, so they hold
+#: only a key into this process-local table, never the driver with its database connections
+_BRIDGES: dict[str, dict[str, Any]] = {}
+
+
+class BridgeSearcher(Searcher):
+    """A Tune searcher that forwards to the driver's :class:`TrialSource` (the single writer to storage)."""
+
+    def __init__(self, bridge: str):
+        super().__init__(metric=METRIC, mode="min")
+        self.bridge = bridge
+        self.keys: dict[str, tuple[str, int]] = {}
+        self.last: dict[str, dict] = {}
+
+    @property
+    def source(self) -> TrialSource:
+        return _BRIDGES[self.bridge]["source"]
+
+    @property
+    def stopped(self) -> set[str]:  # trial ids the scheduler stopped early
+        return _BRIDGES[self.bridge]["stopped"]
+
+    def set_search_properties(self, metric, mode, config, **spec) -> bool:
+        return True
+
+    def suggest(self, trial_id: str):
+        cfg = self.source.next_trial()
+        if cfg is None or cfg == FINISHED:
+            return cfg
+        self.keys[trial_id] = (cfg["space"], cfg["number"])
+        return cfg
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        self.last[trial_id] = result
+        key = self.keys.get(trial_id)
+        if key is not None:
+            self.source.on_result(key, result)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        key = self.keys.pop(trial_id, None)
+        last = self.last.pop(trial_id, None)
+        if key is not None:
+            self.source.on_complete(key, result if result is not None else last, error,
+                                    trial_id in self.stopped)
+
+    # all state lives in the Optuna storage: nothing for Tune to snapshot or restore
+    def save_to_dir(self, *args, **kwargs) -> None:
+        return None
+
+    def save(self, checkpoint_path: str) -> None:
+        return None
+
+    def get_state(self) -> dict:
+        return {}
+
+    def set_state(self, state: dict) -> None:
+        return None
+
+
+# -- the trainable (runs in a Ray worker) -------------------------------------------------------------
+def train_trial(cfg: dict[str, Any]) -> None:
+    """Train one sampled network; report each epoch to Tune (so ASHA can stop it) and the outcome last."""
+    import dataclasses
+
+    import torch
+    from ray import tune
+
+    from netspace.workers import DatasetSpec, TrainRecipe, run_trial
+
+    torch.set_num_threads(max(1, int(cfg.get("threads", 1))))
+    fault = cfg.get("fault") or {}
+    held: dict[str, dict] = {}
+
+    def report(ep) -> None:
+        metrics = {"epoch": int(ep.epoch), "epochs": int(ep.epochs), "train_loss": float(ep.train_loss),
+                   METRIC: float(ep.top1_err), "images_per_s": float(ep.images_per_s),
+                   "elapsed_s": float(ep.elapsed_s), "final": False}
+        if fault.get("epoch") == ep.epoch and fault.get("marker") and not os.path.exists(fault["marker"]):
+            with open(fault["marker"], "w") as f:
+                f.write(f"{cfg['space']} {cfg['number']} {ep.epoch} {os.getpid()}\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+        if ep.epoch >= ep.epochs:  # the last epoch goes out with the outcome (ASHA stops trials at max_t)
+            held["last"] = metrics
+            return
+        tune.report(metrics)
+
+    recipe = TrainRecipe(**cfg["recipe"])
+    result = run_trial(cfg["space"], cfg["config"], DatasetSpec(**cfg["dataset"]), recipe, seed=int(cfg.get("seed", 0)),
+                       checkpoint_dir=cfg["checkpoint_dir"], report=report)
+    final = held.get("last") or {"epoch": int(result.epochs_run), "epochs": recipe.epochs,
+                                  METRIC: float(result.top1_err), "final": False}
+    final = dict(final)
+    final.update(final=True, outcome=json_safe(dataclasses.asdict(result)))
+    final[METRIC] = float(result.top1_err)
+    tune.report(final)
+
+
+def json_safe(d: dict) -> dict:
+    import math
+
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, float) and not math.isfinite(v):
+            v = None
+        elif not isinstance(v, (int, float, str, bool, type(None))):
+            v = str(v)
+        out[k] = v
+    return out
+
+
+# -- running ------------------------------------------------------------------------------------------
+def ray_env() -> None:
+    """Environment for a quiet, low-overhead local Tune run (set before Ray starts)."""
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "600")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "1000")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
+
+
+def ensure_ray(address: str | None, num_cpus: int | None = None) -> bool:
+    """Start a local Ray (or join ``address``) unless already connected; True when this call started it."""
+    import ray
+
+    ray_env()
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
+                                  configure_logging=True)
+    if address:
+        ray.init(address=address, **kwargs)
+    else:
+        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **kwargs)
+    return True
+
+
+def cluster_cpus() -> float:
+    import ray
+
+    return float(ray.cluster_resources().get("CPU", 1))
+
+
+def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: float, max_failures: int,
+               asha: dict[str, Any] | None, epochs: int, storage_path: str, name: str) -> None:
+    """Run until the source says FINISHED and every started trial has ended."""
+    from ray import tune
+    from ray.tune.schedulers import FIFOScheduler
+
+    for noisy in ("ray.tune", "ray.train", "ray.air"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    resources = {"cpu": cpus_per_trial}
+    if gpus_per_trial:
+        resources["gpu"] = gpus_per_trial
+    bridge = f"{os.getpid()}-{time.time_ns()}"
+    _BRIDGES[bridge] = {"source": source, "stopped": set()}
+    if asha:
+        scheduler = _recording_asha()(bridge, time_attr="epoch", max_t=epochs,
+                                      grace_period=int(asha["grace_period"]),
+                                      reduction_factor=float(asha["reduction_factor"]))
+    else:
+        scheduler = FIFOScheduler()
+    os.makedirs(storage_path, exist_ok=True)
+    tuner = tune.Tuner(
+        tune.with_resources(train_trial, resources),
+        tune_config=tune.TuneConfig(metric=METRIC, mode="min", search_alg=BridgeSearcher(bridge),
+                                    scheduler=scheduler, num_samples=-1, reuse_actors=True),
+        run_config=tune.RunConfig(name=name, storage_path=storage_path, verbose=0,
+                                  failure_config=tune.FailureConfig(max_failures=max_failures),
+                                  checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
+    )
+    try:
+        tuner.fit()
+    finally:
+        _BRIDGES.pop(bridge, None)
+
+
+_RECORDING_ASHA = None
+
+
+def _recording_asha():
+    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C)."""
+    global _RECORDING_ASHA
+    if _RECORDING_ASHA is None:
+        from ray.tune.schedulers import ASHAScheduler
+
+        class RecordingASHA(ASHAScheduler):
+            def __init__(self, bridge: str, **kwargs):
+                super().__init__(**kwargs)
+                self.bridge = bridge
+
+            def on_trial_result(self, tune_controller, trial, result):
+                decision = super().on_trial_result(tune_controller, trial, result)
+                if decision == self.STOP and not result.get("final"):
+                    _BRIDGES[self.bridge]["stopped"].add(trial.trial_id)
+                return decision
+
+        _RECORDING_ASHA = RecordingASHA
+    return _RECORDING_ASHA
+
+
+def run_name() -> str:
+    return time.strftime("run-%Y%m%d-%H%M%S") + f"-{os.getpid()}"

@@ -1,0 +1,81 @@
+"""Read-only views of campaigns in a storage (``netspace status`` / ``netspace list``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from optuna.trial import TrialState
+
+from netspace.errors import CampaignError
+from netspace.platform.lease import current_holder
+from netspace.platform.storage import create_engine, mask_url, open_storage, resolve_url
+from netspace.platform.study import SEP, count_trials
+
+
+def _campaign_of(summary) -> str | None:
+    return summary.user_attrs.get("campaign") or (summary.study_name.split(SEP)[0] if SEP in summary.study_name else None)
+
+
+def list_campaigns(storage: str | None = None) -> list[dict[str, Any]]:
+    url = resolve_url(storage)
+    st = open_storage(url, must_exist=True)
+    out: dict[str, dict[str, Any]] = {}
+    for s in st.get_all_studies():
+        name = _campaign_of(s)
+        if name is None:
+            continue
+        target = int(s.user_attrs.get("target", 0))
+        c = count_trials(st.get_all_trials(s._study_id, deepcopy=False), target)
+        row = out.setdefault(name, {"campaign": name, "spaces": [], "target": 0, "finished": 0, "running": 0,
+                                    "failed": 0, "best_top1_err": None})
+        row["spaces"].append(s.user_attrs.get("space") or s.study_name.split(SEP, 1)[1])
+        row["target"] += target
+        row["finished"] += c.finished
+        row["running"] += c.running
+        row["failed"] += c.failed
+        if c.best is not None and (row["best_top1_err"] is None or c.best < row["best_top1_err"]):
+            row["best_top1_err"] = c.best
+    return sorted(out.values(), key=lambda r: r["campaign"])
+
+
+def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> dict[str, Any]:
+    """Counts per state and space, and the best trials: the same numbers the storage holds."""
+    url = resolve_url(storage)
+    st = open_storage(url, must_exist=True)
+    studies = [s for s in st.get_all_studies() if _campaign_of(s) == name]
+    if not studies:
+        known = sorted({c for c in (_campaign_of(s) for s in st.get_all_studies()) if c})
+        hint = f"; campaigns there: {', '.join(known)}" if known else "; it holds no campaigns"
+        raise CampaignError(f"no campaign {name!r} in storage {mask_url(url)}{hint}")
+    spaces: dict[str, Any] = {}
+    best: list[dict[str, Any]] = []
+    for s in sorted(studies, key=lambda s: s.study_name):
+        space = s.user_attrs.get("space") or s.study_name.split(SEP, 1)[1]
+        target = int(s.user_attrs.get("target", 0))
+        trials = st.get_all_trials(s._study_id, deepcopy=False)
+        c = count_trials(trials, target)
+        spaces[space] = {**c.as_dict(), "study": s.study_name}
+        for t in trials:
+            if t.state == TrialState.COMPLETE and t.values and math.isfinite(t.values[0]):
+                ua = t.user_attrs
+                best.append({"space": space, "number": t.number, "top1_err": t.values[0],
+                             "flops": ua.get("flops"), "params": ua.get("params"), "acts": ua.get("acts"),
+                             "epochs_run": ua.get("epochs_run"), "train_time_s": ua.get("train_time_s"),
+                             "status": ua.get("status"), "mlflow_run_id": ua.get("mlflow_run_id"),
+                             "weights_path": ua.get("weights_path")})
+    best.sort(key=lambda r: r["top1_err"])
+    totals = {k: sum(v[k] for v in spaces.values())
+              for k in ("target", "finished", "completed", "pruned", "running", "failed", "rejected")}
+    engine = create_engine(url)
+    try:
+        holder = current_holder(engine, name)
+    finally:
+        engine.dispose()
+    driver = None
+    if holder:
+        driver = {"host": holder["host"], "pid": holder["pid"], "heartbeat_age_s": round(holder["age_s"], 1),
+                  "alive": holder["alive"]}
+    return {"campaign": name, "storage": mask_url(url), "spaces": spaces, "totals": totals,
+            "best": best[:top], "driver": driver,
+            "done": all(v["finished"] >= v["target"] for v in spaces.values())}

@@ -1,0 +1,258 @@
+"""One Optuna study per design space: sampling, ask/tell and the trial records of the storage contract.
+
+* ``random`` strategy: unbiased populations drawn with netspace's own sampler (seeded, regime-constrained
+  rejection through :func:`iter_samples`); each accepted sample becomes a RUNNING trial created in one
+  transaction with its params, distributions and config, and a ``sample_index`` so a resumed campaign continues
+  the same seeded stream instead of redrawing earlier samples.
+* ``tpe`` / ``nsga2``: Optuna's TPESampler / NSGAIISampler (error vs FLOPs) ask, the space's ``sample(trial)``
+  draws; constraint or regime rejections are told FAIL with user attr ``rejected`` and never trained nor counted.
+
+The driver is the only writer. Counting: ``finished`` = COMPLETE + PRUNED (early-stopped); ``failed`` = FAIL
+with status ``failed``; ``rejected`` = FAIL with ``rejected``; ``running`` = RUNNING.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from netspace.errors import CampaignError
+from netspace.platform.campaign import CampaignSpec, SpaceSpec
+from netspace.search_spaces import Regime, get_space, iter_samples
+from netspace.search_spaces.sampling import human
+
+SEP = "::"
+MAX_CONSECUTIVE_REJECTIONS = 500
+
+
+def study_name(campaign: str, space: str) -> str:
+    return f"{campaign}{SEP}{space}"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What complexity is counted at: the dataset's input geometry."""
+
+    resolution: int = 32
+    in_channels: int = 3
+    num_classes: int = 10
+
+
+@dataclass
+class Draw:
+    """A trial ready to train."""
+
+    space: str
+    number: int
+    trial_id: int
+    params: dict[str, Any]
+    config: dict[str, Any]
+    complexity: dict[str, int]
+    mlflow_run_id: str | None = None
+    resumed: bool = False  # an abandoned RUNNING trial picked up again
+
+
+@dataclass
+class Counts:
+    target: int
+    finished: int = 0
+    completed: int = 0
+    pruned: int = 0
+    running: int = 0
+    failed: int = 0
+    rejected: int = 0
+    best: float | None = None
+    best_number: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "extra"}
+
+
+def classify(t: FrozenTrial) -> str:
+    """finished | running | failed | rejected | waiting."""
+    if t.state in (TrialState.COMPLETE, TrialState.PRUNED):
+        return "finished"
+    if t.state == TrialState.RUNNING:
+        return "running"
+    if t.state == TrialState.FAIL:
+        return "rejected" if "rejected" in t.user_attrs else "failed"
+    return "waiting"
+
+
+def count_trials(trials: list[FrozenTrial], target: int) -> Counts:
+    c = Counts(target=target)
+    for t in trials:
+        kind = classify(t)
+        if kind == "finished":
+            c.finished += 1
+            if t.state == TrialState.COMPLETE:
+                c.completed += 1
+                v = t.values[0] if t.values else None
+                if v is not None and (c.best is None or v < c.best):
+                    c.best, c.best_number = v, t.number
+            else:
+                c.pruned += 1
+        elif kind in ("running", "failed", "rejected"):
+            setattr(c, kind, getattr(c, kind) + 1)
+    return c
+
+
+def make_sampler(strategy: str, seed: int):
+    if strategy == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if strategy == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def space_seed(seed: int, space: str) -> int:
+    """A stable per-space seed (independent of the order spaces are listed in)."""
+    return zlib.crc32(f"{seed}:{space}".encode()) & 0x7FFFFFFF
+
+
+class SpaceStudy:
+    def __init__(self, storage, spec: CampaignSpec, sspec: SpaceSpec, geometry: Geometry):
+        self.storage, self.spec, self.sspec, self.geometry = storage, spec, sspec, geometry
+        self.space = get_space(sspec.space)
+        self.name = study_name(spec.name, sspec.space)
+        self.target = sspec.samples
+        self.regime: Regime | None = sspec.regime.to_regime() if sspec.regime else None
+        self.strategy = spec.strategy.kind
+        self.seed = space_seed(spec.strategy.seed, sspec.space)
+        directions = ["minimize", "minimize"] if spec.multi_objective else ["minimize"]
+        self.study = optuna.create_study(storage=storage, study_name=self.name, directions=directions,
+                                         sampler=make_sampler(self.strategy, self.seed), load_if_exists=True)
+        self.study_id = self.study._study_id
+        self._stream: Iterator | None = None
+        self._stream_pos = 0
+
+    # -- study-level -------------------------------------------------------------------------------
+    def set_attrs(self, **attrs: Any) -> None:
+        for k, v in attrs.items():
+            self.study.set_user_attr(k, v)
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return self.storage.get_study_user_attrs(self.study_id)
+
+    def trials(self) -> list[FrozenTrial]:
+        return self.study.get_trials(deepcopy=False)
+
+    def counts(self) -> Counts:
+        return count_trials(self.trials(), self.target)
+
+    # -- abandoned trials ----------------------------------------------------------------------------
+    def abandoned(self) -> list[Draw]:
+        """RUNNING trials (only called with the driver lease held, so nobody runs them): the ones with a config
+        are returned to be re-run under the same number; the ones cut off before sampling finished are
+        marked rejected."""
+        out = []
+        for t in self.trials():
+            if t.state != TrialState.RUNNING:
+                continue
+            if "config" not in t.user_attrs:
+                self.storage.set_trial_user_attr(t._trial_id, "rejected", "abandoned before sampling finished")
+                self.study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+                continue
+            ua = t.user_attrs
+            out.append(Draw(self.sspec.space, t.number, t._trial_id, dict(t.params), ua["config"],
+                            {k: ua.get(k) for k in ("flops", "params", "acts")}, ua.get("mlflow_run_id"), True))
+        return out
+
+    # -- drawing new trials --------------------------------------------------------------------------
+    def draw(self, extra_attrs: dict[str, Any]) -> Draw:
+        if self.strategy == "random":
+            return self._draw_random(extra_attrs)
+        return self._draw_ask(extra_attrs)
+
+    def _complexity(self, config):
+        g = self.geometry
+        return self.space.complexity(config, resolution=g.resolution, in_channels=g.in_channels,
+                                     num_classes=g.num_classes)
+
+    def _draw_random(self, extra_attrs: dict[str, Any]) -> Draw:
+        if self._stream is None:
+            g = self.geometry
+            self._stream = iter_samples(self.space, self.seed, self.regime, resolution=g.resolution,
+                                        in_channels=g.in_channels, num_classes=g.num_classes)
+            used = [t.user_attrs.get("sample_index", -1) for t in self.trials()]
+            self._skip = max(used, default=-1) + 1
+        while self._stream_pos < self._skip:  # continue the seeded stream where the last driver stopped
+            next(self._stream)
+            self._stream_pos += 1
+        sample = next(self._stream)
+        index = self._stream_pos
+        self._stream_pos += 1
+        self._skip = self._stream_pos
+        cx = sample.complexity.as_dict() if hasattr(sample.complexity, "as_dict") else dict(
+            flops=sample.complexity.flops, params=sample.complexity.params, acts=sample.complexity.acts)
+        cx = {k: int(cx[k]) for k in ("flops", "params", "acts")}
+        config = sample.config.to_dict()
+        attrs = {"config": config, **cx, "sample_index": index, **extra_attrs}
+        template = optuna.trial.create_trial(state=TrialState.RUNNING, params=sample.params,
+                                             distributions=sample.distributions, user_attrs=attrs)
+        trial_id = self.storage.create_new_trial(self.study_id, template_trial=template)
+        number = self.storage.get_trial_number_from_id(trial_id)
+        return Draw(self.sspec.space, number, trial_id, dict(sample.params), config, cx)
+
+    def _draw_ask(self, extra_attrs: dict[str, Any]) -> Draw:
+        for _ in range(MAX_CONSECUTIVE_REJECTIONS):
+            trial = self.study.ask()
+            problems: list[str]
+            try:
+                config = self.space.sample(trial)
+                problems = list(self.space.check(config))
+            except Exception as exc:  # a sampler proposing something the space cannot build
+                config, problems = None, [" ".join(str(exc).split())[:200]]
+            cx = None
+            if not problems:
+                cx = self._complexity(config)
+                if self.regime is not None and not self.regime.contains(cx):
+                    v = getattr(cx, self.regime.metric)
+                    problems = [f"{self.regime.metric} {human(v)} outside [{human(self.regime.low)}, "
+                                f"{human(self.regime.high)}]"]
+            if problems:
+                self.storage.set_trial_user_attr(trial._trial_id, "rejected", "; ".join(problems))
+                self.study.tell(trial, state=TrialState.FAIL)
+                continue
+            cxd = {"flops": int(cx.flops), "params": int(cx.params), "acts": int(cx.acts)}
+            cfg = config.to_dict()
+            for k, v in {"config": cfg, **cxd, **extra_attrs}.items():
+                self.storage.set_trial_user_attr(trial._trial_id, k, v)
+            return Draw(self.sspec.space, trial.number, trial._trial_id, dict(trial.params), cfg, cxd)
+        raise CampaignError(f"{self.name}: {MAX_CONSECUTIVE_REJECTIONS} consecutive {self.strategy} proposals were "
+                            f"rejected (constraints or regime {self.regime}); widen the regime or use strategy random")
+
+    # -- recording -----------------------------------------------------------------------------------
+    def set_trial_attrs(self, trial_id: int, **attrs: Any) -> None:
+        for k, v in attrs.items():
+            self.storage.set_trial_user_attr(trial_id, k, v)
+
+    def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
+        if not self.spec.multi_objective and _finite(top1_err):
+            self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
+        self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
+
+    def finish(self, draw: Draw, *, top1_err: float, state: TrialState, attrs: dict[str, Any]) -> None:
+        """Write the outcome: user attrs first, then the state and values in one call (the trial counts as
+        finished only once both are stored)."""
+        self.set_trial_attrs(draw.trial_id, **attrs)
+        err = float(top1_err) if _finite(top1_err) else 100.0
+        if state == TrialState.COMPLETE:
+            values = [err, float(draw.complexity["flops"])] if self.spec.multi_objective else [err]
+            self.study.tell(draw.number, values=values, skip_if_finished=True)
+        else:
+            self.study.tell(draw.number, state=state, skip_if_finished=True)
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False

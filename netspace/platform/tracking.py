@@ -1,0 +1,146 @@
+"""MLflow, driver side only: an experiment and a parent run per campaign, a child run per trial.
+
+Uses ``MlflowClient`` (no global active-run state). Child runs carry ``mlflow.parentRunId``, the sampled config
+and Optuna params as params, per-epoch ``train_loss``/``top1_err``/``images_per_s``, complexity and final error
+as metrics, and ``netspace.status``; ``weights.pt`` is logged as an artifact when ``log_weights`` and small.
+A trial re-run after a driver crash keeps its child run (its id is in the Optuna trial's user attrs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from netspace.errors import StorageError
+from netspace.platform.campaign import MlflowSpec
+from netspace.platform.storage import mask_url
+
+MAX_ARTIFACT_BYTES = 50 * 2**20
+
+
+def configure_env(tracking_uri: str) -> None:
+    """Environment MLflow 3 needs for local stores (the file store is refused unless allowed)."""
+    if not tracking_uri.startswith(("http://", "https://", "databricks")):
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+
+
+class Tracker:
+    def __init__(self, spec: MlflowSpec, campaign: str):
+        configure_env(spec.tracking_uri)
+        import logging
+
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        from mlflow.tracking import MlflowClient
+
+        self.spec, self.campaign = spec, campaign
+        self.client = MlflowClient(tracking_uri=spec.tracking_uri)
+        self.experiment_id: str | None = None
+        self.parent_run_id: str | None = None
+
+    # -- campaign level ------------------------------------------------------------------------------
+    def open(self, experiment_id: str | None = None, parent_run_id: str | None = None) -> tuple[str, str]:
+        """Find or create the experiment and the parent run (reused across run/resume invocations)."""
+        try:
+            self.experiment_id = self._experiment(experiment_id)
+            self.parent_run_id = self._parent(parent_run_id)
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise StorageError(f"cannot use MLflow tracking URI {mask_url(self.spec.tracking_uri)}: "
+                               f"{' '.join(str(exc).split())[:300]}") from None
+        return self.experiment_id, self.parent_run_id
+
+    def _experiment(self, known: str | None) -> str:
+        if known:
+            try:
+                exp = self.client.get_experiment(known)
+                if exp.lifecycle_stage == "deleted":
+                    self.client.restore_experiment(known)
+                return known
+            except Exception:
+                pass
+        exp = self.client.get_experiment_by_name(self.campaign)
+        if exp is not None:
+            if exp.lifecycle_stage == "deleted":
+                self.client.restore_experiment(exp.experiment_id)
+            return exp.experiment_id
+        art = self.spec.artifact_location
+        if "://" not in art:
+            os.makedirs(art, exist_ok=True)
+            art = os.path.abspath(art)
+        return self.client.create_experiment(self.campaign, artifact_location=art,
+                                             tags={"netspace.campaign": self.campaign})
+
+    def _parent(self, known: str | None) -> str:
+        if known:
+            try:
+                run = self.client.get_run(known)
+                if run.info.status != "RUNNING":
+                    self.client.update_run(known, status="RUNNING")
+                return known
+            except Exception:
+                pass
+        run = self.client.create_run(self.experiment_id, run_name=self.campaign,
+                                     tags={"netspace.campaign": self.campaign, "netspace.role": "campaign"})
+        return run.info.run_id
+
+    def log_campaign(self, spec_json: str) -> None:
+        try:
+            self.client.set_tag(self.parent_run_id, "netspace.spec", spec_json[:5000])
+        except Exception:
+            pass
+
+    def close(self, status: str = "FINISHED") -> None:
+        if self.parent_run_id:
+            self.client.set_terminated(self.parent_run_id, status=status)
+
+    # -- trial level -----------------------------------------------------------------------------------
+    def start_trial(self, space: str, number: int, params: dict[str, Any], config: dict[str, Any],
+                    complexity: dict[str, int]) -> str:
+        from mlflow.entities import Metric, Param
+
+        run = self.client.create_run(self.experiment_id, run_name=f"{space}-{number}", tags={
+            "mlflow.parentRunId": self.parent_run_id, "netspace.campaign": self.campaign,
+            "netspace.space": space, "netspace.trial_number": str(number), "netspace.status": "running"})
+        rid = run.info.run_id
+        ps = [Param("space", space), Param("trial_number", str(number))]
+        ps += [Param(f"config.{k}", _param_value(v)) for k, v in config.items()]
+        ps += [Param(f"optuna.{k}", _param_value(v)) for k, v in params.items()]
+        now = int(time.time() * 1000)
+        ms = [Metric(k, float(v), now, 0) for k, v in complexity.items()]
+        for i in range(0, len(ps), 100):
+            self.client.log_batch(rid, params=ps[i:i + 100], metrics=ms if i == 0 else [])
+        return rid
+
+    def log_epoch(self, run_id: str, epoch: int, metrics: dict[str, float]) -> None:
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, int(epoch)) for k, v in metrics.items()
+                                               if v is not None])
+
+    def finish_trial(self, run_id: str, *, status: str, metrics: dict[str, float], weights_path: str | None) -> None:
+        from mlflow.entities import Metric, RunTag
+
+        now = int(time.time() * 1000)
+        self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()
+                                               if v is not None],
+                              tags=[RunTag("netspace.status", status)])
+        if (self.spec.log_weights and weights_path and os.path.isfile(weights_path)
+                and os.path.getsize(weights_path) <= MAX_ARTIFACT_BYTES):
+            try:
+                self.client.log_artifact(run_id, weights_path)
+            except Exception:  # an artifact store problem must not lose the trial
+                pass
+        self.client.set_terminated(run_id, status="FINISHED" if status in ("completed", "diverged", "pruned")
+                                   else "FAILED")
+
+
+def _param_value(v: Any) -> str:
+    s = v if isinstance(v, str) else json.dumps(v)
+    return s[:6000]
