@@ -212,7 +212,8 @@ def load_trials(url: str, campaign: str, spaces: list[str] | None = None) -> pd.
         wide = attrs.pivot(index="trial_id", columns="key", values="value")
         for key in wide.columns:
             col = key if key not in df.columns else f"attr_{key}"
-            df[col] = wide[key].reindex(df.index)
+            v = wide[key].reindex(df.index).astype(object)
+            df[col] = v.where(v.notna(), None)  # a missing attr is None, not NaN
     for key in USER_ATTRS:
         if key not in df.columns:
             df[key] = None

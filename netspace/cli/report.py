@@ -1,0 +1,29 @@
+"""``netspace report NAME``: PNG figures, index.html and trials.csv of a campaign."""
+
+from __future__ import annotations
+
+import click
+
+from netspace.platform.results import ENV_STORAGE, default_storage, mask_url
+
+
+@click.command()
+@click.argument("name")
+@click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
+              help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
+@click.option("--out", "out_dir", default=None, metavar="DIR", help="output folder (default: reports/NAME)")
+@click.option("--space", "spaces", multiple=True, help="only these design spaces (repeatable; first is the KS reference)")
+def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
+    """Write a campaign report: EDFs with bootstrap bands, normalized EDFs, error vs complexity, parameter
+    trends, search efficiency, an index.html with a summary table, and trials.csv."""
+    from netspace.platform.report import build_report
+
+    url = storage or default_storage()
+    rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None)
+    click.echo(f"report of {name} ({mask_url(url)}): {rep.n_finished} finished trials")
+    if rep.summary is not None:
+        for row in rep.summary.itertuples(index=False):
+            click.echo(f"  {row.space:<14} n={row.n:<6} min={row.min_error:6.2f}%  median={row.median_error:6.2f}%  "
+                       f"KS vs first={row.ks_vs_first:.3f}")
+    for p in [rep.index, rep.csv, *rep.figures]:
+        click.echo(f"  {p}")

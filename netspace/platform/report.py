@@ -1,0 +1,204 @@
+"""A static campaign report: PNG figures, an index.html that embeds them with a summary table, trials.csv.
+
+``build_report(url, campaign, out_dir)`` reads the storage once (:func:`netspace.platform.results.load_trials`)
+and plots with matplotlib's Agg backend (no display needed).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from netspace.platform import analysis as an
+from netspace.platform.results import load_trials, mask_url, state_counts
+
+FINISHED_STATES = ("COMPLETE", "PRUNED", "FAIL")
+COMPLEXITY = (("flops", "FLOPs"), ("params", "parameters"), ("acts", "activations"))
+
+
+@dataclass
+class Report:
+    out_dir: Path
+    index: Path
+    csv: Path
+    figures: list[Path] = field(default_factory=list)
+    summary: pd.DataFrame | None = None
+    n_finished: int = 0
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _colors(spaces):
+    cmap = _plt().get_cmap("tab10")
+    return {s: cmap(i % 10) for i, s in enumerate(spaces)}
+
+
+def plot_edfs(df: pd.DataFrame, spaces, path: Path, normalize: str | None = None, bands: bool = True, seed: int = 0) -> Path:
+    plt = _plt()
+    cur = an.edf_curves(df, spaces, normalize=normalize, bands=bands, seed=seed)
+    summary = an.summary_table(df, spaces, complexity=normalize or "flops")
+    colors = _colors(spaces)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for s in spaces:
+        c = cur[cur["space"] == s]
+        if c.empty:
+            continue
+        row = summary[summary["space"] == s].iloc[0]
+        ks_col = "ks_normalized_vs_first" if normalize and "ks_normalized_vs_first" in summary else "ks_vs_first"
+        label = f"{s} (n={row['n']}, min={row['min_error']:.1f}%" + (f", KS={row[ks_col]:.3f})" if s != spaces[0] else ")")
+        ax.plot(c["error"], c["F"], color=colors[s], lw=2, label=label)
+        if bands:
+            ax.fill_between(c["error"], c["lo"], c["hi"], color=colors[s], alpha=0.2, lw=0)
+    ax.set_xlabel("top-1 error (%)")
+    ax.set_ylabel("cumulative prob." + (" (normalized by " + normalize + ")" if normalize else ""))
+    ax.set_title(("normalized " if normalize else "") + "error EDF" + (" with 95% bootstrap bands" if bands else ""))
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
+def plot_complexity(df: pd.DataFrame, spaces, path: Path) -> Path:
+    plt = _plt()
+    colors = _colors(spaces)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
+    for ax, (col, label) in zip(axes, COMPLEXITY):
+        for s in spaces:
+            sub = df[df["space"] == s]
+            x = sub[col].to_numpy(dtype=float)
+            ax.scatter(x, sub["error"], s=8, alpha=0.5, color=colors[s], label=s)
+            t = an.binned_trend(x, sub["error"], n_bins=8, log=True, max_categories=0)
+            ax.plot(t["x"], t["best"], color=colors[s], lw=1.5)
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("top-1 error (%)")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("error vs complexity (lines: binned best)")
+    return _save(fig, path)
+
+
+def plot_trends(df: pd.DataFrame, space: str, path: Path, max_params: int = 16) -> Path | None:
+    plt = _plt()
+    sub = df[df["space"] == space]
+    cols = an.param_columns(sub)[:max_params]
+    if not cols:
+        return None
+    ncol = min(4, len(cols))
+    nrow = -(-len(cols) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 2.8 * nrow), squeeze=False, sharey=True)
+    e = sub["error"].to_numpy(dtype=float)
+    for ax, col in zip(axes.ravel(), cols):
+        x = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
+        ax.scatter(x, e, s=6, alpha=0.35, color="tab:blue")
+        t = an.binned_trend(x, e, n_bins=8)
+        ax.plot(t["x"], t["median"], "-o", ms=3, color="tab:orange", label="median")
+        ax.plot(t["x"], t["best"], "-o", ms=3, color="tab:green", label="best")
+        if np.nanmin(x) > 0 and np.nanmax(x) / np.nanmin(x) > 10:
+            ax.set_xscale("log")
+        ax.set_xlabel(col[len("param_"):])
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(cols):]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"{space}: error vs parameters (binned median and best)")
+    return _save(fig, path)
+
+
+def plot_efficiency(df: pd.DataFrame, spaces, path: Path) -> Path:
+    plt = _plt()
+    colors = _colors(spaces)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for s in spaces:
+        e = df.loc[df["space"] == s, "error"].to_numpy(dtype=float)
+        if e.size:
+            k, m = an.efficiency_curve(e)
+            ax.plot(k, m, "-", color=colors[s], lw=2, label=s)
+    ax.set_xscale("log")
+    ax.set_xlabel("models sampled (k)")
+    ax.set_ylabel("expected min top-1 error (%)")
+    ax.set_title("random search efficiency")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path
+
+
+def trials_csv(df: pd.DataFrame, path: Path) -> int:
+    """Write the finished trials (COMPLETE, PRUNED, FAIL) with dict columns as JSON; returns the row count."""
+    out = df[df["state"].isin(FINISHED_STATES)].copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (dict, list))).any():
+            out[c] = out[c].map(lambda v: json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v)
+    out.to_csv(path, index=False)
+    return len(out)
+
+
+def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str] | None = None, seed: int = 0) -> Report:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    df = load_trials(url, campaign)
+    done = an.finished(df)
+    spaces = an.space_order(done, spaces) or an.space_order(df, spaces)
+    report = Report(out, out / "index.html", out / "trials.csv")
+    report.n_finished = trials_csv(df, report.csv)
+    figs: list[tuple[str, Path | None]] = []
+    if not done.empty:
+        report.summary = an.summary_table(done, spaces)
+        figs.append(("Error EDFs", plot_edfs(done, spaces, out / "edf.png", seed=seed)))
+        figs.append(("Normalized error EDFs (FLOPs)", plot_edfs(done, spaces, out / "normalized_edf.png", normalize="flops", seed=seed)))
+        figs.append(("Error vs complexity", plot_complexity(done, spaces, out / "error_vs_flops.png")))
+        for s in spaces:
+            figs.append((f"Parameter trends: {s}", plot_trends(done, s, out / f"trends_{s}.png")))
+        figs.append(("Random search efficiency", plot_efficiency(done, spaces, out / "efficiency.png")))
+    report.figures = [p for _, p in figs if p is not None]
+    report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
+    return report
+
+
+def _table(df: pd.DataFrame | None, floatfmt: str = "{:.3f}") -> str:
+    if df is None or df.empty:
+        return "<p>none</p>"
+    return df.to_html(index=False, float_format=lambda v: floatfmt.format(v), border=0, classes="t", na_rep="")
+
+
+def _html(campaign: str, url: str, df: pd.DataFrame, report: Report, figs) -> str:
+    counts = state_counts(df)
+    counts_html = counts.reset_index().to_html(index=False, border=0, classes="t") if not counts.empty else "<p>none</p>"
+    summary = report.summary.rename(columns={"n": "n", "min_error": "min error (%)", "median_error": "median error (%)",
+                                             "ks_vs_first": "KS vs first", "ks_normalized_vs_first": "KS (normalized) vs first"}) \
+        if report.summary is not None else None
+    imgs = "\n".join(f'<h2>{html.escape(t)}</h2>\n<img src="{html.escape(p.name)}" alt="{html.escape(t)}">' for t, p in figs)
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>netspace report: {html.escape(campaign)}</title>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
+table.t{{border-collapse:collapse}} table.t td,table.t th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}}
+img{{max-width:100%;border:1px solid #eee}}</style></head><body>
+<h1>Campaign {html.escape(campaign)}</h1>
+<p>storage: <code>{html.escape(mask_url(url))}</code> &middot; {len(df)} trials, {report.n_finished} finished
+&middot; <a href="{report.csv.name}">{report.csv.name}</a></p>
+<h2>Summary (completed trials)</h2>
+{_table(summary)}
+<h2>Trials per state</h2>
+{counts_html}
+{imgs}
+</body></html>
+"""

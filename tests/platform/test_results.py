@@ -1,0 +1,101 @@
+"""The storage reader against a real SQLite Optuna storage populated through the Optuna API per the contract."""
+
+import math
+
+import numpy as np
+import optuna
+import pytest
+
+from netspace.dashboard.demo import populate
+from netspace.errors import CampaignError, StorageError
+from netspace.platform.results import list_campaigns, load_trials, mask_url, state_counts, study_attrs
+from netspace.search_spaces import get_space
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('results') / 'campaigns.db'}"
+    summary = populate(url, "demo", ("regnetx", "anynetx_c"), n=12, running=2, failed=1, seed=3)
+    # a multi-objective (error, flops) campaign and a study that is not a campaign's
+    study = optuna.create_study(storage=url, study_name="pareto::regnetx", directions=["minimize", "minimize"])
+    study.add_trial(optuna.trial.create_trial(values=[12.5, 2.0e8], params={"d": 10},
+                                              distributions={"d": optuna.distributions.IntDistribution(1, 63)}))
+    study.add_trial(optuna.trial.create_trial(values=[math.inf, 1.0e8]))
+    optuna.create_study(storage=url, study_name="not a campaign")
+    return url, summary
+
+
+def test_list_campaigns(storage):
+    url, _ = storage
+    assert list_campaigns(url) == ["demo", "pareto"]
+
+
+def test_load_trials_matches_storage(storage):
+    url, summary = storage
+    df = load_trials(url, "demo")
+    counts = state_counts(df)
+    for space, s in summary.items():
+        assert counts.loc[space, "COMPLETE"] == s["complete"] == 12
+        assert counts.loc[space, "RUNNING"] == s["running"] and counts.loc[space, "FAIL"] == s["failed"]
+        sub = df[df["space"] == space]
+        assert sub["number"].tolist() == list(range(15))
+        assert sub["error"].min() == pytest.approx(s["best"])
+        assert sub.loc[sub.state != "COMPLETE", "error"].isna().all()
+
+    # compare every field with what Optuna itself reads back
+    for space in summary:
+        for t in optuna.load_study(study_name=f"demo::{space}", storage=url).get_trials():
+            row = df[(df.space == space) & (df.number == t.number)].iloc[0]
+            assert row["state"] == t.state.name
+            if t.value is not None:
+                assert row["error"] == t.value
+            assert row["config"] == t.user_attrs["config"] and row["progress"] == t.user_attrs.get("progress")
+            assert row["flops"] == t.user_attrs["flops"] and row["mlflow_run_id"] == t.user_attrs["mlflow_run_id"]
+            assert row["weights_path"] == t.user_attrs.get("weights_path") or (
+                row["weights_path"] is None and "weights_path" not in t.user_attrs)
+            for name, value in t.params.items():
+                assert row[f"param_{name}"] == value
+            if t.intermediate_values:
+                last = max(t.intermediate_values)
+                assert row["last_step"] == last and row["last_value"] == t.intermediate_values[last]
+    # params rebuild the config
+    r = df[(df.space == "regnetx") & (df.state == "COMPLETE")].iloc[0]
+    params = {c[len("param_"):]: r[c] for c in df.columns if c.startswith("param_") and not _isnan(r[c])}
+    assert get_space("regnetx").config_from_params(params).to_dict() == r["config"]
+
+
+def _isnan(v):
+    return isinstance(v, float) and np.isnan(v)
+
+
+def test_multi_objective_and_infinite_values(storage):
+    url, _ = storage
+    df = load_trials(url, "pareto")
+    assert df["error"].tolist()[0] == 12.5 and math.isinf(df["error"].tolist()[1])
+    assert df["objective_1"].tolist() == [2.0e8, 1.0e8]
+    assert df["param_d"].tolist()[0] == 10
+
+
+def test_study_attrs(storage):
+    url, _ = storage
+    attrs = study_attrs(url, "demo")
+    assert set(attrs) == {"regnetx", "anynetx_c"} and attrs["regnetx"]["target"] == 15
+    assert attrs["regnetx"]["campaign"] == "demo" and attrs["anynetx_c"]["space"] == "anynetx_c"
+
+
+def test_errors_are_one_line(storage, tmp_path):
+    url, _ = storage
+    with pytest.raises(CampaignError, match=r"unknown campaign 'nope'.*known campaigns: demo, pareto"):
+        load_trials(url, "nope")
+    with pytest.raises(StorageError, match="does not exist"):
+        list_campaigns(f"sqlite:///{tmp_path / 'missing.db'}")
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(StorageError, match="no Optuna storage"):
+        list_campaigns(f"sqlite:///{empty}")
+
+
+def test_mask_url():
+    assert mask_url("postgresql://bob:s3cret@db:5432/ns") == "postgresql://bob:***@db:5432/ns"
+    assert "s3cret" not in mask_url("postgresql+psycopg2://bob:s3cret@db/ns")
+    assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
