@@ -267,3 +267,15 @@ def state_counts(df: pd.DataFrame) -> pd.DataFrame:
     t = pd.crosstab(df["space"], df["state"], margins=True, margins_name="total")
     t.columns.name = None
     return t
+
+
+def params_of(row) -> dict:
+    """The sampled params of one trial row as plain Python values (for ``space.config_from_params``)."""
+    out = {}
+    for key, value in row.items():
+        if not str(key).startswith("param_") or value is None:
+            continue
+        if isinstance(value, float) and math.isnan(value):
+            continue
+        out[str(key)[len("param_"):]] = value.item() if hasattr(value, "item") else value
+    return out

@@ -2,13 +2,12 @@
 
 import math
 
-import numpy as np
 import optuna
 import pytest
 
 from netspace.dashboard.demo import populate
 from netspace.errors import CampaignError, StorageError
-from netspace.platform.results import list_campaigns, load_trials, mask_url, state_counts, study_attrs
+from netspace.platform.results import list_campaigns, load_trials, mask_url, params_of, state_counts, study_attrs
 from netspace.search_spaces import get_space
 
 
@@ -60,12 +59,10 @@ def test_load_trials_matches_storage(storage):
                 assert row["last_step"] == last and row["last_value"] == t.intermediate_values[last]
     # params rebuild the config
     r = df[(df.space == "regnetx") & (df.state == "COMPLETE")].iloc[0]
-    params = {c[len("param_"):]: r[c] for c in df.columns if c.startswith("param_") and not _isnan(r[c])}
+    params = params_of(r)
+    assert params == {k: v for k, v in params.items() if k in ("d", "w0", "wa", "wm", "b", "g")}
+    assert all(type(v) in (int, float) for v in params.values())
     assert get_space("regnetx").config_from_params(params).to_dict() == r["config"]
-
-
-def _isnan(v):
-    return isinstance(v, float) and np.isnan(v)
 
 
 def test_multi_objective_and_infinite_values(storage):
