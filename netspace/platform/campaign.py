@@ -69,6 +69,7 @@ class SpaceSpec(_Model):
 class DatasetModel(_Model):
     name: str = "digits"
     root: Optional[str] = None
+    resolution: Optional[int] = Field(None, ge=8, le=1024)  # folder datasets only
 
 
 class TrainingSpec(_Model):
@@ -83,7 +84,7 @@ class TrainingSpec(_Model):
     weight_decay: float = Field(5e-5, ge=0)
     augment: bool = True
     device: str = "auto"
-    max_train_images: Optional[int] = Field(None, ge=1)
+    max_train_images: Optional[int] = Field(None, ge=2)
 
 
 class StrategySpec(_Model):

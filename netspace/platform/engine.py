@@ -145,7 +145,7 @@ class CampaignDriver:
         result = result or {}
         label = f"{d.space} #{d.number}"
         if not error and result.get("final"):
-            out = result.get("outcome") or {}
+            out = sched.outcome_of(result)
             # the held-back last epoch arrives with the outcome
             if "epoch" in result:
                 self.on_result_final(d, result)

@@ -279,3 +279,36 @@ def params_of(row) -> dict:
             continue
         out[str(key)[len("param_"):]] = value.item() if hasattr(value, "item") else value
     return out
+
+
+def live_status(url: str, campaign: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cheap progress snapshot: (trials per space and state, running trials with their latest epoch report).
+
+    Two small queries (a GROUP BY and the RUNNING trials' ``progress`` attrs), so it can poll every few seconds.
+    """
+    sub = _campaign_studies(url, campaign)
+    ids = _ids(sub)
+    space_of = dict(zip(sub["study_id"].astype(int), sub["space"]))
+    counts = _frame(url, f"SELECT study_id, state, COUNT(*) FROM trials WHERE study_id IN ({ids}) GROUP BY study_id, state",
+                    ["study_id", "state", "n"])
+    counts["space"] = [space_of[int(i)] for i in counts["study_id"]]
+    counts["state"] = counts["state"].astype(str).str.replace("TrialState.", "", regex=False)
+    table = counts.pivot_table(index="space", columns="state", values="n", aggfunc="sum", fill_value=0)
+    table.columns.name = None
+    for state in ("COMPLETE", "RUNNING", "FAIL"):
+        if state not in table.columns:
+            table[state] = 0
+    run = _frame(url, f"SELECT t.study_id, t.number, t.datetime_start, a.value_json FROM trials t "
+                      f"LEFT JOIN trial_user_attributes a ON a.trial_id = t.trial_id AND a.key = 'progress' "
+                      f"WHERE t.study_id IN ({ids}) AND t.state = 'RUNNING'",
+                 ["study_id", "number", "datetime_start", "progress"])
+    rows = []
+    for sid, number, start, prog in zip(run["study_id"], run["number"], run["datetime_start"], run["progress"]):
+        p = json.loads(prog) if prog else {}
+        rows.append({"space": space_of[int(sid)], "number": int(number), "epoch": p.get("epoch"), "epochs": p.get("epochs"),
+                     "top1_err": p.get("top1_err"), "train_loss": p.get("train_loss"),
+                     "images_per_s": p.get("images_per_s"), "elapsed_s": p.get("elapsed_s"),
+                     "started": pd.to_datetime(start, errors="coerce")})
+    running = pd.DataFrame(rows, columns=["space", "number", "epoch", "epochs", "top1_err", "train_loss",
+                                          "images_per_s", "elapsed_s", "started"])
+    return table.astype(int), running.sort_values(["space", "number"]).reset_index(drop=True)

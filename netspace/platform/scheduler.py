@@ -21,6 +21,15 @@ from ray.tune.search import Searcher
 
 FINISHED = Searcher.FINISHED
 METRIC = "top1_err"
+OUTCOME = "outcome."  # prefix of the TrialResult fields in a trial's final report
+
+
+def outcome_of(result: dict[str, Any]) -> dict[str, Any]:
+    """The TrialResult fields of a final report (nested or flattened)."""
+    if isinstance(result.get("outcome"), dict):
+        return dict(result["outcome"])
+    n = len(OUTCOME)
+    return {k[n:]: v for k, v in result.items() if k.startswith(OUTCOME)}
 
 #: test hook: {"epoch": N, "marker": path} in the trial config makes the worker SIGKILL itself once at epoch N
 FAULT_ENV = "NETSPACE_FAULT_KILL_AT_EPOCH"
@@ -128,7 +137,9 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final = held.get("last") or {"epoch": int(result.epochs_run), "epochs": recipe.epochs,
                                   METRIC: float(result.top1_err), "final": False}
     final = dict(final)
-    final.update(final=True, outcome=json_safe(dataclasses.asdict(result)))
+    final["final"] = True
+    # flat keys: Tune flattens nested dicts in the result it hands to the searcher at completion
+    final.update({f"{OUTCOME}{k}": v for k, v in json_safe(dataclasses.asdict(result)).items()})
     final[METRIC] = float(result.top1_err)
     tune.report(final)
 
@@ -203,7 +214,8 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     tuner = tune.Tuner(
         tune.with_resources(train_trial, resources),
         tune_config=tune.TuneConfig(metric=METRIC, mode="min", search_alg=BridgeSearcher(bridge),
-                                    scheduler=scheduler, num_samples=-1, reuse_actors=True),
+                                    scheduler=scheduler, num_samples=-1, reuse_actors=True,
+                                    trial_name_creator=trial_name, trial_dirname_creator=trial_name),
         run_config=tune.RunConfig(name=name, storage_path=storage_path, verbose=0,
                                   failure_config=tune.FailureConfig(max_failures=max_failures),
                                   checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
@@ -212,6 +224,12 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
         tuner.fit()
     finally:
         _BRIDGES.pop(bridge, None)
+
+
+def trial_name(trial) -> str:
+    """``regnetx-12``: the Optuna study's space and trial number."""
+    cfg = trial.config or {}
+    return f"{cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
 
 
 _RECORDING_ASHA = None

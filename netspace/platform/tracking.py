@@ -33,9 +33,10 @@ class Tracker:
         configure_env(spec.tracking_uri)
         import logging
 
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
-        logging.getLogger("alembic").setLevel(logging.WARNING)
         from mlflow.tracking import MlflowClient
+
+        for name in ("mlflow", "alembic", "mlflow.store.db.utils"):  # after import: mlflow sets its own level
+            logging.getLogger(name).setLevel(logging.WARNING)
 
         self.spec, self.campaign = spec, campaign
         self.client = MlflowClient(tracking_uri=spec.tracking_uri)
