@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar, Sequence
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -65,6 +66,29 @@ def split_width(width: int, weights: Sequence[float], quantum: int = QUANTUM) ->
 def reduction_width(branch_width: int, ratio: float, quantum: int = QUANTUM) -> int:
     """Width of the 1×1 reduction in front of a 3×3 / 5×5 conv: ratio·c rounded to a multiple of ``quantum``."""
     return max(quantum, int(round(ratio * branch_width / quantum)) * quantum)
+
+
+def split_width_batch(width: np.ndarray, weights: Sequence[np.ndarray], quantum: int = QUANTUM) -> list[np.ndarray]:
+    """:func:`split_width` on numpy arrays (one entry per candidate), with the same floating-point operations in
+    the same order, so both give identical splits."""
+    n = len(weights)
+    spare = width // quantum - n
+    total = weights[0]
+    for w in weights[1:]:
+        total = total + w
+    positive = total > 0
+    safe = np.where(positive, total, 1.0)
+    exact = np.stack([spare * np.where(positive, w / safe, 1.0 / n) for w in weights], axis=1)
+    share = np.floor(exact)
+    order = np.argsort(-(exact - share), axis=1, kind="stable")  # largest remainder first, ties to earlier
+    rank = np.argsort(order, axis=1)
+    share = share.astype(np.int64) + (rank < (spare - share.sum(axis=1)).astype(np.int64)[:, None])
+    return [(1 + share[:, k]) * quantum for k in range(n)]
+
+
+def reduction_width_batch(branch_width: np.ndarray, ratio: np.ndarray, quantum: int = QUANTUM) -> np.ndarray:
+    """:func:`reduction_width` on numpy arrays."""
+    return np.maximum(quantum, np.rint(ratio * branch_width / quantum).astype(np.int64) * quantum)
 
 
 @dataclass(frozen=True)
@@ -144,14 +168,15 @@ class Inception(nn.Module):
 
 
 def inception_complexity(config: InceptionConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-    """Analytic complexity of :class:`Inception`: per stage, the first block plus (d - 1) identical blocks."""
+    """Analytic complexity of :class:`Inception`: per stage, the first block plus (d - 1) identical blocks.
+
+    Every per-stage field may hold numpy int arrays (one entry per candidate config): vectorised screening."""
     total, h = layers.complexity_stem(resolution, in_channels, config.stem_width, layers.stem_stride(resolution))
     w_in = config.stem_width
     for i, (d, w) in enumerate(zip(config.depths, config.widths)):
         h = cx.out_size(h, 2)
-        total = total + complexity_inception_block(h, w_in, *config.stage(i))
-        if d > 1:
-            total = total + complexity_inception_block(h, w, *config.stage(i)) * (d - 1)
+        first = complexity_inception_block(h, w_in, *config.stage(i))
+        total = total + first + complexity_inception_block(h, w, *config.stage(i)) * (d - 1)
         w_in = w
     return total + layers.complexity_head(w_in, num_classes)
 
@@ -244,6 +269,26 @@ class InceptionSpace(DesignSpace):
         if c.stem_width < 1:
             problems.append(f"stem width {c.stem_width} must be positive")
         return problems
+
+    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+        """Vectorised split, reductions and regime test (every sampled config satisfies the constraints)."""
+        n = len(values["d1"])
+        if regime is None:
+            return np.ones(n, dtype=bool), None
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("d", "c1", "r3", "c3", "r5", "c5", "cp")}
+        for i in range(1, NUM_STAGES + 1):
+            cols["d"].append(values[f"d{i}"])
+            c1, c3, c5, cp = split_width_batch(values[f"w{i}"], [values[f"s{i}_{b}"] for b in BRANCHES])
+            cols["c1"].append(c1)
+            cols["c3"].append(c3)
+            cols["c5"].append(c5)
+            cols["cp"].append(cp)
+            cols["r3"].append(reduction_width_batch(c3, values[f"r{i}_3x3"]))
+            cols["r5"].append(reduction_width_batch(c5, values[f"r{i}_5x5"]))
+        t = {k: tuple(v) for k, v in cols.items()}
+        batch = InceptionConfig(t["d"], t["c1"], t["r3"], t["c3"], t["r5"], t["c5"], t["cp"])
+        metric = np.asarray(getattr(inception_complexity(batch, resolution, in_channels, num_classes), regime.metric))
+        return (metric >= regime.low) & (metric <= regime.high), metric
 
     def build(self, config: InceptionConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
         return Inception(config, in_channels, num_classes, resolution)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch.nn as nn
 
 from netspace.search_spaces.anynet import AnyNet, AnyNetConfig, anynet_complexity, check_anynet
@@ -134,6 +135,20 @@ class ResNeXtSpace(DesignSpace):
         if c.stem_width < 1:
             problems.append(f"stem width {c.stem_width} must be positive")
         return problems + check_anynet(c.to_anynet(), NUM_STAGES)
+
+    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+        """Vectorised width caps and regime test (same arithmetic as :func:`stage_group_widths`)."""
+        c, g, m, b = values["c"], values["g"], values["m"], values["b"]
+        gs = [np.rint(g * m**i).astype(np.int64) for i in range(NUM_STAGES)]
+        valid = np.ones(len(c), dtype=bool)
+        for gi in gs:
+            valid &= (c * gi <= MAX_BOTTLENECK_WIDTH) & (b * c * gi <= MAX_WIDTH)
+        if regime is None:
+            return valid, None
+        ds = tuple(values[f"d{i}"] for i in range(1, NUM_STAGES + 1))
+        batch = AnyNetConfig(ds, tuple(b * c * gi for gi in gs), (b,) * NUM_STAGES, tuple(gs), STEM_WIDTH, 0.0)
+        metric = np.asarray(getattr(anynet_complexity(batch, resolution, in_channels, num_classes), regime.metric))
+        return valid & (metric >= regime.low) & (metric <= regime.high), metric[valid]
 
     def build(self, config: ResNeXtConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
         return AnyNet(config.to_anynet(), in_channels, num_classes, resolution)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -76,14 +77,14 @@ class VGG(nn.Module):
 
 
 def vgg_complexity(config: VGGConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-    """Analytic complexity of :class:`VGG` (max-pools cost nothing and only shrink the map)."""
+    """Analytic complexity of :class:`VGG` (max-pools cost nothing and only shrink the map).
+
+    Depths and widths may be numpy int arrays (one entry per candidate config): vectorised screening."""
     total, h, w_in = cx.ZERO, resolution, in_channels
     for d, w, pool in zip(config.depths, config.widths, pools(resolution, len(config.depths))):
         first, _ = layers.complexity_conv_bn(h, w_in, w, 3)
-        total = total + first
-        if d > 1:
-            rest, _ = layers.complexity_conv_bn(h, w, w, 3)
-            total = total + rest * (d - 1)
+        rest, _ = layers.complexity_conv_bn(h, w, w, 3)
+        total = total + first + rest * (d - 1)  # branch-free: depths and widths may be numpy arrays
         if pool:
             h = cx.pool_size(h, POOL, POOL)
         w_in = w
@@ -129,6 +130,16 @@ class VGGSpace(DesignSpace):
         if any(not MIN_WIDTH <= w <= MAX_WIDTH or w % QUANTUM for w in config.widths):
             problems.append(f"widths {list(config.widths)} must be multiples of {QUANTUM} in [{MIN_WIDTH}, {MAX_WIDTH}]")
         return problems
+
+    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+        """Vectorised regime test (every sampled config satisfies the constraints)."""
+        n = len(values["d1"])
+        if regime is None:
+            return np.ones(n, dtype=bool), None
+        stages = range(1, NUM_STAGES + 1)
+        batch = VGGConfig(tuple(values[f"d{i}"] for i in stages), tuple(values[f"w{i}"] for i in stages))
+        metric = np.asarray(getattr(vgg_complexity(batch, resolution, in_channels, num_classes), regime.metric))
+        return (metric >= regime.low) & (metric <= regime.high), metric
 
     def build(self, config: VGGConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
         return VGG(config, in_channels, num_classes, resolution)

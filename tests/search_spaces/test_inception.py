@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import optuna
 import pytest
 import torch
@@ -12,12 +13,15 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces.sampling import ReplayTrial
 from netspace.search_spaces.inception import (
     InceptionConfig,
     complexity_inception_block,
     count_stage_configs,
     reduction_width,
+    reduction_width_batch,
     split_width,
+    split_width_batch,
 )
 
 
@@ -41,6 +45,7 @@ def measure(space, config, resolution: int, in_channels: int, num_classes: int) 
 
 SPACE = get_space("inception")
 SMALL = Regime("flops", 0, 20e6)
+N_SCREEN = 1000
 # GoogLeNet's inception (3a) block on a 192-channel 28×28 input: 64 | 96→128 | 16→32 | pool→32
 GOOGLENET_3A = (64, 96, 128, 16, 32, 32)
 
@@ -57,6 +62,18 @@ def test_split_width():
         for weights in itertools.product((0.0, 0.3, 1.0), repeat=4):
             parts = split_width(width, weights)
             assert sum(parts) == width and all(p >= 8 and p % 8 == 0 for p in parts)
+
+
+def test_split_width_batch_matches_scalar_including_ties():
+    grid = list(itertools.product((0.0, 0.3, 1.0, 0.1), repeat=4))
+    widths = np.array([w for w in range(32, 1025, 40) for _ in grid])
+    weights = [np.array([g[k] for _ in range(32, 1025, 40) for g in grid]) for k in range(4)]
+    got = np.stack(split_width_batch(widths, weights), axis=1)
+    want = [split_width(int(w), [float(x[i]) for x in weights]) for i, w in enumerate(widths)]
+    assert got.tolist() == [list(t) for t in want]
+    ratios = np.array([0.25, 0.5, 0.75, 1.0] * 3)
+    branch = np.array([8] * 4 + [40] * 4 + [128] * 4)
+    assert reduction_width_batch(branch, ratios).tolist() == [reduction_width(int(c), float(r)) for c, r in zip(branch, ratios)]
 
 
 def test_reduction_width():
@@ -120,7 +137,8 @@ def test_twenty_seeded_samples_build_and_count_exactly():
 
 
 def test_real_forward_at_32():
-    for s in sample_configs(SPACE, 2, seed=1, regime=SMALL, resolution=32, num_classes=10):
+    shallowest = sorted(sample_configs(SPACE, 20, seed=1, regime=SMALL, resolution=32, num_classes=10), key=lambda s: sum(s.config.depths))
+    for s in shallowest[:2]:  # real compute costs per layer on CPU: keep it to the two shallowest
         model = SPACE.build(s.config, in_channels=3, num_classes=10, resolution=32)
         assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
         assert sum(p.numel() for p in model.parameters()) == s.complexity.params
@@ -157,3 +175,19 @@ def test_round_trips():
     for s in sample_configs(SPACE, 5, seed=2):
         assert SPACE.config_from_dict(s.config.to_dict()) == s.config
         assert SPACE.config_from_params(s.params) == s.config
+
+
+def test_vectorised_screen_agrees_with_scalar_code():
+    """The numpy screen (fast regime sampling) accepts exactly the draws the exact scalar code accepts."""
+    params = SPACE.parameters()
+    rng = np.random.default_rng(3)
+    raw = {k: p.draw(rng, N_SCREEN) for k, p in params.items()}
+    values = {k: params[k].value(r) for k, r in raw.items()}
+    for resolution, regime in ((32, Regime.parse("5M:100M")), (224, Regime.parse("200M:2G", metric="flops"))):
+        mask, _ = SPACE.screen_batch(values, regime, resolution, 3, 10)
+        scalar = []
+        for i in range(N_SCREEN):
+            config = SPACE.sample(ReplayTrial({k: r[i] for k, r in raw.items()}))
+            scalar.append(not SPACE.check(config) and regime.contains(SPACE.complexity(config, resolution, 3, 10)))
+        assert mask.tolist() == scalar
+        assert 0 < sum(scalar) < N_SCREEN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -10,6 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces.sampling import ReplayTrial
 from netspace.search_spaces.resnext import ResNeXtConfig, stage_group_widths
 
 
@@ -33,6 +35,7 @@ def measure(space, config, resolution: int, in_channels: int, num_classes: int) 
 
 SPACE = get_space("resnext")
 SMALL = Regime("flops", 0, 20e6)
+N_SCREEN = 2000
 RESNEXT50 = ResNeXtConfig((3, 4, 6, 3), cardinality=32, group_width=4, width_multiplier=2.0, bottleneck_ratio=2)
 
 
@@ -68,7 +71,8 @@ def test_twenty_seeded_samples_validate_build_and_count_exactly():
 
 
 def test_real_forward_at_32():
-    for s in sample_configs(SPACE, 2, seed=1, regime=SMALL, resolution=32, num_classes=10):
+    shallowest = sorted(sample_configs(SPACE, 20, seed=1, regime=SMALL, resolution=32, num_classes=10), key=lambda s: sum(s.config.depths))
+    for s in shallowest[:2]:  # real compute costs per layer on CPU: keep it to the two shallowest
         model = SPACE.build(s.config, in_channels=3, num_classes=10, resolution=32)
         with torch.no_grad():  # train-mode BN, no autograd graph
             assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
@@ -108,3 +112,19 @@ def test_round_trips():
     for s in sample_configs(SPACE, 5, seed=2):
         assert SPACE.config_from_dict(s.config.to_dict()) == s.config
         assert SPACE.config_from_params(s.params) == s.config
+
+
+def test_vectorised_screen_agrees_with_scalar_code():
+    """The numpy screen (fast regime sampling) accepts exactly the draws the exact scalar code accepts."""
+    params = SPACE.parameters()
+    rng = np.random.default_rng(3)
+    raw = {k: p.draw(rng, N_SCREEN) for k, p in params.items()}
+    values = {k: params[k].value(r) for k, r in raw.items()}
+    for resolution, regime in ((32, Regime.parse("5M:100M")), (224, Regime.parse("200M:2G", metric="flops"))):
+        mask, _ = SPACE.screen_batch(values, regime, resolution, 3, 10)
+        scalar = []
+        for i in range(N_SCREEN):
+            config = SPACE.sample(ReplayTrial({k: r[i] for k, r in raw.items()}))
+            scalar.append(not SPACE.check(config) and regime.contains(SPACE.complexity(config, resolution, 3, 10)))
+        assert mask.tolist() == scalar
+        assert 0 < sum(scalar) < N_SCREEN
