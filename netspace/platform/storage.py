@@ -17,14 +17,24 @@ ENV_STORAGE = "NETSPACE_STORAGE"
 DEFAULT_STORAGE = "sqlite:///netspace.db"
 CONNECT_TIMEOUT_S = 5
 
-_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)([^@]*)(@)")
+_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)(.*)(@[^@]*)$")  # up to the last '@' 
 
 
 def mask_url(url: str | None) -> str:
     """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
     if not url:
         return ""
-    return _PASSWORD.sub(r"\1***\3", str(url))
+    return _PASSWORD.sub(r"\1***\3", str(url), count=1)
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` means psycopg (v3) to SQLAlchemy 2.1; use psycopg2 when that is what is installed."""
+    if url.startswith(("postgresql://", "postgres://")):
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+            return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
 
 
 def resolve_url(cli_url: str | None = None, spec_url: str | None = None) -> str:
@@ -32,7 +42,7 @@ def resolve_url(cli_url: str | None = None, spec_url: str | None = None) -> str:
     from netspace.platform.campaign import absolute_sqlite_url
 
     url = cli_url or spec_url or os.environ.get(ENV_STORAGE) or DEFAULT_STORAGE
-    return absolute_sqlite_url(url, Path.cwd())
+    return normalize_url(absolute_sqlite_url(url, Path.cwd()))
 
 
 def _engine_kwargs(url: str) -> dict:
@@ -48,6 +58,7 @@ def check_reachable(url: str, *, must_exist: bool = False) -> None:
     """Raise :class:`StorageError` (one line, password masked) unless ``url`` can be connected to."""
     import sqlalchemy
 
+    url = normalize_url(url)
     shown = mask_url(url)
     try:
         parsed = sqlalchemy.engine.make_url(url)
@@ -92,6 +103,7 @@ def _one_line(exc: BaseException, url: str) -> str:
 
 def open_storage(url: str, *, must_exist: bool = False):
     """An ``optuna.storages.RDBStorage`` for ``url`` after a reachability check."""
+    url = normalize_url(url)
     check_reachable(url, must_exist=must_exist)
     import optuna
 
@@ -106,4 +118,5 @@ def create_engine(url: str):
     """A plain SQLAlchemy engine on the same database (the driver lease uses it)."""
     import sqlalchemy
 
+    url = normalize_url(url)
     return sqlalchemy.create_engine(url, **_engine_kwargs(url))

@@ -39,7 +39,9 @@ class Tracker:
             logging.getLogger(name).setLevel(logging.WARNING)
 
         self.spec, self.campaign = spec, campaign
-        self.client = MlflowClient(tracking_uri=spec.tracking_uri)
+        from netspace.platform.storage import normalize_url
+
+        self.client = MlflowClient(tracking_uri=normalize_url(spec.tracking_uri))
         self.experiment_id: str | None = None
         self.parent_run_id: str | None = None
 
