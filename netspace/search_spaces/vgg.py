@@ -1,8 +1,8 @@
 """VGG: a stem-less stack of 5 stages of plain 3×3 convs, each stage closed by a 2×2 max-pool.
 
 Stage i has n_i convs of width w_i (3×3, BN, ReLU; no bias), then a 2×2 stride-2 max-pool; the head is a global
-average pool and one fully connected layer (no VGG-16-style 4096-wide classifier, as in the 2019 design-space
-paper's small-classifier setting). Sampled per stage: n_i uniform in [1, 4], w_i log-uniform in [16, 1024]
+average pool and one fully connected layer (no VGG-16-style 4096-wide classifier: the classifier stays small so
+complexity is dominated by the sampled body). Sampled per stage: n_i uniform in [1, 4], w_i log-uniform in [16, 1024]
 rounded to a multiple of 8. Size: 4^5 · 127^5 ≈ 3.3e13 configs.
 
 There is no stem: the first conv sees the full input (224 px gives 7×7 before the head, 32 px gives 1×1). All 5
