@@ -3,7 +3,7 @@
 Stage i has n_i convs of width w_i (3×3, BN, ReLU; no bias), then a 2×2 stride-2 max-pool; the head is a global
 average pool and one fully connected layer (no VGG-16-style 4096-wide classifier: the classifier stays small so
 complexity is dominated by the sampled body). Sampled per stage: n_i uniform in [1, 4], w_i log-uniform in [16, 1024]
-rounded to a multiple of 8. Size: 4^5 · 127^5 ≈ 3.3e13 configs.
+rounded to a multiple of 8. Size: 4^5 · 127^5 ≈ 3.4e13 configs.
 
 There is no stem: the first conv sees the full input (224 px gives 7×7 before the head, 32 px gives 1×1). All 5
 stages are always built; a stage's max-pool is left out when its feature map is already smaller than 2×2
