@@ -1,0 +1,1 @@
+"""The Streamlit dashboard (``netspace dashboard``): live progress, EDFs, complexity, trends, best networks."""
