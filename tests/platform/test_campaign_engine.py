@@ -1,0 +1,76 @@
+"""A small campaign end to end on a real local Ray, SQLite storage and an MLflow SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from campaign_checks import check_campaign
+from conftest import campaign_dict, write_campaign
+
+from netspace.cli import main
+from netspace.errors import CampaignError
+from netspace.platform.engine import run_campaign
+from netspace.platform.lease import Lease
+from netspace.platform.storage import create_engine
+
+
+@pytest.mark.slow
+def test_small_campaign_sqlite(ray_cluster, workdir, capsys):
+    path = write_campaign(workdir / "c.yaml", campaign_dict("small"))
+    summary = run_campaign(path, show_progress=False)
+    assert summary.complete, summary.counts
+    storage, tracking = f"sqlite:///{workdir}/netspace.db", f"sqlite:///{workdir}/mlflow.db"
+    first = check_campaign("small", storage, tracking, {"anynetx_a": 3, "regnetx": 3}, capsys)
+
+    # running it again changes nothing: the targets are met, no trial is trained or recorded twice
+    again = run_campaign(path, show_progress=False)
+    assert again.complete and again.resumed_trials == 0
+    second = check_campaign("small", storage, tracking, {"anynetx_a": 3, "regnetx": 3}, capsys)
+    for space in first:
+        assert [(t.number, t.values, t.datetime_complete) for t in first[space]] == \
+               [(t.number, t.values, t.datetime_complete) for t in second[space]]
+
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["campaign"], r["finished"], r["target"]) for r in rows] == [("small", 6, 6)]
+
+    # a larger target on the same campaign only adds the missing samples, continuing the seeded stream
+    bigger = campaign_dict("small", spaces=("regnetx",), samples=4)
+    summary = run_campaign(write_campaign(workdir / "c4.yaml", bigger), show_progress=False)
+    assert summary.counts["regnetx"]["finished"] == 4
+    third = check_campaign("small", storage, tracking, {"regnetx": 4}, capsys)
+    assert [t.number for t in third["regnetx"]][:3] == [t.number for t in first["regnetx"]]
+
+
+def test_changed_recipe_is_refused(workdir):
+    path = write_campaign(workdir / "c.yaml", campaign_dict("fixed"))
+    from netspace.platform.campaign import load_campaign
+    from netspace.platform.storage import open_storage
+    from netspace.platform.study import Geometry, SpaceStudy
+
+    spec = load_campaign(path).resolved()
+    st = open_storage(f"sqlite:///{workdir}/netspace.db")
+    SpaceStudy(st, spec, spec.spaces[0], Geometry()).set_attrs(spec=spec.to_json(), campaign="fixed")
+    changed = campaign_dict("fixed", training={"epochs": 7})
+    with pytest.raises(CampaignError, match="already exists in this storage with a different"):
+        run_campaign(write_campaign(workdir / "c2.yaml", changed), show_progress=False)
+
+
+def test_second_driver_is_refused(workdir):
+    """A live lease (another driver's heartbeat) makes `run` fail fast with one line."""
+    path = write_campaign(workdir / "c.yaml", campaign_dict("busy"))
+    engine = create_engine(f"sqlite:///{workdir}/netspace.db")
+    lease = Lease(engine, "busy").acquire()
+    try:
+        with pytest.raises(CampaignError, match="already being run by pid"):
+            run_campaign(path, show_progress=False)
+        other = Lease(engine, "busy")
+        with pytest.raises(CampaignError):
+            other.acquire()
+    finally:
+        lease.release()
+    # released: the next driver gets it
+    Lease(engine, "busy").acquire().release()
+    engine.dispose()
