@@ -6,43 +6,18 @@ complexity, parameter trends, best networks with their architecture and a Promot
 
 from __future__ import annotations
 
-import importlib
-import re
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from netspace.dashboard import charts, data
 from netspace.dashboard.architecture import architecture
+from netspace.dashboard.util import fmt_count, mask_text, promote_fn
 from netspace.errors import NetspaceError
 from netspace.platform import analysis as an
 from netspace.platform.results import mask_url
 
 REFRESH_S = 3
-_SECRET = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
-
-
-def mask_text(text: str) -> str:
-    return _SECRET.sub(r"\1***\3", str(text))
-
-
-def promote_fn():
-    """``netspace.platform.promote.promote`` if that module is importable and has it, else None."""
-    try:
-        mod = importlib.import_module("netspace.platform.promote")
-    except Exception:
-        return None
-    fn = getattr(mod, "promote", None)
-    return fn if callable(fn) else None
-
-
-def fmt_count(x) -> str:
-    x = float(x)
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(x) >= scale:
-            return f"{x / scale:.3g}{unit}"
-    return f"{x:.3g}"
 
 
 st.set_page_config(page_title="netspace", layout="wide")

@@ -14,7 +14,7 @@ COMPLEXITY_LABELS = {"flops": "FLOPs", "params": "parameters", "acts": "activati
 def edf_chart(curves: pd.DataFrame, title: str = "error EDF") -> alt.Chart:
     base = alt.Chart(curves).encode(
         x=alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
-        color=alt.Color("space:N", title="design space"))
+        color=alt.Color("space:N", title="design space", scale=alt.Scale(scheme="tableau10")))
     line = base.mark_line(interpolate="step-after").encode(
         y=alt.Y("F:Q", title="cumulative prob.", scale=alt.Scale(domain=[0, 1])),
         tooltip=["space", alt.Tooltip("error:Q", format=".2f"), alt.Tooltip("F:Q", format=".3f")])
@@ -30,7 +30,7 @@ def complexity_chart(df: pd.DataFrame, metric: str = "flops") -> alt.Chart:
     return alt.Chart(data).mark_circle(size=18, opacity=0.5).encode(
         x=alt.X(f"{metric}:Q", title=COMPLEXITY_LABELS.get(metric, metric), scale=alt.Scale(type="log")),
         y=alt.Y("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
-        color=alt.Color("space:N", title="design space"),
+        color=alt.Color("space:N", title="design space", scale=alt.Scale(scheme="tableau10")),
         tooltip=["space", "number", alt.Tooltip("error:Q", format=".2f"), alt.Tooltip("flops:Q", format=".3s"),
                  alt.Tooltip("params:Q", format=".3s"), alt.Tooltip("acts:Q", format=".3s")],
     ).properties(title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)}", height=340).interactive()

@@ -1,0 +1,30 @@
+"""Small helpers of the dashboard script (kept out of app.py so they can be imported without running it)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+_SECRET = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
+
+
+def mask_text(text: str) -> str:
+    return _SECRET.sub(r"\1***\3", str(text))
+
+
+def promote_fn():
+    """``netspace.platform.promote.promote`` if that module is importable and has it, else None."""
+    try:
+        mod = importlib.import_module("netspace.platform.promote")
+    except Exception:
+        return None
+    fn = getattr(mod, "promote", None)
+    return fn if callable(fn) else None
+
+
+def fmt_count(x) -> str:
+    x = float(x)
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g}{unit}"
+    return f"{x:.3g}"
