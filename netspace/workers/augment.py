@@ -38,4 +38,9 @@ class Normalizer:
         self.shift = -mean_t / std_t
 
     def __call__(self, x: torch.Tensor, memory_format: torch.memory_format = torch.contiguous_format) -> torch.Tensor:
-        return torch.addcmul(self.shift, x.float(), self.scale).contiguous(memory_format=memory_format)
+        # Write into a tensor allocated in the wanted layout: with one channel, NCHW and channels-last strides
+        # both count as "contiguous", so .contiguous() would keep the crop's channels-last strides, the convs
+        # would run channels-last on CPU, and depthwise-conv backward there corrupts the heap (torch 2.14).
+        out = torch.empty(x.shape, dtype=torch.float32, device=x.device, memory_format=memory_format)
+        out.copy_(x)
+        return out.mul_(self.scale).add_(self.shift)
