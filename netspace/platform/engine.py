@@ -318,6 +318,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         with progress:
             driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=_fault_hook())
             n_abandoned = driver.collect_abandoned()
+            _reconcile_mlflow(studies, tracker)
             if n_abandoned:
                 progress.message(f"resuming {n_abandoned} interrupted trial(s) from their checkpoints")
             if driver.remaining() > 0:
@@ -346,6 +347,24 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     finally:
         lease.release()
         engine.dispose()
+
+
+def _reconcile_mlflow(studies: dict[str, SpaceStudy], tracker: Tracker) -> None:
+    finished: dict[str, dict[str, Any]] = {}
+    for st in studies.values():
+        for t in st.trials():
+            rid = t.user_attrs.get("mlflow_run_id")
+            if not rid or not t.state.is_finished():
+                continue
+            ua = t.user_attrs
+            status = ua.get("status") or ("completed" if t.state == TrialState.COMPLETE else "failed")
+            metrics = {"epochs_run": ua.get("epochs_run"), "train_time_s": ua.get("train_time_s"),
+                       "best_top1_err": ua.get("best_top1_err")}
+            if t.state == TrialState.COMPLETE and t.values:
+                metrics["final_top1_err"] = t.values[0]
+            finished[rid] = {"status": status, "metrics": metrics, "weights_path": ua.get("weights_path")}
+    if finished:
+        tracker.reconcile(finished)
 
 
 def _max_concurrent(spec: CampaignSpec) -> int:

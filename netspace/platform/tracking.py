@@ -144,6 +144,21 @@ class Tracker:
                                    else "FAILED")
 
 
+    def reconcile(self, finished: dict[str, dict[str, Any]]) -> int:
+        """Close child runs left RUNNING by a driver killed between recording a trial in Optuna (the source of
+        truth) and in MLflow. ``finished``: run id -> {status, metrics, weights_path} of finished trials."""
+        runs = self.client.search_runs(
+            [self.experiment_id], max_results=10000,
+            filter_string=f"tags.mlflow.parentRunId = '{self.parent_run_id}' and attributes.status = 'RUNNING'")
+        n = 0
+        for run in runs:
+            rec = finished.get(run.info.run_id)
+            if rec is not None:
+                self.finish_trial(run.info.run_id, **rec)
+                n += 1
+        return n
+
+
 def _param_value(v: Any) -> str:
     s = v if isinstance(v, str) else json.dumps(v)
     return s[:6000]
