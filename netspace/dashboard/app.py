@@ -113,7 +113,9 @@ else:
 # ------------------------------------------------------------------------------------------------ best networks
 st.header("Best networks")
 k = st.slider("top k", 1, 50, 10, key="top_k")
-top = done.nsmallest(k, "error")
+top = done.nsmallest(k, "error").copy()
+cfgs = data.configs(url, tuple(int(t) for t in top["trial_id"]))
+top["config"] = [cfgs.get(int(t)) for t in top["trial_id"]]
 table = top[["space", "number", "error", "flops", "params", "acts"]].copy()
 table["config"] = top["config"].map(lambda c: ", ".join(f"{a}={b}" for a, b in c.items()) if isinstance(c, dict) else "")
 st.dataframe(table, hide_index=True, width="stretch")

@@ -8,10 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from netspace.platform import analysis as an
-from netspace.platform.results import default_storage, list_campaigns, live_status, load_trials
+from netspace.platform.results import default_storage, list_campaigns, live_status, load_trials, trial_user_attr
 
 TRIALS_TTL_S = 30
 STATUS_TTL_S = 2
+DASHBOARD_ATTRS = ["flops", "params", "acts", "status"]
 
 
 def storage_url(argv: list[str] | None = None) -> str:
@@ -35,7 +36,13 @@ def campaigns(url: str) -> list[str]:
 # rerun); callers treat them as read-only.
 @st.cache_resource(ttl=TRIALS_TTL_S, show_spinner="reading trials…")
 def trials(url: str, campaign: str) -> pd.DataFrame:
-    return load_trials(url, campaign)
+    """Every trial with its params, error and complexity (configs are read per network: :func:`configs`)."""
+    return load_trials(url, campaign, attrs=DASHBOARD_ATTRS, intermediate=False)
+
+
+@st.cache_data(ttl=TRIALS_TTL_S, show_spinner=False)
+def configs(url: str, trial_ids: tuple[int, ...]) -> dict[int, object]:
+    return trial_user_attr(url, trial_ids, "config")
 
 
 @st.cache_resource(ttl=TRIALS_TTL_S, show_spinner=False)
@@ -59,5 +66,5 @@ def summary(url: str, campaign: str, spaces: tuple[str, ...], complexity: str) -
 
 
 def clear() -> None:
-    for fn in (campaigns, trials, completed, status, curves, summary):
+    for fn in (campaigns, trials, completed, status, curves, summary, configs):
         fn.clear()

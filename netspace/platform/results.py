@@ -178,8 +178,26 @@ def _decode_params(df: pd.DataFrame) -> pd.DataFrame:
     return df[["trial_id", "name", "value"]]
 
 
-def load_trials(url: str, campaign: str, spaces: list[str] | None = None) -> pd.DataFrame:
-    """All trials of ``campaign`` (every state), one row each; see the module docstring for the columns."""
+def load_trials(url: str, campaign: str, spaces: list[str] | None = None, *, attrs: list[str] | None = None,
+                intermediate: bool = True) -> pd.DataFrame:
+    """All trials of ``campaign`` (every state), one row each; see the module docstring for the columns.
+
+    ``attrs`` limits the user attrs read (e.g. only the complexity: much less JSON to decode; absent ones
+    are None columns), ``intermediate=False`` skips the per-epoch values (``last_step``/``last_value`` NaN).
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # ~10^5 small objects (rows, decoded dicts): cyclic GC passes would dominate
+    try:
+        return _load_trials(url, campaign, spaces, attrs, intermediate)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_trials(url: str, campaign: str, spaces: list[str] | None, keys: list[str] | None,
+                 intermediate: bool) -> pd.DataFrame:
     sub = _campaign_studies(url, campaign)
     if spaces:
         sub = sub[sub["space"].isin(spaces)]
@@ -206,7 +224,8 @@ def load_trials(url: str, campaign: str, spaces: list[str] | None = None) -> pd.
         df[name] = s.reindex(df.index).astype(float)
 
     # user attrs (JSON)
-    attrs = _frame(url, f"SELECT trial_id, key, value_json FROM trial_user_attributes WHERE {in_trials}",
+    only = "" if keys is None else " AND key IN ({})".format(",".join("'" + k.replace("'", "''") + "'" for k in keys) or "''")
+    attrs = _frame(url, f"SELECT trial_id, key, value_json FROM trial_user_attributes WHERE {in_trials}{only}",
                    ["trial_id", "key", "value"], decode="value")
     if not attrs.empty:
         wide = attrs.pivot(index="trial_id", columns="key", values="value")
@@ -222,7 +241,8 @@ def load_trials(url: str, campaign: str, spaces: list[str] | None = None) -> pd.
 
     # latest intermediate value (top-1 error of the last reported epoch)
     inter = _frame(url, f"SELECT trial_id, step, intermediate_value, intermediate_value_type "
-                        f"FROM trial_intermediate_values WHERE {in_trials}", ["trial_id", "step", "value", "type"])
+                        f"FROM trial_intermediate_values WHERE {in_trials}" + ("" if intermediate else " AND 0"),
+                   ["trial_id", "step", "value", "type"])
     if not inter.empty:
         inter["value"] = _special(inter)
         last = inter.sort_values(["trial_id", "step"]).drop_duplicates("trial_id", keep="last").set_index("trial_id")
@@ -312,3 +332,13 @@ def live_status(url: str, campaign: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     running = pd.DataFrame(rows, columns=["space", "number", "epoch", "epochs", "top1_err", "train_loss",
                                           "images_per_s", "elapsed_s", "started"])
     return table.astype(int), running.sort_values(["space", "number"]).reset_index(drop=True)
+
+
+def trial_user_attr(url: str, trial_ids, key: str) -> dict[int, object]:
+    """One user attr (JSON-decoded) of the given trials (by ``trial_id``), e.g. the configs of the top-k."""
+    ids = ",".join(str(int(i)) for i in trial_ids)
+    if not ids:
+        return {}
+    rows = _query(url, "SELECT trial_id, value_json FROM trial_user_attributes WHERE trial_id IN ({}) AND key = '{}'"
+                  .format(ids, key.replace("'", "''")))
+    return {int(t): json.loads(v) for t, v in rows}

@@ -124,6 +124,16 @@ def test_efit_zero_for_every_zoo_model(zoo):
         assert e_fit(block_widths(w0, wa, wm, d)[0]) <= 1e-9
 
 
+def test_efit_zero_for_sampled_regnets():
+    from netspace.search_spaces import get_space, sample_configs
+
+    for s in sample_configs(get_space("regnetx"), 300, seed=9):
+        c = s.config
+        ws, _ = block_widths(c.w0, c.wa, c.wm, c.depth)
+        f = quantized_linear_fit(ws)
+        assert f.e_fit <= 1e-9 and quantized_widths(f.w0, f.wa, f.wm, len(ws)).tolist() == ws, c
+
+
 def test_efit_positive_for_perturbed_model():
     ws, _ = block_widths(24, 36.44, 2.49, 13)
     ws[3] = 160  # not monotone any more: no quantized linear function produces it

@@ -46,6 +46,52 @@ def _evaluate(w, w0, wa, wm, q):
     return fit_error(w, quantized_widths(w0, wa, wm, w.size, q))
 
 
+def _exact_fit(w: np.ndarray, q: int, points: int = 4096) -> tuple[float, float, float] | None:
+    """(w0, wa, wm) reproducing ``w`` exactly, if one exists, found analytically.
+
+    With w0 = w[0] and the k-th run of equal widths at exponent e_k, quantization bounds log wm to
+    ∩_k [log((w_k − q/2)/w0)/e_k, log((w_k + q/2)/w0)/e_k); for a given wm, rounding s_j bounds wa to
+    ∩_j [w0 (wm^(s_j − ½) − 1)/j, w0 (wm^(s_j + ½) − 1)/j). For each plausible exponent sequence (consecutive,
+    or with skipped exponents when the slope is steep), scan wm inside its interval (vectorised) and return the
+    first wm whose wa interval is non-empty, with wa at its middle.
+    """
+    w0 = float(w[0])
+    if w0 % q:
+        return None
+    change = np.concatenate([[0], np.flatnonzero(np.diff(w)) + 1])
+    stage = np.cumsum(np.isin(np.arange(w.size), change)) - 1  # run index of every block
+    stage_w = w[change]
+    if np.unique(stage_w).size != stage_w.size or np.any(stage_w[1:] <= 0):
+        return None  # a width recurs after another: no quantized linear function does that
+    if stage_w.size == 1:
+        return w0, 0.0, 2.0
+    logr = np.log(stage_w[1:] / w0)
+    if np.any(logr <= 0):
+        return None
+    exps = {tuple(range(1, stage_w.size))}
+    for lm_c in (logr[:, None] / np.arange(1, 9)[None, :]).ravel():
+        e = np.round(logr / lm_c).astype(int)
+        if e[0] >= 1 and np.all(np.diff(e) >= 1):
+            exps.add(tuple(int(x) for x in e))
+    j = np.arange(1, w.size, dtype=float)
+    for e in sorted(exps, key=lambda t: (t[-1], t)):
+        ek = np.asarray(e, dtype=float)
+        lo = np.max(np.log(np.maximum(stage_w[1:] - q / 2, 1e-9) / w0) / ek)
+        hi = np.min(np.log((stage_w[1:] + q / 2) / w0) / ek)
+        if not hi > lo or hi <= 0:
+            continue
+        lm = np.linspace(max(lo, 1e-9), hi, points + 2)[1:-1]  # interior of the log(wm) interval
+        sj = np.concatenate([[0.0], ek])[stage[1:]]
+        wa_lo = np.maximum(np.max(w0 * (np.exp(lm[:, None] * (sj - 0.5)) - 1.0) / j, axis=1), 0.0)
+        wa_hi = np.min(w0 * (np.exp(lm[:, None] * (sj + 0.5)) - 1.0) / j, axis=1)
+        ok = np.flatnonzero(wa_hi > wa_lo * (1 + 1e-9) + 1e-12)
+        for i in ok[np.argsort(-(wa_hi[ok] - wa_lo[ok]))][:8]:  # widest slope intervals first
+            wm, wa = float(np.exp(lm[i])), float((wa_lo[i] + wa_hi[i]) / 2)
+            if np.array_equal(quantized_widths(w0, wa, wm, w.size, q), w):
+                return w0, wa, wm
+    return None
+
+
 def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 96, refine: int = 6,
                          keep: int = 8) -> QuantizedLinearFit:
     """Best (w0, wa, wm) for the block widths of one model, minimising e_fit."""
@@ -53,8 +99,12 @@ def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 9
     if w.size == 0 or np.any(w <= 0):
         raise ValueError("widths must be a non-empty sequence of positive numbers")
     d = w.size
+    exact = _exact_fit(w, q)
+    if exact is not None:
+        w0, wa, wm = exact
+        return QuantizedLinearFit(w0, wa, wm, 0.0, tuple(int(v) for v in w))
     first = max(q, round(w[0] / q) * q)
-    w0s = np.array([first + k * q for k in range(-2, 3) if first + k * q > 0], dtype=float)
+    w0s = np.array([first + k * q for k in range(-1, 2) if first + k * q > 0], dtype=float)
     wa_hi = max(256.0, 4.0 * w.max())
     log_wa = np.concatenate([[-np.inf], np.linspace(np.log(0.1), np.log(wa_hi), grid)])  # -inf -> wa = 0
     log_wm = np.linspace(np.log(wm_range[0]), np.log(wm_range[1]), grid)
@@ -66,6 +116,12 @@ def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 9
     W0, LA, LM = np.meshgrid(w0s, log_wa, log_wm, indexing="ij")
     W0, LA, LM = W0.ravel(), LA.ravel(), LM.ravel()
     err = _evaluate(w, W0, np.exp(LA), np.exp(LM), q)
+    if derived.size:  # the data-derived multipliers against a fine slope grid (exact fits have narrow wa ranges)
+        fa, fm = np.meshgrid(np.linspace(np.log(0.1), np.log(wa_hi), 8 * grid), np.unique(derived), indexing="ij")
+        fa, fm = fa.ravel(), fm.ravel()
+        f0 = np.full(fa.size, float(first))
+        W0, LA, LM = np.concatenate([W0, f0]), np.concatenate([LA, fa]), np.concatenate([LM, fm])
+        err = np.concatenate([err, _evaluate(w, f0, np.exp(fa), np.exp(fm), q)])
     step_a = (log_wa[2] - log_wa[1]) if grid > 1 else 1.0
     step_m = (np.log(wm_range[1]) - np.log(wm_range[0])) / max(grid - 1, 1)
     for _ in range(refine):
