@@ -15,7 +15,7 @@ APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 def streamlit_command(port: int, address: str | None = None) -> list[str]:
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
     if address:
         cmd += ["--server.address", address]
     return cmd

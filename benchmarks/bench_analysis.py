@@ -1,0 +1,111 @@
+"""Analysis and dashboard timings.
+
+1. Analysis of 100,000 synthetic trials (3 spaces): EDFs, normalized EDFs, KS summary, parameter and
+   complexity trends (and, separately, bootstrap bands).
+2. Dashboard first render: a real SQLite Optuna storage holding ~10,000 trials (populated through Optuna, then
+   grown by SQL row copies), the Streamlit script run once under AppTest in a fresh process (empty caches,
+   only streamlit.testing imported before the clock starts); plus the reader's load time.
+
+    python benchmarks/bench_analysis.py [--trials 100000] [--storage-trials 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from netspace.platform import analysis as an
+
+
+def population(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    spaces = np.array(["anynetx_a", "anynetx_e", "regnetx"])[rng.integers(0, 3, n)]
+    flops = np.exp(rng.uniform(np.log(2e8), np.log(4e8), n))
+    offset = np.select([spaces == "anynetx_a", spaces == "anynetx_e"], [3.0, 1.5], 0.0)
+    err = 40 - 5 * np.log10(flops / 1e8) + offset + rng.gamma(2, 2, n)
+    return pd.DataFrame({"space": spaces, "error": err, "flops": flops, "params": flops / 50,
+                         "param_d": rng.integers(1, 64, n), "param_w0": rng.integers(1, 32, n) * 8,
+                         "param_wa": np.exp(rng.uniform(0, np.log(256), n)), "param_wm": rng.uniform(1.5, 3, n),
+                         "param_b": rng.choice([1, 2, 4], n), "param_g": rng.choice([1, 2, 4, 8, 16, 32], n)})
+
+
+def analyse(df: pd.DataFrame) -> None:
+    an.edf_curves(df)
+    an.edf_curves(df, normalize="flops")
+    an.summary_table(df, complexity="flops")
+    for s in an.space_order(df):
+        an.param_trends(df, s)
+    an.binned_trend(df["flops"], df["error"])
+
+
+def best_of(fn, repeat: int = 5) -> tuple[float, float]:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times), float(np.median(times))
+
+
+FIRST_RENDER = r"""
+import json, os, sys, time
+from streamlit.testing.v1 import AppTest
+os.environ["NETSPACE_STORAGE"] = sys.argv[1]
+at = AppTest.from_file(sys.argv[2], default_timeout=120)
+t = time.perf_counter(); at.run(); first = time.perf_counter() - t
+t = time.perf_counter(); at.run(); rerun = time.perf_counter() - t
+m = {x.label: x.value for x in at.metric}
+print(json.dumps({"first": first, "rerun": rerun, "trials": m.get("trials"), "exception": len(at.exception)}))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=100_000)
+    ap.add_argument("--storage-trials", type=int, default=10_000)
+    ap.add_argument("--keep", default=None, help="keep the storage at this path (sqlite file)")
+    args = ap.parse_args()
+
+    df = population(args.trials)
+    analyse(df)  # warm-up
+    best, med = best_of(lambda: analyse(df))
+    print(f"analysis of {args.trials:,} trials (EDF + normalized EDF + KS + trends): best {best:.3f} s, median {med:.3f} s")
+    best, med = best_of(lambda: an.edf_curves(df, bands=True, n_boot=200), 3)
+    print(f"EDFs with 200-resample bootstrap bands, {args.trials:,} trials: best {best:.3f} s, median {med:.3f} s")
+
+    from netspace.dashboard.demo import populate, replicate
+    from netspace.platform.results import load_trials
+
+    tmp = tempfile.TemporaryDirectory()
+    path = Path(args.keep) if args.keep else Path(tmp.name) / "bench.db"
+    url = f"sqlite:///{path.resolve()}"
+    spaces = ("anynetx_a", "anynetx_e", "regnetx")
+    base = 100
+    per_copy = len(spaces) * (base + 3)
+    t = time.perf_counter()
+    populate(url, "bench", spaces, base, running=2, failed=1)
+    replicate(url, "bench", max(1, math.ceil(args.storage_trials / per_copy)))
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    n = len(load_trials(url, "bench"))
+    load = time.perf_counter() - t
+    print(f"storage with {n:,} trials built in {build:.1f} s; load_trials: {load:.3f} s")
+
+    app = str(Path(__file__).resolve().parents[1] / "netspace" / "dashboard" / "app.py")
+    out = subprocess.run([sys.executable, "-c", FIRST_RENDER, url, app], capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"dashboard first render ({r['trials']} trials, AppTest, fresh process): {r['first']:.2f} s; "
+          f"rerun: {r['rerun']:.2f} s; exceptions: {r['exception']}")
+
+
+if __name__ == "__main__":
+    main()
