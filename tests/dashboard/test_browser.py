@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import optuna
 import pytest
 
 from tests.dashboard.cdp import CHROMIUM, Browser
@@ -28,7 +29,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(demo_storage, tmp_path):
-    url, summary = demo_storage
+    src, summary = demo_storage
+    db = tmp_path / "campaigns.db"  # a copy: this test adds a trial while the page is open
+    shutil.copy(src[len("sqlite:///"):], db)
+    url = f"sqlite:///{db}"
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
@@ -45,7 +49,7 @@ def server(demo_storage, tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("dashboard did not start: " + (tmp_path / "server.log").read_text()[-2000:])
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/", summary
+        yield f"http://127.0.0.1:{port}/", url, summary
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -58,7 +62,8 @@ def server(demo_storage, tmp_path):
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed (apt-get install -y chromium)")
 def test_dashboard_in_headless_chromium(server):
-    page_url, summary = server
+    page_url, url, summary = server
+    total = sum(s["complete"] + s["running"] + s["failed"] for s in summary.values())
     with Browser() as b:
         b.navigate(page_url)
         ready = b.wait_for(
@@ -74,13 +79,19 @@ def test_dashboard_in_headless_chromium(server):
         charts = b.evaluate("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length")
         tables = b.evaluate("document.querySelectorAll('[data-testid=\"stDataFrame\"]').length")
         errors = b.evaluate("document.querySelectorAll('[data-testid=\"stException\"]').length")
+        # live progress: a trial that starts now shows up without reloading the page
+        study = optuna.load_study(study_name="demo::regnetx", storage=url)
+        study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.RUNNING,
+                                                  user_attrs={"progress": {"epoch": 1, "epochs": 3, "top1_err": 77.5}}))
+        metrics = "[...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].map(e => e.innerText)"
+        refreshed = b.wait_for(f"{metrics}.includes('{total + 1}') && {metrics}.includes('7')", timeout=30)
     assert ready, f"page incomplete; text starts: {text[:500]!r}"
     assert errors == 0
     assert charts >= 5 and tables >= 4
     for section in ("Progress", "Error EDFs", "Error vs complexity", "Parameter trends", "Best networks",
                     "running trials"):
         assert section in text
-    total = sum(s["complete"] + s["running"] + s["failed"] for s in summary.values())
+    assert refreshed, "the progress section did not pick up the new running trial"
     best = min(s["best"] for s in summary.values())
     assert str(total) in text and f"{best:.2f}" in text
     assert shot.stat().st_size > 20_000
