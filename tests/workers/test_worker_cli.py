@@ -1,0 +1,52 @@
+"""`netspace train` end to end through netspace.cli.main."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from netspace.cli import main
+
+TINY = {"depths": [1, 1, 1, 1], "widths": [8, 16, 16, 32], "bottleneck_ratios": [1, 1, 1, 1],
+        "group_widths": [8, 8, 8, 8]}
+FAST = ["--dataset", "digits", "--epochs", "2", "--batch-size", "32", "--lr", "0.1", "--max-train-images", "96",
+        "--device", "cpu"]
+
+
+def test_train_with_inline_config_prints_table_and_result(tmp_path, capsys):
+    ck = tmp_path / "ck"
+    assert main(["train", "anynetx_a", "--config", json.dumps(TINY), *FAST, "--checkpoint-dir", str(ck)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if "top-1 err" in line)
+    rows = [line.split() for line in lines[header + 1: header + 3]]
+    assert [r[0] for r in rows] == ["1/2", "2/2"]
+    assert all(0 <= float(r[2]) <= 100 and float(r[3]) > 0 for r in rows)
+    result = json.loads((ck / "result.json").read_text())
+    assert f"top-1 error {result['top1_err']:.2f} %" in out
+    assert "FLOPs" in out and "params" in out and (ck / "weights.pt").is_file()
+
+
+def test_train_with_config_file_and_sample_seed(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(TINY))
+    assert main(["train", "anynetx_a", "--config", str(path), *FAST, "--epochs", "1"]) == 0
+    assert "completed: top-1 error" in capsys.readouterr().out
+    assert main(["train", "regnetx", "--sample-seed", "3", "--regime", "1M:4M", *FAST, "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("regnetx {") and "completed: top-1 error" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["nosuchspace", "--sample-seed", "0"], "error: unknown design space 'nosuchspace'"),
+    (["anynetx_a", "--config", "{\"depths\": [1,"], "error: --config: not valid JSON"),
+    (["anynetx_a", "--config", "missing.json"], "error: --config: 'missing.json' is neither a JSON object nor an existing file"),
+    (["anynetx_a"], "error: give exactly one of --config"),
+    (["anynetx_a", "--sample-seed", "0", "--dataset", "cifar10", "--data", "/no/such/dir"], "error: cifar10: /no/such/dir not found"),
+    (["anynetx_a", "--config", json.dumps({"depths": [1]}), "--epochs", "1"], "error: "),
+])
+def test_errors_are_one_line(args, message, capsys):
+    assert main(["train", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
