@@ -241,7 +241,7 @@ def _load_trials(url: str, campaign: str, spaces: list[str] | None, keys: list[s
 
     # latest intermediate value (top-1 error of the last reported epoch)
     inter = _frame(url, f"SELECT trial_id, step, intermediate_value, intermediate_value_type "
-                        f"FROM trial_intermediate_values WHERE {in_trials}" + ("" if intermediate else " AND 0"),
+                        f"FROM trial_intermediate_values WHERE {in_trials}" + ("" if intermediate else " AND 1 = 0"),
                    ["trial_id", "step", "value", "type"])
     if not inter.empty:
         inter["value"] = _special(inter)

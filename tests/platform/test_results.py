@@ -96,3 +96,35 @@ def test_mask_url():
     assert mask_url("postgresql://bob:s3cret@db:5432/ns") == "postgresql://bob:***@db:5432/ns"
     assert "s3cret" not in mask_url("postgresql+psycopg2://bob:s3cret@db/ns")
     assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.postgres
+def test_reader_on_postgresql(pg_url):
+    from netspace.platform.results import live_status
+
+    summary = populate(pg_url, "pg", ("regnetx",), n=6, running=1, failed=1, seed=4)
+    assert list_campaigns(pg_url) == ["pg"]
+    df = load_trials(pg_url, "pg")
+    assert state_counts(df).loc["regnetx", "COMPLETE"] == 6 and len(df) == 8
+    assert df["error"].min() == pytest.approx(summary["regnetx"]["best"])
+    assert isinstance(df.loc[0, "config"], dict) and df["param_b"].notna().all()
+    lean = load_trials(pg_url, "pg", attrs=["flops"], intermediate=False)
+    assert lean["config"].isna().all() and lean["flops"].notna().all() and lean["last_step"].isna().all()
+    counts, running = live_status(pg_url, "pg")
+    assert counts.loc["regnetx", "RUNNING"] == 1 and running["epoch"].tolist() == [1]
+
+
+def test_lean_load_live_status_and_single_attr(storage):
+    from netspace.platform.results import live_status, trial_user_attr
+
+    url, summary = storage
+    full = load_trials(url, "demo")
+    lean = load_trials(url, "demo", attrs=["flops", "params", "acts"], intermediate=False)
+    assert len(lean) == len(full) and (lean["flops"].fillna(-1) == full["flops"].fillna(-1)).all()
+    assert lean["config"].isna().all() and lean["last_step"].isna().all()
+    ids = full["trial_id"].tolist()[:4]
+    assert trial_user_attr(url, ids, "config") == dict(zip(ids, full["config"].tolist()[:4]))
+    counts, running = live_status(url, "demo")
+    for space, s in summary.items():
+        assert counts.loc[space, "COMPLETE"] == s["complete"] and counts.loc[space, "FAIL"] == s["failed"]
+    assert len(running) == 4 and running["epochs"].tolist() == [3] * 4 and running["top1_err"].notna().all()
