@@ -7,8 +7,19 @@
 
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
-from netspace.search_spaces.registry import ENTRY_POINT_GROUP, get_space, list_spaces, register
-from netspace.search_spaces.sampling import RandomTrial, Regime, Sample, iter_samples, sample_configs
+from netspace.search_spaces.registry import (
+    ENTRY_POINT_GROUP,
+    get_space,
+    list_spaces,
+    register,
+)
+from netspace.search_spaces.sampling import (
+    RandomTrial,
+    Regime,
+    Sample,
+    iter_samples,
+    sample_configs,
+)
 
 __all__ = [
     "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "RandomTrial", "Regime", "Sample", "SpaceConfig",

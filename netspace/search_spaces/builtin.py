@@ -1,8 +1,14 @@
 """Registration of the built-in design spaces: one line per space."""
 
-from netspace.search_spaces.anynet import AnyNetXA, AnyNetXB, AnyNetXC, AnyNetXD, AnyNetXE
-from netspace.search_spaces.regnet import RegNetX, RegNetY
+from netspace.search_spaces.anynet import (
+    AnyNetXA,
+    AnyNetXB,
+    AnyNetXC,
+    AnyNetXD,
+    AnyNetXE,
+)
 from netspace.search_spaces.registry import register
+from netspace.search_spaces.regnet import RegNetX, RegNetY
 
 register(AnyNetXA)
 register(AnyNetXB)

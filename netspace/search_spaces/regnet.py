@@ -14,7 +14,13 @@ from typing import ClassVar
 
 import torch.nn as nn
 
-from netspace.search_spaces.anynet import AnyNet, AnyNetConfig, anynet_complexity, check_anynet, make_anynet_config
+from netspace.search_spaces.anynet import (
+    AnyNet,
+    AnyNetConfig,
+    anynet_complexity,
+    check_anynet,
+    make_anynet_config,
+)
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.params import Choice, Float, Int, Param
@@ -199,7 +205,6 @@ def stages_batch(d, w0, wa, wm, num_stages: int, q: int = QUANTUM):
 
 def screen_regnet(space: "RegNetSpace", values, regime, resolution, in_channels, num_classes):
     """Vectorised :meth:`RegNetSpace.check` + regime test for a batch of parameter draws."""
-    import numpy as np
 
     from netspace.search_spaces.anynet import screen_anynet
 

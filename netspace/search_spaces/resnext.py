@@ -23,7 +23,12 @@ from typing import ClassVar
 import numpy as np
 import torch.nn as nn
 
-from netspace.search_spaces.anynet import AnyNet, AnyNetConfig, anynet_complexity, check_anynet
+from netspace.search_spaces.anynet import (
+    AnyNet,
+    AnyNetConfig,
+    anynet_complexity,
+    check_anynet,
+)
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.params import Choice, Int, Param

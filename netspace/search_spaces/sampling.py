@@ -69,7 +69,11 @@ class RandomTrial:
     @property
     def distributions(self) -> dict[str, Any]:
         """The Optuna distributions of the drawn parameters."""
-        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+        from optuna.distributions import (
+            CategoricalDistribution,
+            FloatDistribution,
+            IntDistribution,
+        )
 
         out = {}
         for name, spec in self._specs.items():

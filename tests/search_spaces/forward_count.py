@@ -26,3 +26,20 @@ def forward_complexity(model: nn.Module, in_channels: int, resolution: int) -> t
         h.remove()
     params = sum(p.numel() for p in model.parameters())
     return fcm.get_total_flops() // 2 + bias_adds, params, acts
+
+
+def measure(space, config, resolution: int, in_channels: int, num_classes: int) -> tuple[tuple[int, ...], int, int, int]:
+    """Build ``config`` on the meta device (no memory, no compute) and push one image through it:
+    (output shape, flops, params, acts), counted as in :func:`forward_complexity`."""
+    with torch.device("meta"):
+        model = space.build(config, in_channels=in_channels, num_classes=num_classes, resolution=resolution)
+    outs: list[tuple[int, bool]] = []
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            m.register_forward_hook(lambda mod, i, o: outs.append((o.numel(), mod.bias is not None)))
+    with FlopCounterMode(display=False) as fcm:
+        y = model.eval()(torch.empty(1, in_channels, resolution, resolution, device="meta"))
+    total = fcm.get_total_flops()
+    assert total % 2 == 0
+    flops = total // 2 + sum(n for n, biased in outs if biased)
+    return tuple(y.shape), flops, sum(p.numel() for p in model.parameters()), sum(n for n, _ in outs)

@@ -9,7 +9,13 @@ import pytest
 import torch
 
 from netspace.errors import UnknownSpaceError
-from netspace.search_spaces import ENTRY_POINT_GROUP, DesignSpace, get_space, list_spaces, sample_configs
+from netspace.search_spaces import (
+    ENTRY_POINT_GROUP,
+    DesignSpace,
+    get_space,
+    list_spaces,
+    sample_configs,
+)
 
 BUILTINS = {
     "anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e", "regnetx", "regnety", "vgg", "inception", "resnext",

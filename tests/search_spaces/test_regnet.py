@@ -1,7 +1,12 @@
 import pytest
 
 from netspace.search_spaces import get_space
-from netspace.search_spaces.regnet import RegNetConfig, block_widths, stages_from_blocks, zoo_config
+from netspace.search_spaces.regnet import (
+    RegNetConfig,
+    block_widths,
+    stages_from_blocks,
+    zoo_config,
+)
 
 # Published model-zoo complexity at 224x224, 1000 classes (shared/reference/regnet_zoo.md).
 ZOO = {

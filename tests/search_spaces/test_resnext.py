@@ -5,33 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 import torchvision
-from torch.utils.flop_counter import FlopCounterMode
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces import Regime, get_space, sample_configs
-from netspace.search_spaces.sampling import ReplayTrial
 from netspace.search_spaces.resnext import ResNeXtConfig, stage_group_widths
+from netspace.search_spaces.sampling import ReplayTrial
 
-
-def measure(space, config, resolution: int, in_channels: int, num_classes: int) -> tuple[tuple[int, ...], int, int, int]:
-    """Build ``config`` on the meta device (no memory, no compute) and push one image through it:
-    (output shape, flops, params, acts) with flops = FlopCounterMode's 2·MAC count halved plus one add per output
-    element of every biased conv/linear, acts = output elements of every conv/linear, params counted."""
-    with torch.device("meta"):
-        model = space.build(config, in_channels=in_channels, num_classes=num_classes, resolution=resolution)
-    outs: list[tuple[int, bool]] = []
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            m.register_forward_hook(lambda mod, i, o: outs.append((o.numel(), mod.bias is not None)))
-    with FlopCounterMode(display=False) as fcm:
-        y = model.eval()(torch.empty(1, in_channels, resolution, resolution, device="meta"))
-    total = fcm.get_total_flops()
-    assert total % 2 == 0
-    flops = total // 2 + sum(n for n, biased in outs if biased)
-    return tuple(y.shape), flops, sum(p.numel() for p in model.parameters()), sum(n for n, _ in outs)
-
+from .forward_count import measure
 
 SPACE = get_space("resnext")
 SMALL = Regime("flops", 0, 20e6)

@@ -6,7 +6,7 @@ import optuna
 import pytest
 
 from netspace.errors import RegimeError, UnknownSpaceError
-from netspace.search_spaces import Regime, RandomTrial, get_space, sample_configs
+from netspace.search_spaces import RandomTrial, Regime, get_space, sample_configs
 
 
 @pytest.mark.parametrize("name", ["anynetx_a", "anynetx_e", "regnetx", "regnety"])
