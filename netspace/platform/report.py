@@ -106,14 +106,21 @@ def plot_trends(df: pd.DataFrame, space: str, path: Path, max_params: int = 16) 
         t = an.binned_trend(x, e, n_bins=8)
         ax.plot(t["x"], t["median"], "-o", ms=3, color="tab:orange", label="median")
         ax.plot(t["x"], t["best"], "-o", ms=3, color="tab:green", label="best")
+        gr = an.good_region(x, e, n_boot=1000, seed=0)
+        if gr["n"] and gr["hi"] > gr["lo"]:
+            ax.axvspan(gr["lo"], gr["hi"], color="tab:green", alpha=0.08, label="best model, 95% bootstrap")
         if np.nanmin(x) > 0 and np.nanmax(x) / np.nanmin(x) > 10:
+            from matplotlib.ticker import NullFormatter, ScalarFormatter
+
             ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(col[len("param_"):])
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(cols):]:
         ax.set_visible(False)
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"{space}: error vs parameters (binned median and best)")
+    fig.suptitle(f"{space}: error vs parameters (binned median and best; shaded: bootstrap range of the best model)")
     return _save(fig, path)
 
 
