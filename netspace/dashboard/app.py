@@ -83,6 +83,9 @@ if done.empty:
 # ------------------------------------------------------------------------------------------------ EDFs
 st.header("Error EDFs")
 sp = tuple(s for s in spaces if s in set(done["space"]))
+if not sp:
+    st.info("None of the chosen design spaces has completed trials yet.")
+    st.stop()
 c1, c2 = st.columns(2)
 with c1:
     st.altair_chart(charts.edf_chart(data.curves(url, campaign, sp, None, bands), "error EDF"), width="stretch")
