@@ -54,7 +54,7 @@ st.title(f"Campaign {campaign}")
 def progress_section(url: str, campaign: str) -> None:
     st.header("Progress")
     counts, running = data.status(url, campaign)
-    total = counts.to_numpy().sum()
+    total = counts.drop(columns=["REJECTED"], errors="ignore").to_numpy().sum()
     best = data.completed(url, campaign)["error"].min() if counts["COMPLETE"].sum() else np.nan
     cols = st.columns(5)
     cols[0].metric("trials", int(total))
@@ -64,7 +64,8 @@ def progress_section(url: str, campaign: str) -> None:
     cols[4].metric("best error (%)", "–" if np.isnan(best) else f"{best:.2f}")
     left, right = st.columns([2, 3])
     with left:
-        st.caption("trials per space and state")
+        st.caption("trials per space and state (REJECTED: constraint/regime rejections, never trained)"
+                   if "REJECTED" in counts.columns else "trials per space and state")
         st.dataframe(counts, width="stretch")
     with right:
         st.caption(f"running trials (latest epoch report; refreshes every {REFRESH_S} s)")

@@ -12,7 +12,7 @@ from netspace.platform.results import default_storage, list_campaigns, live_stat
 
 TRIALS_TTL_S = 30
 STATUS_TTL_S = 2
-DASHBOARD_ATTRS = ["flops", "params", "acts", "status"]
+DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected"]
 
 
 def storage_url(argv: list[str] | None = None) -> str:

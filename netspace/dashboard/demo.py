@@ -23,10 +23,11 @@ def synthetic_error(space: str, flops: np.ndarray, rng: np.random.Generator) -> 
 
 
 def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), n: int = 40, *, seed: int = 0,
-             running: int = 2, failed: int = 1, epochs: int = 3, resolution: int = 32, num_classes: int = 10) -> dict:
-    """Create one study per space holding ``n`` COMPLETE, ``running`` RUNNING and ``failed`` FAIL trials.
+             running: int = 2, failed: int = 1, rejected: int = 0, epochs: int = 3, resolution: int = 32, num_classes: int = 10) -> dict:
+    """Create one study per space holding ``n`` COMPLETE, ``running`` RUNNING and ``failed`` FAIL trials, and
+    ``rejected`` FAIL trials with a ``rejected`` attr (the engine's constraint/regime rejections).
 
-    Returns ``{space: {"complete": n, "running": r, "failed": f, "best": min error}}``.
+    Returns ``{space: {"complete": n, "running": r, "failed": f, "rejected": x, "best": min error}}``.
     """
     import optuna
     from optuna.trial import TrialState, create_trial
@@ -75,8 +76,10 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                 attrs.update(status="failed")
                 trials.append(create_trial(state=TrialState.FAIL, params=s.params, distributions=s.distributions,
                                            user_attrs=attrs))
+        for _ in range(rejected):
+            trials.append(create_trial(state=TrialState.FAIL, user_attrs={"rejected": "outside the FLOP regime"}))
         study.add_trials(trials)
-        summary[name] = {"complete": n, "running": running, "failed": failed, "best": float(errs[:n].min()) if n else math.nan}
+        summary[name] = {"complete": n, "running": running, "failed": failed, "rejected": rejected, "best": float(errs[:n].min()) if n else math.nan}
     return summary
 
 

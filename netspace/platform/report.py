@@ -150,8 +150,9 @@ def _save(fig, path: Path) -> Path:
 
 
 def trials_csv(df: pd.DataFrame, path: Path) -> int:
-    """Write the finished trials (COMPLETE, PRUNED, FAIL) with dict columns as JSON; returns the row count."""
-    out = df[df["state"].isin(FINISHED_STATES)].copy()
+    """Write the finished trials (COMPLETE, PRUNED, FAIL; not the never-trained rejections) with dict columns
+    as JSON; returns the row count."""
+    out = df[df["state"].isin(FINISHED_STATES) & (df["outcome"] != "rejected")].copy()
     for c in out.columns:
         if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (dict, list))).any():
             out[c] = out[c].map(lambda v: json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v)

@@ -8,6 +8,8 @@ space's sampled params, values ``[top1_err]`` (or ``[top1_err, flops]``), user a
 state, error, objective_1, flops, params, acts, status, train_time_s, epochs_run, mlflow_run_id,
 weights_path, dataset, config, progress, last_step, last_value, datetime_start, datetime_complete`` and one
 ``param_<name>`` column per sampled parameter (values in their external form, e.g. categorical choices).
+``outcome`` is finished / running / failed / rejected / waiting (rejected: a FAIL trial with the engine's
+``rejected`` attr, a constraint or regime rejection that was never trained).
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ ENV_STORAGE = "NETSPACE_STORAGE"
 DEFAULT_STORAGE = "sqlite:///netspace.db"
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
               "weights_path", "dataset", "config", "progress")
-BASE_COLUMNS = ["campaign", "space", "study", "number", "trial_id", "state", "error", "objective_1", *USER_ATTRS,
-                "last_step", "last_value", "datetime_start", "datetime_complete"]
+BASE_COLUMNS = ["campaign", "space", "study", "number", "trial_id", "state", "outcome", "error", "objective_1",
+                *USER_ATTRS, "last_step", "last_value", "datetime_start", "datetime_complete"]
 _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
 _PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)([^@]*)(@)")
 
@@ -265,6 +267,10 @@ def _load_trials(url: str, campaign: str, spaces: list[str] | None, keys: list[s
 
     df = df.reset_index()
     df["number"] = df["number"].astype(int)
+    rejected = df["rejected"].notna().to_numpy() if "rejected" in df.columns else np.zeros(len(df), bool)
+    df["outcome"] = np.select(
+        [df["state"].isin(["COMPLETE", "PRUNED"]), df["state"] == "RUNNING", (df["state"] == "FAIL") & rejected,
+         df["state"] == "FAIL"], ["finished", "running", "rejected", "failed"], "waiting")
     for c in ("datetime_start", "datetime_complete"):
         df[c] = pd.to_datetime(df[c], errors="coerce")
     order = [c for c in BASE_COLUMNS if c in df.columns]
@@ -281,10 +287,12 @@ def _special(frame: pd.DataFrame) -> np.ndarray:
 
 
 def state_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """Trials per space (rows) and state (columns), with a total row and column."""
+    """Trials per space (rows) and state (columns; FAIL trials that were constraint/regime rejections, never
+    trained, as REJECTED), with a total row and column."""
     if df.empty:
         return pd.DataFrame()
-    t = pd.crosstab(df["space"], df["state"], margins=True, margins_name="total")
+    state = df["state"].where(df["outcome"] != "rejected", "REJECTED") if "outcome" in df.columns else df["state"]
+    t = pd.crosstab(df["space"], state, margins=True, margins_name="total")
     t.columns.name = None
     return t
 
@@ -309,10 +317,16 @@ def live_status(url: str, campaign: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     sub = _campaign_studies(url, campaign)
     ids = _ids(sub)
     space_of = dict(zip(sub["study_id"].astype(int), sub["space"]))
-    counts = _frame(url, f"SELECT study_id, state, COUNT(*) FROM trials WHERE study_id IN ({ids}) GROUP BY study_id, state",
-                    ["study_id", "state", "n"])
+    counts = _frame(url, f"SELECT t.study_id, t.state, CASE WHEN a.trial_id IS NULL THEN 0 ELSE 1 END AS rej, COUNT(*) "
+                         f"FROM trials t LEFT JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
+                         f"AND a.key = 'rejected' WHERE t.study_id IN ({ids}) "
+                         f"GROUP BY t.study_id, t.state, CASE WHEN a.trial_id IS NULL THEN 0 ELSE 1 END",
+                    ["study_id", "state", "rej", "n"])
     counts["space"] = [space_of[int(i)] for i in counts["study_id"]]
     counts["state"] = counts["state"].astype(str).str.replace("TrialState.", "", regex=False)
+    # constraint/regime rejections are FAIL trials with a `rejected` attr: never trained, shown apart
+    counts["state"] = np.where((counts["state"] == "FAIL") & (counts["rej"].astype(int) == 1), "REJECTED",
+                               counts["state"])
     table = counts.pivot_table(index="space", columns="state", values="n", aggfunc="sum", fill_value=0)
     table.columns.name = None
     for state in ("COMPLETE", "RUNNING", "FAIL"):

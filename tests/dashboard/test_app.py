@@ -39,6 +39,7 @@ def test_every_section_renders_with_storage_numbers(demo_storage, monkeypatch):
     counts, running, ks, top = (at.dataframe[i].value for i in range(4))
     for space, s in summary.items():
         assert counts.loc[space, "COMPLETE"] == s["complete"] and counts.loc[space, "RUNNING"] == s["running"]
+        assert counts.loc[space, "FAIL"] == s["failed"] and counts.loc[space, "REJECTED"] == s["rejected"]
     assert len(running) == 6 and set(running["epoch"]) <= {1, 2} and running["top1_err"].notna().all()
     assert ks["n"].tolist() == [20, 20, 20] and ks["KS vs first"].iloc[0] == 0
     assert top["error"].iloc[0] == pytest.approx(best) and len(top) == 10

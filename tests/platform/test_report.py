@@ -13,7 +13,7 @@ from netspace.dashboard.demo import populate
 @pytest.fixture(scope="module")
 def storage(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'campaigns.db'}"
-    summary = populate(url, "cmp", ("regnetx", "anynetx_e"), n=15, running=1, failed=2, seed=5)
+    summary = populate(url, "cmp", ("regnetx", "anynetx_e"), n=15, running=1, failed=2, rejected=1, seed=5)
     return url, summary
 
 
@@ -29,7 +29,7 @@ def test_report_writes_figures_page_and_csv(storage, tmp_path, capsys):
     for p in out.glob("*.png"):
         data = p.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
-    # CSV rows = finished trials (COMPLETE + FAIL here; RUNNING ones are not finished)
+    # CSV rows = finished trials (COMPLETE + FAIL here; RUNNING ones are not finished, rejections never trained)
     rows = list(csv.DictReader((out / "trials.csv").open()))
     assert len(rows) == sum(s["complete"] + s["failed"] for s in summary.values()) == 34
     assert {r["state"] for r in rows} == {"COMPLETE", "FAIL"}

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import optuna
 import pytest
 
@@ -14,7 +15,7 @@ from netspace.search_spaces import get_space
 @pytest.fixture(scope="module")
 def storage(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('results') / 'campaigns.db'}"
-    summary = populate(url, "demo", ("regnetx", "anynetx_c"), n=12, running=2, failed=1, seed=3)
+    summary = populate(url, "demo", ("regnetx", "anynetx_c"), n=12, running=2, failed=1, rejected=2, seed=3)
     # a multi-objective (error, flops) campaign and a study that is not a campaign's
     study = optuna.create_study(storage=url, study_name="pareto::regnetx", directions=["minimize", "minimize"])
     study.add_trial(optuna.trial.create_trial(values=[12.5, 2.0e8], params={"d": 10},
@@ -37,7 +38,9 @@ def test_load_trials_matches_storage(storage):
         assert counts.loc[space, "COMPLETE"] == s["complete"] == 12
         assert counts.loc[space, "RUNNING"] == s["running"] and counts.loc[space, "FAIL"] == s["failed"]
         sub = df[df["space"] == space]
-        assert sub["number"].tolist() == list(range(15))
+        assert counts.loc[space, "REJECTED"] == s["rejected"] == 2
+        assert sub["number"].tolist() == list(range(17))
+        assert sub["outcome"].value_counts().to_dict() == {"finished": 12, "running": 2, "failed": 1, "rejected": 2}
         assert sub["error"].min() == pytest.approx(s["best"])
         assert sub.loc[sub.state != "COMPLETE", "error"].isna().all()
 
@@ -48,6 +51,10 @@ def test_load_trials_matches_storage(storage):
             assert row["state"] == t.state.name
             if t.value is not None:
                 assert row["error"] == t.value
+            if "rejected" in t.user_attrs:
+                assert row["outcome"] == "rejected" and row["rejected"] == t.user_attrs["rejected"]
+                assert row["config"] is None and np.isnan(row["flops"])
+                continue
             assert row["config"] == t.user_attrs["config"] and row["progress"] == t.user_attrs.get("progress")
             assert row["flops"] == t.user_attrs["flops"] and row["mlflow_run_id"] == t.user_attrs["mlflow_run_id"]
             assert row["weights_path"] == t.user_attrs.get("weights_path") or (
@@ -127,4 +134,5 @@ def test_lean_load_live_status_and_single_attr(storage):
     counts, running = live_status(url, "demo")
     for space, s in summary.items():
         assert counts.loc[space, "COMPLETE"] == s["complete"] and counts.loc[space, "FAIL"] == s["failed"]
+        assert counts.loc[space, "REJECTED"] == s["rejected"]
     assert len(running) == 4 and running["epochs"].tolist() == [3] * 4 and running["top1_err"].notna().all()
