@@ -109,16 +109,18 @@ def test_mask_url():
 def test_reader_on_postgresql(pg_url):
     from netspace.platform.results import live_status
 
-    summary = populate(pg_url, "pg", ("regnetx",), n=6, running=1, failed=1, seed=4)
+    summary = populate(pg_url, "pg", ("regnetx",), n=6, running=1, failed=1, rejected=1, seed=4)
     assert list_campaigns(pg_url) == ["pg"]
     df = load_trials(pg_url, "pg")
-    assert state_counts(df).loc["regnetx", "COMPLETE"] == 6 and len(df) == 8
+    assert state_counts(df).loc["regnetx", "COMPLETE"] == 6 and len(df) == 9
     assert df["error"].min() == pytest.approx(summary["regnetx"]["best"])
-    assert isinstance(df.loc[0, "config"], dict) and df["param_b"].notna().all()
+    assert isinstance(df.loc[0, "config"], dict) and df.loc[df.outcome != "rejected", "param_b"].notna().all()
+    assert df["outcome"].tolist().count("rejected") == 1
     lean = load_trials(pg_url, "pg", attrs=["flops"], intermediate=False)
     assert lean["config"].isna().all() and lean["flops"].notna().all() and lean["last_step"].isna().all()
     counts, running = live_status(pg_url, "pg")
-    assert counts.loc["regnetx", "RUNNING"] == 1 and running["epoch"].tolist() == [1]
+    assert counts.loc["regnetx", "RUNNING"] == 1 and counts.loc["regnetx", "REJECTED"] == 1
+    assert running["epoch"].tolist() == [1]
 
 
 def test_lean_load_live_status_and_single_attr(storage):
