@@ -16,7 +16,8 @@ def _summary(summary) -> None:
     parts = [f"{space}: {c['finished']}/{c['target']} finished, {c['failed']} failed" for space, c in
              summary.counts.items()]
     state = "complete" if summary.complete else "INCOMPLETE"
-    con.print(f"campaign {summary.campaign} {state} in {summary.wall_s:.1f} s — " + "; ".join(parts), highlight=False)
+    con.print(f"campaign {summary.campaign} {state} in {summary.wall_s:.1f} s — " + "; ".join(parts), highlight=False,
+              soft_wrap=True)
     if not summary.complete:
         from netspace.errors import CampaignError
 

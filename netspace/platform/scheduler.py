@@ -17,6 +17,7 @@ import signal
 import time
 from typing import Any, Protocol
 
+from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import Searcher
 
 FINISHED = Searcher.FINISHED
@@ -205,7 +206,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     bridge = f"{os.getpid()}-{time.time_ns()}"
     _BRIDGES[bridge] = {"source": source, "stopped": set()}
     if asha:
-        scheduler = _recording_asha()(bridge, time_attr="epoch", max_t=epochs,
+        scheduler = RecordingASHA(bridge, time_attr="epoch", max_t=epochs,
                                       grace_period=int(asha["grace_period"]),
                                       reduction_factor=float(asha["reduction_factor"]))
     else:
@@ -232,28 +233,19 @@ def trial_name(trial) -> str:
     return f"{cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
 
 
-_RECORDING_ASHA = None
+class RecordingASHA(ASHAScheduler):
+    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C). Module level,
+    holding only a bridge key, so Tune pickles it by reference."""
 
+    def __init__(self, bridge: str, **kwargs):
+        super().__init__(**kwargs)
+        self.bridge = bridge
 
-def _recording_asha():
-    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C)."""
-    global _RECORDING_ASHA
-    if _RECORDING_ASHA is None:
-        from ray.tune.schedulers import ASHAScheduler
-
-        class RecordingASHA(ASHAScheduler):
-            def __init__(self, bridge: str, **kwargs):
-                super().__init__(**kwargs)
-                self.bridge = bridge
-
-            def on_trial_result(self, tune_controller, trial, result):
-                decision = super().on_trial_result(tune_controller, trial, result)
-                if decision == self.STOP and not result.get("final"):
-                    _BRIDGES[self.bridge]["stopped"].add(trial.trial_id)
-                return decision
-
-        _RECORDING_ASHA = RecordingASHA
-    return _RECORDING_ASHA
+    def on_trial_result(self, tune_controller, trial, result):
+        decision = super().on_trial_result(tune_controller, trial, result)
+        if decision == self.STOP and not result.get("final"):
+            _BRIDGES[self.bridge]["stopped"].add(trial.trial_id)
+        return decision
 
 
 def run_name() -> str:

@@ -55,6 +55,7 @@ def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> d
         target = int(s.user_attrs.get("target", 0))
         trials = st.get_all_trials(s._study_id, deepcopy=False)
         c = count_trials(trials, target)
+        c.rejected += int(s.user_attrs.get("rejected_proposals", 0))  # proposals never stored as trials
         spaces[space] = {**c.as_dict(), "study": s.study_name}
         for t in trials:
             if t.state == TrialState.COMPLETE and t.values and math.isfinite(t.values[0]):

@@ -27,7 +27,8 @@ from netspace.search_spaces import Regime, get_space, iter_samples
 from netspace.search_spaces.sampling import human
 
 SEP = "::"
-MAX_CONSECUTIVE_REJECTIONS = 500
+MAX_CONSECUTIVE_REJECTIONS = 2000
+PENALTY_ERR = 100.0  # what a rejected proposal is told in the sampler's mirror study (the worst top-1 error)
 
 
 def study_name(campaign: str, space: str) -> str:
@@ -131,6 +132,7 @@ class SpaceStudy:
         self.study_id = self.study._study_id
         self._stream: Iterator | None = None
         self._stream_pos = 0
+        self._rejected: list[FrozenTrial] = []
 
     # -- study-level -------------------------------------------------------------------------------
     def set_attrs(self, **attrs: Any) -> None:
@@ -176,11 +178,25 @@ class SpaceStudy:
         return self.space.complexity(config, resolution=g.resolution, in_channels=g.in_channels,
                                      num_classes=g.num_classes)
 
+    def _create_running(self, params: dict[str, Any], distributions: dict[str, Any], config, cx,
+                        attrs: dict[str, Any]) -> Draw:
+        """One transaction: a RUNNING trial with its params, distributions, config and complexity."""
+        cxd = {"flops": int(cx.flops), "params": int(cx.params), "acts": int(cx.acts)}
+        cfg = config.to_dict()
+        template = optuna.trial.create_trial(state=TrialState.RUNNING, params=params, distributions=distributions,
+                                             user_attrs={"config": cfg, **cxd, **attrs})
+        trial_id = self.storage.create_new_trial(self.study_id, template_trial=template)
+        number = self.storage.get_trial_number_from_id(trial_id)
+        return Draw(self.sspec.space, number, trial_id, dict(params), cfg, cxd)
+
+    def _random_stream(self, seed: int) -> Iterator:
+        g = self.geometry
+        return iter_samples(self.space, seed, self.regime, resolution=g.resolution, in_channels=g.in_channels,
+                            num_classes=g.num_classes)
+
     def _draw_random(self, extra_attrs: dict[str, Any]) -> Draw:
         if self._stream is None:
-            g = self.geometry
-            self._stream = iter_samples(self.space, self.seed, self.regime, resolution=g.resolution,
-                                        in_channels=g.in_channels, num_classes=g.num_classes)
+            self._stream = self._random_stream(self.seed)
             used = [t.user_attrs.get("sample_index", -1) for t in self.trials()]
             self._skip = max(used, default=-1) + 1
         while self._stream_pos < self._skip:  # continue the seeded stream where the last driver stopped
@@ -190,42 +206,65 @@ class SpaceStudy:
         index = self._stream_pos
         self._stream_pos += 1
         self._skip = self._stream_pos
-        cx = sample.complexity.as_dict() if hasattr(sample.complexity, "as_dict") else dict(
-            flops=sample.complexity.flops, params=sample.complexity.params, acts=sample.complexity.acts)
-        cx = {k: int(cx[k]) for k in ("flops", "params", "acts")}
-        config = sample.config.to_dict()
-        attrs = {"config": config, **cx, "sample_index": index, **extra_attrs}
-        template = optuna.trial.create_trial(state=TrialState.RUNNING, params=sample.params,
-                                             distributions=sample.distributions, user_attrs=attrs)
-        trial_id = self.storage.create_new_trial(self.study_id, template_trial=template)
-        number = self.storage.get_trial_number_from_id(trial_id)
-        return Draw(self.sspec.space, number, trial_id, dict(sample.params), config, cx)
+        return self._create_running(sample.params, sample.distributions, sample.config, sample.complexity,
+                                    {"sample_index": index, **extra_attrs})
+
+    def _startup_left(self, used: int) -> bool:
+        """True while the sampler would still draw at random (TPE's startup trials, NSGA-II's first generation)."""
+        sampler = self.study.sampler
+        n = getattr(sampler, "_n_startup_trials", None) or getattr(sampler, "_population_size", None) or 0
+        return used < n
 
     def _draw_ask(self, extra_attrs: dict[str, Any]) -> Draw:
-        for _ in range(MAX_CONSECUTIVE_REJECTIONS):
-            trial = self.study.ask()
-            problems: list[str]
-            try:
-                config = self.space.sample(trial)
-                problems = list(self.space.check(config))
-            except Exception as exc:  # a sampler proposing something the space cannot build
-                config, problems = None, [" ".join(str(exc).split())[:200]]
-            cx = None
-            if not problems:
-                cx = self._complexity(config)
-                if self.regime is not None and not self.regime.contains(cx):
-                    v = getattr(cx, self.regime.metric)
-                    problems = [f"{self.regime.metric} {human(v)} outside [{human(self.regime.low)}, "
-                                f"{human(self.regime.high)}]"]
-            if problems:
-                self.storage.set_trial_user_attr(trial._trial_id, "rejected", "; ".join(problems))
-                self.study.tell(trial, state=TrialState.FAIL)
-                continue
-            cxd = {"flops": int(cx.flops), "params": int(cx.params), "acts": int(cx.acts)}
-            cfg = config.to_dict()
-            for k, v in {"config": cfg, **cxd, **extra_attrs}.items():
-                self.storage.set_trial_user_attr(trial._trial_id, k, v)
-            return Draw(self.sspec.space, trial.number, trial._trial_id, dict(trial.params), cfg, cxd)
+        """TPE / NSGA-II. Proposals are asked from an in-memory mirror of the study (its real trials plus this
+        driver's rejected proposals, told there as the worst error so the sampler learns to avoid them); only
+        an accepted proposal becomes a trial in the storage. Rejections are counted in the study user attr
+        ``rejected_proposals``."""
+        real = [t for t in self.trials() if "config" in t.user_attrs]
+        if self._startup_left(len(real)):
+            # the sampler's random phase: netspace's regime-aware rejection sampler gives the same distribution
+            # (random proposals filtered by constraints and regime) at thousands of draws per second
+            if self._stream is None:
+                self._stream = self._random_stream(self.seed + len(self.trials()))
+            sample = next(self._stream)
+            return self._create_running(sample.params, sample.distributions, sample.config, sample.complexity,
+                                        extra_attrs)
+        mirror = optuna.create_study(directions=self.study.directions,
+                                     sampler=make_sampler(self.strategy, self.seed + len(real)))
+        mirror.add_trials([t for t in real if t.state in (TrialState.COMPLETE, TrialState.PRUNED,
+                                                           TrialState.RUNNING)] + self._rejected[-1000:])
+        rejected = 0
+        try:
+            for _ in range(MAX_CONSECUTIVE_REJECTIONS):
+                trial = mirror.ask()
+                problems: list[str]
+                try:
+                    config = self.space.sample(trial)
+                    problems = list(self.space.check(config))
+                except Exception as exc:  # a sampler proposing something the space cannot build
+                    config, problems = None, [" ".join(str(exc).split())[:200]]
+                cx = None
+                if not problems:
+                    cx = self._complexity(config)
+                    if self.regime is not None and not self.regime.contains(cx):
+                        v = getattr(cx, self.regime.metric)
+                        problems = [f"{self.regime.metric} {human(v)} outside [{human(self.regime.low)}, "
+                                    f"{human(self.regime.high)}]"]
+                if problems:
+                    rejected += 1
+                    values = [PENALTY_ERR, float(cx.flops) if cx else 1e15] if self.spec.multi_objective \
+                        else [PENALTY_ERR]
+                    mirror.tell(trial, values=values)
+                    frozen = mirror._storage.get_trial(trial._trial_id)
+                    frozen.set_user_attr("rejected", "; ".join(problems))
+                    self._rejected.append(frozen)
+                    continue
+                mirror.tell(trial, state=TrialState.FAIL)
+                return self._create_running(dict(trial.params), dict(trial.distributions), config, cx, extra_attrs)
+        finally:
+            if rejected:
+                self.study.set_user_attr("rejected_proposals",
+                                         int(self.study.user_attrs.get("rejected_proposals", 0)) + rejected)
         raise CampaignError(f"{self.name}: {MAX_CONSECUTIVE_REJECTIONS} consecutive {self.strategy} proposals were "
                             f"rejected (constraints or regime {self.regime}); widen the regime or use strategy random")
 
