@@ -1,0 +1,123 @@
+"""A campaign on a two-node Ray cluster (two `ray start` processes on this machine, token authentication), with
+PostgreSQL campaign storage and an `mlflow server` (PostgreSQL backend store, served artifacts), submitted with
+`netspace run FILE --address HEAD`; then promotion through the server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from .conftest import BIN, PG_HOST, PG_PORT, cluster_nodes
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+SECRET = "optuna-pw-7f3a"  # trust auth ignores it; it must never be shown or logged
+SAMPLES = 4
+
+_ACTORS_CODE = """
+import json, ray
+from ray._private import state
+ray.init(address=%r, logging_level="ERROR", log_to_driver=False)
+print(json.dumps([{"cls": a.get("ActorClassName"), "node": (a.get("Address") or {}).get("NodeID"),
+                   "state": a.get("State")} for a in state.actors().values()]))
+"""
+
+_LOAD_CODE = """
+import json, mlflow.pytorch
+from netspace.workers import DatasetSpec, evaluate_model
+m = mlflow.pytorch.load_model("models:/%s@champion")
+print(json.dumps({"cls": type(m).__module__ + "." + type(m).__name__,
+                  "err": evaluate_model(m.eval(), DatasetSpec(name="digits"))}))
+"""
+
+
+def test_campaign_on_two_nodes_with_postgres_and_mlflow_server(ray_cluster, mlflow_server, pg_databases, tmp_path):
+    import optuna
+    from mlflow import MlflowClient
+
+    nodes = cluster_nodes(ray_cluster)
+    assert len(nodes) == 2
+    second = next(n["id"] for n in nodes if "second_node" in n["resources"])
+    head = next(n["id"] for n in nodes if n["id"] != second)
+
+    storage = f"postgresql+psycopg2://postgres:{SECRET}@{PG_HOST}:{PG_PORT}/{pg_databases('netspace_optuna')}"
+    name = f"mn-{uuid.uuid4().hex[:6]}"
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text(f"""
+name: {name}
+spaces:
+  - space: regnetx
+    samples: {SAMPLES}
+    regime: {{metric: flops, high: 1M}}
+dataset: {{name: digits}}
+training: {{epochs: 1, batch_size: 64, lr: 0.05, warmup_epochs: 0, augment: false, max_train_images: 256}}
+strategy: {{kind: random, seed: 0}}
+resources: {{cpus_per_trial: 1, max_concurrent: 2, max_failures: 1}}
+mlflow:
+  tracking_uri: {mlflow_server.url}
+output_dir: {tmp_path / "runs"}
+""")
+    # created beforehand (as docs/cluster.md says) so it gets the server's artifact root: the artifacts then go
+    # through the server (--serve-artifacts), not to a local folder of the driver
+    client = MlflowClient(tracking_uri=mlflow_server.url)
+    client.create_experiment(name)
+    # as on the cluster: storage URL and Ray token from the environment, never in the campaign file
+    env = {**ray_cluster.env, "NETSPACE_STORAGE": storage, "MLFLOW_ENABLE_ASYNC_LOGGING": "false"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    run = subprocess.run([str(BIN / "netspace"), "run", str(campaign), "--address", ray_cluster.address, "--quiet"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=420)
+    assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-5000:]}\n{ray_cluster.log_tail()}"
+    assert SECRET not in run.stdout + run.stderr
+
+    # every finished trial is in PostgreSQL ...
+    st = optuna.storages.RDBStorage(storage)
+    try:
+        study = optuna.load_study(study_name=f"{name}::regnetx", storage=st)
+        trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+        assert len(trials) == SAMPLES
+        assert all(t.user_attrs["status"] == "completed" and os.path.isfile(t.user_attrs["weights_path"])
+                   for t in trials)
+        spec_attr = study.user_attrs["spec"]
+    finally:
+        st.engine.dispose()
+    assert SECRET not in spec_attr
+
+    # ... and in MLflow, as finished child runs with their final error
+    for t in trials:
+        r = client.get_run(t.user_attrs["mlflow_run_id"])
+        assert r.info.status == "FINISHED"
+        assert r.data.metrics["final_top1_err"] == pytest.approx(t.values[0])
+        assert SECRET not in json.dumps([r.data.params, r.data.tags])
+
+    # the trials ran on both nodes (Tune's trial actors, as recorded by the GCS)
+    proc = subprocess.run([sys.executable, "-c", _ACTORS_CODE % ray_cluster.address], env=ray_cluster.env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    actors = json.loads(proc.stdout.strip().splitlines()[-1])
+    trial_nodes = {a["node"] for a in actors if a["cls"] and ("ImplicitFunc" in a["cls"] or "train_trial" in a["cls"])}
+    assert trial_nodes == {head, second}, actors
+
+    # promotion through the server: tracking URI from the campaign spec, storage from the environment
+    prom = subprocess.run([str(BIN / "netspace"), "promote", name], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert prom.returncode == 0, prom.stderr[-3000:]
+    assert f"netspace-{name} v1 @champion" in prom.stdout and SECRET not in prom.stdout + prom.stderr
+    best = min(trials, key=lambda t: t.values[0])
+    assert f"regnetx:{best.number} " in prom.stdout
+
+    load = subprocess.run([sys.executable, "-c", _LOAD_CODE % f"netspace-{name}"], cwd=tmp_path,
+                          env={**os.environ, "MLFLOW_TRACKING_URI": mlflow_server.url}, capture_output=True,
+                          text=True, timeout=300)
+    assert load.returncode == 0, load.stderr[-3000:]
+    loaded = json.loads(load.stdout.strip().splitlines()[-1])
+    assert loaded["cls"].startswith("netspace.search_spaces.")
+    assert loaded["err"] == pytest.approx(best.values[0], abs=1e-9)
+    # the model went through the server's artifact store
+    assert list(mlflow_server.artifacts.rglob("MLmodel")), "model artifacts are served by the tracking server"
+    assert len(list(mlflow_server.artifacts.rglob("weights.pt"))) == SAMPLES
+    assert "mlflow-pw" not in " ".join(mlflow_server.proc.args)
