@@ -90,7 +90,11 @@ def train(space, config_arg, sample_seed, regime, dataset, data_path, resolution
     click.echo(f"{dataset}: {info.train_size} train / {info.test_size} test images, {info.in_channels}x"
                f"{info.resolution}x{info.resolution}, {info.num_classes} classes; "
                f"{human(cx.flops)}FLOPs, {human(cx.params)} params")
-    click.echo(_row(COLUMNS))
+    finished = checkpoint_dir is not None and (Path(checkpoint_dir) / "result.json").is_file()
+    if finished:
+        click.echo(f"already finished: the result stored in {Path(checkpoint_dir) / 'result.json'}")
+    else:
+        click.echo(_row(COLUMNS))
 
     def report(r):
         click.echo(_row((f"{r.epoch}/{r.epochs}", f"{r.train_loss:.4f}", f"{r.top1_err:.2f}", f"{r.images_per_s:.0f}",

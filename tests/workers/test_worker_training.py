@@ -116,3 +116,19 @@ def test_max_train_images_subsamples_and_is_deterministic():
     b = run_trial("anynetx_a", TINY, DIGITS, recipe, seed=7, device="cpu")
     assert a.top1_err == b.top1_err
     assert a.images_per_s > 0 and a.epochs_run == 1
+
+
+@pytest.mark.parametrize("kind", ["cifar10", "fashion_mnist", "folder"])
+def test_trial_runs_on_on_disk_formats(tmp_path, kind):
+    from worker_fixtures import write_cifar, write_fashion_mnist, write_folder
+
+    {"cifar10": write_cifar, "fashion_mnist": write_fashion_mnist, "folder": write_folder}[kind](tmp_path)
+    spec = DatasetSpec(kind, str(tmp_path))
+    result = run_trial("anynetx_a", TINY, spec, TrainRecipe(epochs=1, batch_size=8, lr=0.05), device="cpu",
+                       checkpoint_dir=tmp_path / "ck")
+    assert result.status == "completed" and 0.0 <= result.top1_err <= 100.0
+    in_ch = 1 if kind == "fashion_mnist" else 3
+    res = {"cifar10": 32, "fashion_mnist": 28, "folder": 10}[kind]
+    expected = get_space("anynetx_a").complexity(get_space("anynetx_a").config_from_dict(TINY), res, in_ch,
+                                                 {"cifar10": 10, "fashion_mnist": 10, "folder": 3}[kind])
+    assert result.flops == expected.flops and result.params == expected.params
