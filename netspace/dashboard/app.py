@@ -55,7 +55,7 @@ def progress_section(url: str, campaign: str) -> None:
     st.header("Progress")
     counts, running = data.status(url, campaign)
     total = counts.drop(columns=["REJECTED"], errors="ignore").to_numpy().sum()
-    best = data.completed(url, campaign)["error"].min() if counts["COMPLETE"].sum() else np.nan
+    best = data.best(url, campaign)
     cols = st.columns(5)
     cols[0].metric("trials", int(total))
     cols[1].metric("complete", int(counts["COMPLETE"].sum()))

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from netspace.platform import analysis as an
-from netspace.platform.results import default_storage, list_campaigns, live_status, load_trials, trial_user_attr
+from netspace.platform.results import best_error, default_storage, list_campaigns, live_status, load_trials, trial_user_attr
 
 TRIALS_TTL_S = 30
 STATUS_TTL_S = 2
@@ -55,6 +55,11 @@ def status(url: str, campaign: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return live_status(url, campaign)
 
 
+@st.cache_data(ttl=STATUS_TTL_S, show_spinner=False)
+def best(url: str, campaign: str) -> float:
+    return best_error(url, campaign)
+
+
 @st.cache_data(ttl=TRIALS_TTL_S, show_spinner=False)
 def curves(url: str, campaign: str, spaces: tuple[str, ...], normalize: str | None, bands: bool) -> pd.DataFrame:
     return an.edf_curves(completed(url, campaign), list(spaces), normalize=normalize, bands=bands, n_boot=200)
@@ -66,5 +71,5 @@ def summary(url: str, campaign: str, spaces: tuple[str, ...], complexity: str) -
 
 
 def clear() -> None:
-    for fn in (campaigns, trials, completed, status, curves, summary, configs):
+    for fn in (campaigns, trials, completed, status, best, curves, summary, configs):
         fn.clear()

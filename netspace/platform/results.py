@@ -356,3 +356,13 @@ def trial_user_attr(url: str, trial_ids, key: str) -> dict[int, object]:
     rows = _query(url, "SELECT trial_id, value_json FROM trial_user_attributes WHERE trial_id IN ({}) AND key = '{}'"
                   .format(ids, key.replace("'", "''")))
     return {int(t): json.loads(v) for t, v in rows}
+
+
+def best_error(url: str, campaign: str) -> float:
+    """Lowest first objective (top-1 error) among the campaign's COMPLETE trials; NaN when none (one query)."""
+    ids = _ids(_campaign_studies(url, campaign))
+    rows = _query(url, f"SELECT MIN(v.value) FROM trial_values v JOIN trials t ON t.trial_id = v.trial_id "
+                       f"WHERE t.study_id IN ({ids}) AND t.state = 'COMPLETE' AND v.objective = 0 "
+                       f"AND v.value_type = 'FINITE'")
+    value = rows[0][0] if rows else None
+    return float(value) if value is not None else math.nan

@@ -124,7 +124,7 @@ def test_reader_on_postgresql(pg_url):
 
 
 def test_lean_load_live_status_and_single_attr(storage):
-    from netspace.platform.results import live_status, trial_user_attr
+    from netspace.platform.results import best_error, live_status, trial_user_attr
 
     url, summary = storage
     full = load_trials(url, "demo")
@@ -134,6 +134,8 @@ def test_lean_load_live_status_and_single_attr(storage):
     ids = full["trial_id"].tolist()[:4]
     assert trial_user_attr(url, ids, "config") == dict(zip(ids, full["config"].tolist()[:4]))
     counts, running = live_status(url, "demo")
+    assert best_error(url, "demo") == min(s["best"] for s in summary.values())
+    assert math.isinf(load_trials(url, "pareto")["error"].max()) and best_error(url, "pareto") == 12.5
     for space, s in summary.items():
         assert counts.loc[space, "COMPLETE"] == s["complete"] and counts.loc[space, "FAIL"] == s["failed"]
         assert counts.loc[space, "REJECTED"] == s["rejected"]
