@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from netspace.platform.analysis import (
-    binned_trend, e_fit, edf, edf_at, edf_band, edf_curves, efficiency_curve, expected_min_error, good_region,
+    binned_trend, complexity_trend, e_fit, edf, edf_at, edf_band, edf_curves, efficiency_curve, expected_min_error, good_region,
     ks_matrix, ks_statistic, log_bins, normalized_weights, param_trends, quantized_linear_fit, quantized_widths,
     summary_table,
 )
@@ -177,6 +177,9 @@ def test_tables_on_population():
     assert set(cur["space"]) == {"a", "b"} and cur["F"].between(0, 1).all() and (cur["lo"] <= cur["hi"]).all()
     tr = param_trends(df, "a")
     assert set(tr["param"]) == {"d", "wm"}
+    ct = complexity_trend(df, "flops", n_bins=5)
+    assert ct.groupby("space")["n"].sum().tolist() == [2000, 2000]
+    assert ct.loc[ct.space == "a", "best"].min() == pytest.approx(a.min())
 
 
 def test_100k_trials_analysed_under_a_second():

@@ -12,7 +12,7 @@
 
 from netspace.platform.analysis.bootstrap import edf_band, good_region
 from netspace.platform.analysis.compare import (
-    edf_curves, finished, param_columns, param_trends, space_order, space_weights, summary_table,
+    complexity_trend, edf_curves, finished, param_columns, param_trends, space_order, space_weights, summary_table,
 )
 from netspace.platform.analysis.edf import edf, edf_at, error_grid
 from netspace.platform.analysis.efficiency import efficiency_curve, expected_min_error
@@ -22,7 +22,7 @@ from netspace.platform.analysis.normalized import bin_index, log_bins, normalize
 from netspace.platform.analysis.trends import binned_trend
 
 __all__ = [
-    "QuantizedLinearFit", "bin_index", "binned_trend", "e_fit", "edf", "edf_at", "edf_band", "edf_curves",
+    "QuantizedLinearFit", "bin_index", "binned_trend", "complexity_trend", "e_fit", "edf", "edf_at", "edf_band", "edf_curves",
     "efficiency_curve", "error_grid", "expected_min_error", "finished", "fit_error", "good_region", "ks_matrix",
     "ks_statistic", "log_bins", "normalized_weights", "param_columns", "param_trends", "quantized_linear_fit",
     "quantized_widths", "space_order", "space_weights", "summary_table",

@@ -102,3 +102,15 @@ def param_trends(df: pd.DataFrame, space: str, n_bins: int = 10) -> pd.DataFrame
         t.insert(0, "param", c[len("param_"):])
         parts.append(t)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["param", "x", "lo", "hi", "n", "best", "median"])
+
+
+def complexity_trend(df: pd.DataFrame, metric: str = "flops", n_bins: int = 10) -> pd.DataFrame:
+    """Long table (space, x, lo, hi, n, best, median) of error against a complexity column on log bins."""
+    parts = []
+    for s in space_order(df):
+        sub = df[df["space"] == s]
+        t = binned_trend(pd.to_numeric(sub[metric], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                         sub["error"].to_numpy(dtype=float), n_bins, log=True, max_categories=0)
+        t.insert(0, "space", s)
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["space", "x", "lo", "hi", "n", "best", "median"])
