@@ -1,0 +1,71 @@
+"""Platform overhead per trial of a campaign (not a test).
+
+    python benchmarks/bench_campaign.py [--trials 20] [--concurrent 1]
+
+Runs a campaign of N very short trials (1 epoch on 64 digits images, ~1 MFLOP models) on a local Ray, SQLite
+storage and an MLflow SQLite store in a temporary directory, and prints
+
+    overhead per trial = (wall time of the campaign - sum of the trials' train_time_s) / N
+
+with one trial at a time (so the subtraction is meaningful), including and excluding the one-off start-up
+(Ray start, MLflow store creation, first worker), and in steady state (between the first and last trial end). Target: <= 1 s per trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--concurrent", type=int, default=1)
+    args = ap.parse_args()
+
+    import optuna
+    import yaml
+
+    from netspace.platform.engine import run_campaign
+    from netspace.platform.scheduler import ensure_ray
+
+    with tempfile.TemporaryDirectory(prefix="bench_campaign_") as tmp:
+        os.chdir(tmp)
+        spec = {
+            "name": "bench",
+            "spaces": [{"space": "regnetx", "samples": args.trials, "regime": {"low": "0.5M", "high": "2M"}}],
+            "training": {"epochs": 1, "batch_size": 64, "max_train_images": 64, "augment": False},
+            "resources": {"cpus_per_trial": 1, "max_concurrent": args.concurrent},
+            "mlflow": {"log_weights": True},
+        }
+        Path("bench.yaml").write_text(yaml.safe_dump(spec))
+        t0 = time.perf_counter()
+        ensure_ray(None, num_cpus=max(2, args.concurrent))
+        t_ray = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        summary = run_campaign("bench.yaml", show_progress=False)
+        wall_run = time.perf_counter() - t1
+        wall = time.perf_counter() - t0
+        trials = optuna.load_study(study_name="bench::regnetx", storage=f"sqlite:///{tmp}/netspace.db").get_trials()
+        done = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+        train = sum(float(t.user_attrs["train_time_s"]) for t in done)
+        n = len(done)
+        done.sort(key=lambda t: t.datetime_complete)
+        span = (done[-1].datetime_complete - done[0].datetime_complete).total_seconds()
+        steady = (span - sum(float(t.user_attrs["train_time_s"]) for t in done[1:])) / max(n - 1, 1)
+        assert summary.complete and n == args.trials, summary.counts
+        import ray
+
+        ray.shutdown()
+    print(f"trials: {n} (1 epoch, 64 images each), {args.concurrent} at a time")
+    print(f"ray.init: {t_ray:.1f} s   campaign (run_campaign): {wall_run:.1f} s   sum of train_time_s: {train:.1f} s")
+    print(f"overhead per trial, start-up included:   {(wall - train) / n:.2f} s")
+    print(f"overhead per trial, excluding ray.init:  {(wall_run - train) / n:.2f} s")
+    print(f"steady state (first to last trial end):   {steady:.2f} s per trial")
+
+
+if __name__ == "__main__":
+    main()
