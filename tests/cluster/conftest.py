@@ -25,6 +25,15 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 BIN = Path(sys.executable).parent
 
 
+def env_example() -> dict[str, str]:
+    out = {}
+    for line in (Path(__file__).resolve().parents[2] / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            out[key.strip()] = value.strip()
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -222,7 +231,9 @@ def mlflow_server(pg_databases, tmp_path_factory):
     port = free_port()
     env = {**os.environ,
            "MLFLOW_BACKEND_STORE_URI": f"postgresql+psycopg2://postgres:mlflow-pw@{PG_HOST}:{PG_PORT}/{db}",
-           "MLFLOW_ARTIFACTS_DESTINATION": str(root / "artifacts")}
+           "MLFLOW_ARTIFACTS_DESTINATION": str(root / "artifacts"),
+           # the value docker-compose.yml gets from .env.example
+           "MLFLOW_SERVER_ALLOWED_HOSTS": env_example()["MLFLOW_ALLOWED_HOSTS"]}
     env.pop("MLFLOW_TRACKING_URI", None)
     log = root / "server.log"
     proc = subprocess.Popen([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),

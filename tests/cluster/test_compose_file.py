@@ -179,7 +179,8 @@ def test_compose_structure():
     assert "container_name" not in worker and "ports" not in worker  # `--scale ray-worker=N` must work
     (device,) = worker["deploy"]["resources"]["reservations"]["devices"]
     assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
-    assert services["dashboard"]["command"] == ["netspace", "dashboard"]
+    assert services["dashboard"]["command"][:2] == ["netspace", "dashboard"]
+    assert "--address" in services["dashboard"]["command"]  # listen on all interfaces inside the container
 
     # every netspace container shares the Ray token, the storage URL and the tracking server
     for name in ("ray-head", "ray-worker", "dashboard"):
@@ -269,3 +270,15 @@ def test_postgres_init_script_creates_both_databases_idempotently():
             for db in names.values():
                 cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.close()
+
+
+def test_cluster_docs_campaign_example_is_valid():
+    from netspace.platform.campaign import parse_campaign
+
+    text = (ROOT / "docs" / "cluster.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    spec = parse_campaign(yaml.safe_load(block), "docs/cluster.md")
+    assert spec.mlflow.tracking_uri == "http://mlflow:5000"
+    assert spec.output_dir.startswith("/data/runs/")  # the shared `runs` volume of docker-compose.yml
+    assert spec.storage is None  # from NETSPACE_STORAGE, never written in the file
+    assert "runs:/data/runs" in _load(COMPOSE)["services"]["ray-worker"]["volumes"]

@@ -121,3 +121,21 @@ output_dir: {tmp_path / "runs"}
     assert list(mlflow_server.artifacts.rglob("MLmodel")), "model artifacts are served by the tracking server"
     assert len(list(mlflow_server.artifacts.rglob("weights.pt"))) == SAMPLES
     assert "mlflow-pw" not in " ".join(mlflow_server.proc.args)
+
+    # the Host headers the compose deployment uses are accepted, others refused (MLFLOW_ALLOWED_HOSTS)
+    assert _status(mlflow_server.url + "/health", "mlflow:5000") == 200
+    assert _status(mlflow_server.url + "/health", "localhost:5000") == 200
+    assert _status(mlflow_server.url + "/api/2.0/mlflow/experiments/search?max_results=1", "evil.example:5000") \
+        in (400, 403)
+
+
+def _status(url: str, host: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
