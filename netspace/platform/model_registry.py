@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -232,6 +233,14 @@ def _param(value: Any) -> str:
     return text if len(text) <= 6000 else text[:5997] + "..."
 
 
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]*)@")
+
+
+def mask_text(text: str) -> str:
+    """Hide the password of every ``scheme://user:password@host`` in ``text``."""
+    return _CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+
+
 def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    text = mask_text(" ".join(str(exc).split()))
     return text[:300] + ("..." if len(text) > 300 else "")

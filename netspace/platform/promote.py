@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from netspace.errors import CampaignError, NetspaceError, StorageError
-from netspace.platform.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion
+from netspace.platform.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion, mask_text
 
 DEFAULT_ALIAS = "champion"
 
@@ -96,9 +95,13 @@ def promote(
     uri = resolve_tracking_uri(tracking_uri, study_attrs)
     registry = ModelRegistry(uri, display_uri=mask_credentials(uri))
     name = registered_name or default_model_name(campaign)
+    existing = {c.key: registry.find_version(name, c.key) for c in chosen}
+    for cand in chosen:  # check every new one can be built before registering any
+        if existing[cand.key] is None:
+            _weights_file(cand)
     out: list[PromotedModel] = []
     for i, cand in enumerate(chosen):
-        version, created = _register(registry, name, cand)
+        version, created = (existing[cand.key], False) if existing[cand.key] else _register(registry, name, cand)
         this_alias = alias if (alias and i == 0) else None
         if this_alias:
             registry.set_alias(name, this_alias, version.version)
@@ -247,9 +250,6 @@ def _spec_field(spec: Any, key: str) -> str | None:
 
 
 def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[RegisteredVersion, bool]:
-    existing = registry.find_version(name, cand.key)
-    if existing is not None:
-        return existing, False
     model, info, dataset = build_trained_model(cand)
     import numpy as np
 
@@ -301,12 +301,7 @@ def build_trained_model(cand: Candidate):
     from netspace.search_spaces import get_space
     from netspace.workers import DatasetSpec, dataset_info
 
-    weights = cand.user_attrs.get("weights_path")
-    if not weights:
-        raise PromotionError(f"trial {cand.label} of campaign '{cand.campaign}' has no weights (weights_path unset)")
-    if not Path(weights).is_file():
-        raise PromotionError(f"weights of trial {cand.label} not found at {weights} "
-                             "(run promote where the campaign's checkpoint directory is reachable)")
+    weights = _weights_file(cand)
     dataset_attrs = cand.user_attrs.get("dataset")
     if not isinstance(dataset_attrs, Mapping):
         raise PromotionError(f"trial {cand.label} does not record its dataset (user attr 'dataset')")
@@ -328,6 +323,16 @@ def build_trained_model(cand: Candidate):
     return model.eval(), info, dataset
 
 
+def _weights_file(cand: Candidate) -> str:
+    weights = cand.user_attrs.get("weights_path")
+    if not weights:
+        raise PromotionError(f"trial {cand.label} of campaign '{cand.campaign}' has no weights (weights_path unset)")
+    if not Path(weights).is_file():
+        raise PromotionError(f"weights of trial {cand.label} not found at {weights} "
+                             "(run promote where the campaign's run directory is mounted)")
+    return str(weights)
+
+
 def pip_requirements() -> list[str]:
     """Given explicitly so log_model skips its slow requirement inference."""
     import numpy
@@ -346,15 +351,11 @@ def _public_dataset(dataset: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-_CRED = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]*)@")
-
-
 def mask_credentials(text: str) -> str:
     """Hide the password of every ``scheme://user:password@host`` in ``text`` (a URL or a message)."""
     from netspace.platform.storage import mask_url
 
-    text = mask_url(text)  # the engine's masking, for a whole URL
-    return _CRED.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+    return mask_text(mask_url(text))  # the engine's masking for a whole URL, then any URL inside a message
 
 
 def _is_masked(uri: str) -> bool:

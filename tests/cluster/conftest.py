@@ -75,7 +75,7 @@ def pg_databases():
         admin.close()
 
 
-def _kill_group(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
+def _kill_group(proc: subprocess.Popen, grace_s: float = 3.0) -> None:
     """SIGTERM the process group of ``proc`` (children may outlive the leader), SIGKILL what is left."""
     for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
         try:

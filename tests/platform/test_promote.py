@@ -248,3 +248,17 @@ def test_mask_credentials_in_messages():
     assert "pw1" not in masked and "pw2" not in masked
     assert "http://alice:***@mlflow:5000" in masked and "postgresql://bob:***@pg/x" in masked
     assert mask_credentials("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_top_k_checks_every_trial_before_registering_any(campaign, capsys):
+    from netspace.cli import main
+
+    tracking = campaign["tracking"]
+    capsys.readouterr()
+    code = main(["promote", CAMPAIGN, "--storage", campaign["url"], "--top", "3", "--registered-name", "all-or-none",
+                 "--tracking-uri", tracking])
+    assert code == 2 and "trial regnetx:1 of campaign 'promo' has no weights" in capsys.readouterr().err
+    assert main(["models", "--tracking-uri", tracking, "--name", "all-or-none"]) == 0
+    assert capsys.readouterr().out.strip() == "no registered models"
