@@ -59,6 +59,7 @@ class CampaignDriver:
         self.active: dict[tuple[str, int], Draw] = {}
         self.started: dict[tuple[str, int], float] = {}
         self.error: BaseException | None = None
+        self.lease: Lease | None = None
         self.resumed = 0
         self.max_failures_per_space = {n: max(3, s.target) for n, s in self.spaces.items()}
 
@@ -77,6 +78,9 @@ class CampaignDriver:
 
     # -- TrialSource ---------------------------------------------------------------------------------
     def next_trial(self):
+        if self.lease is not None and self.lease.lost and self.error is None:
+            self.error = CampaignError(f"campaign {self.spec.name!r}: this driver lost its lease (heartbeat not "
+                                       "written for too long) and another driver took over; stopping")
         if self.error is not None:
             return None if self.active else sched.FINISHED
         if len(self.active) >= self.max_concurrent:
@@ -106,6 +110,11 @@ class CampaignDriver:
 
     def _launch(self, d: Draw) -> dict[str, Any]:
         st = self.spaces[d.space].study
+        ckdir = Path(self.checkpoint_dir(d.space, d.number))
+        if not d.resumed and ckdir.exists():
+            # a new trial number cannot own files yet: these are left from an older storage of the same name
+            # (run_trial would return their result.json for a different config), so move them aside
+            ckdir.rename(ckdir.with_name(f"{ckdir.name}.stale-{int(time.time())}"))
         if not d.mlflow_run_id:
             d.mlflow_run_id = self.tracker.start_trial(d.space, d.number, d.params, d.config, d.complexity)
             st.set_trial_attrs(d.trial_id, mlflow_run_id=d.mlflow_run_id)
@@ -291,6 +300,7 @@ def _check_compatible(spec: CampaignSpec, studies: list) -> None:
 def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: bool, console, new: bool,
            storage=None) -> RunSummary:
     t0 = time.time()
+    sched.check_address(address)
     st = storage or open_storage(url)
     if new:
         _check_compatible(spec, campaign_studies(st, spec.name))
@@ -317,6 +327,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         started_ray = False
         with progress:
             driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=_fault_hook())
+            driver.lease = lease
             n_abandoned = driver.collect_abandoned()
             _reconcile_mlflow(studies, tracker)
             if n_abandoned:

@@ -170,11 +170,21 @@ def ray_env() -> None:
     os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
 
 
+def check_address(address: str | None) -> None:
+    if address and address.startswith("ray://"):
+        from netspace.errors import CampaignError
+
+        raise CampaignError(
+            f"--address {address}: Ray Client (ray://) runs Tune remotely, away from the campaign driver; run "
+            "netspace on a cluster node with --address HOST:6379 (or `ray job submit -- netspace run FILE`)")
+
+
 def ensure_ray(address: str | None, num_cpus: int | None = None) -> bool:
     """Start a local Ray (or join ``address``) unless already connected; True when this call started it."""
     import ray
 
     ray_env()
+    check_address(address)
     if ray.is_initialized():
         return False
     kwargs: dict[str, Any] = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,

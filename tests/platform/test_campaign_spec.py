@@ -92,3 +92,10 @@ def test_unreachable_storage_is_one_masked_line(capsys, tmp_path):
 def test_status_of_unknown_campaign(capsys, tmp_path):
     line = _error_line(capsys, ["status", "ghost", "--storage", f"sqlite:///{tmp_path}/none.db"])
     assert "does not exist" in line
+
+
+def test_ray_client_address_is_refused_in_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write_campaign(tmp_path / "c.yaml", campaign_dict("client"))
+    line = _error_line(capsys, ["run", str(path), "--address", "ray://head:10001"])
+    assert "Ray Client (ray://)" in line
