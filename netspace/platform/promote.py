@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from netspace.errors import CampaignError, NetspaceError, StorageError
 from netspace.platform.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion, mask_text
+from netspace.platform.tracking import configure_env
 
 DEFAULT_ALIAS = "champion"
 
@@ -93,6 +95,7 @@ def promote(
     chosen = select(candidates, campaign, trial_number=trial_number, top_k=top_k, space=space)
 
     uri = resolve_tracking_uri(tracking_uri, study_attrs)
+    configure_env(uri)  # as the engine does: MLflow 3 refuses a local file store unless allowed
     registry = ModelRegistry(uri, display_uri=mask_credentials(uri))
     name = registered_name or default_model_name(campaign)
     existing = {c.key: registry.find_version(name, c.key) for c in chosen}
@@ -118,6 +121,7 @@ def list_models(tracking_uri: str | None = None, name: str | None = None) -> lis
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:
         raise PromotionError("no MLflow tracking URI: pass --tracking-uri or set MLFLOW_TRACKING_URI")
+    configure_env(uri)
     return ModelRegistry(uri, display_uri=mask_credentials(uri)).versions(name)
 
 

@@ -205,7 +205,7 @@ def test_every_variable_is_in_env_example_and_no_literal_secrets():
     required = {m.group(1) for m in VAR.finditer(text) if m.group(2) in (":?", "?")}
     assert {"POSTGRES_USER", "POSTGRES_PASSWORD", "RAY_AUTH_TOKEN"} <= required
 
-    secretish = re.compile(r"PASSWORD|TOKEN|SECRET", re.I)
+    secretish = re.compile(r"PASSWORD|TOKEN|SECRET", re.IGNORECASE)
     for path, value in _strings(_load(COMPOSE)):
         if secretish.search(path[-1]):
             assert VAR.fullmatch(value), f"{'/'.join(path)} must come from .env, not be written in the file"
@@ -220,14 +220,14 @@ def test_every_variable_is_in_env_example_and_no_literal_secrets():
 
 def test_dockerfile_builds_one_image_without_baked_in_settings():
     text = DOCKERFILE.read_text()
-    assert re.search(r"^FROM python:3\.11-slim\s*$", text, re.M)
+    assert re.search(r"^FROM python:3\.11-slim\s*$", text, re.MULTILINE)
     assert re.search(r"pip install -c constraints\.txt \.", text)
     for line in text.splitlines():
         if re.match(r"\s*(ENV|ARG)\b", line) or line.startswith("    "):
-            assert not re.search(r"PASSWORD|TOKEN|SECRET|postgres(ql)?(\+\w+)?://|http://", line, re.I), line
+            assert not re.search(r"PASSWORD|TOKEN|SECRET|postgres(ql)?(\+\w+)?://|http://", line, re.IGNORECASE), line
     ignore = (DOCKERFILE.parent / "Dockerfile.dockerignore").read_text().split()
     assert ignore[ignore.index("*")] == "*"  # the build context is allow-listed (no .venv, no databases)
-    copied = re.findall(r"^COPY(?: --\S+)* (.+) \S+$", text, re.M)
+    copied = re.findall(r"^COPY(?: --\S+)* (.+) \S+$", text, re.MULTILINE)
     for sources in copied:
         for src in sources.split():
             assert (ROOT / src).exists() or src == "README.md", f"Dockerfile copies missing {src}"
@@ -276,7 +276,7 @@ def test_cluster_docs_campaign_example_is_valid():
     from netspace.platform.campaign import parse_campaign
 
     text = (ROOT / "docs" / "cluster.md").read_text()
-    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    block = re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)
     spec = parse_campaign(yaml.safe_load(block), "docs/cluster.md")
     assert spec.mlflow.tracking_uri == "http://mlflow:5000"
     assert spec.output_dir.startswith("/data/runs/")  # the shared `runs` volume of docker-compose.yml
