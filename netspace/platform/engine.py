@@ -362,9 +362,12 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
 
 def _reconcile_mlflow(studies: dict[str, SpaceStudy], tracker: Tracker) -> None:
     finished: dict[str, dict[str, Any]] = {}
+    referenced: set[str] = set()
     for st in studies.values():
         for t in st.trials():
             rid = t.user_attrs.get("mlflow_run_id")
+            if rid:
+                referenced.add(rid)
             if not rid or not t.state.is_finished():
                 continue
             ua = t.user_attrs
@@ -374,8 +377,7 @@ def _reconcile_mlflow(studies: dict[str, SpaceStudy], tracker: Tracker) -> None:
             if t.state == TrialState.COMPLETE and t.values:
                 metrics["final_top1_err"] = t.values[0]
             finished[rid] = {"status": status, "metrics": metrics, "weights_path": ua.get("weights_path")}
-    if finished:
-        tracker.reconcile(finished)
+    tracker.reconcile(finished, referenced)
 
 
 def _max_concurrent(spec: CampaignSpec) -> int:

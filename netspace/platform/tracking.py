@@ -144,9 +144,11 @@ class Tracker:
                                    else "FAILED")
 
 
-    def reconcile(self, finished: dict[str, dict[str, Any]]) -> int:
-        """Close child runs left RUNNING by a driver killed between recording a trial in Optuna (the source of
-        truth) and in MLflow. ``finished``: run id -> {status, metrics, weights_path} of finished trials."""
+    def reconcile(self, finished: dict[str, dict[str, Any]], referenced: set[str]) -> int:
+        """Close child runs left RUNNING by a killed driver: finished in Optuna (the source of truth) but not
+        yet in MLflow -> finished with the trial's status; referenced by no trial at all (the driver died between
+        creating the run and storing its id) -> KILLED. ``finished``: run id -> {status, metrics, weights_path};
+        ``referenced``: every run id stored on a trial."""
         runs = self.client.search_runs(
             [self.experiment_id], max_results=10000,
             filter_string=f"tags.mlflow.parentRunId = '{self.parent_run_id}' and attributes.status = 'RUNNING'")
@@ -155,6 +157,10 @@ class Tracker:
             rec = finished.get(run.info.run_id)
             if rec is not None:
                 self.finish_trial(run.info.run_id, **rec)
+                n += 1
+            elif run.info.run_id not in referenced:
+                self.client.set_tag(run.info.run_id, "netspace.status", "orphaned")
+                self.client.set_terminated(run.info.run_id, status="KILLED")
                 n += 1
         return n
 
