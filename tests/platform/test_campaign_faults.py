@@ -28,35 +28,55 @@ def _snapshot(storage: str, name: str, spaces) -> dict:
     return out
 
 
-@pytest.mark.slow
-def test_driver_killed_then_resume(ray_cluster, workdir, capsys):
-    name, spaces, samples = "killed", ("anynetx_a", "regnetx"), 3
-    path = write_campaign(workdir / "c.yaml", campaign_dict(name, spaces=spaces, samples=samples, epochs=2,
-                                                           images=256))
-    db = workdir / "netspace.db"
-    storage = f"sqlite:///{db}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log = open(workdir / "driver.log", "w")
-    # the subprocess driver joins the session's Ray cluster (exercises --address)
-    proc = subprocess.Popen(netspace_cmd("run", str(path), "--address", ray_cluster, "--quiet"), cwd=workdir,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+def _run_and_kill(args, workdir, db, min_complete: int) -> bool:
+    """Start a driver subprocess; SIGKILL it once >= min_complete trials finished and >= 1 is running.
+    Returns False if it finished before that moment came."""
+    log = open(workdir / "driver.log", "a")
+    proc = subprocess.Popen(netspace_cmd(*args), cwd=workdir, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: proc.poll() is None and (c := sqlite_counts(db)).get("COMPLETE", 0) >= 1
-                 and c.get("RUNNING", 0) >= 1, timeout=180, interval=0.1, what="1 finished + 1 running trial")
+        def moment():
+            c = sqlite_counts(db)
+            return proc.poll() is not None or (c.get("COMPLETE", 0) >= min_complete and c.get("RUNNING", 0) >= 1)
+
+        wait_for(moment, timeout=180, interval=0.1, what=f"{min_complete} finished + 1 running trial")
+        if proc.poll() is not None:
+            return False
         proc.send_signal(signal.SIGKILL)
     finally:
         kill_tree(proc)
         log.close()
     assert proc.returncode == -signal.SIGKILL, (workdir / "driver.log").read_text()
+    return True
 
-    before = _snapshot(storage, name, spaces)
-    done_before = {s: {t.number: (t.values, t.datetime_complete, t.params) for t in ts
-                       if t.state == TrialState.COMPLETE} for s, ts in before.items()}
-    running_before = {s: {t.number for t in ts if t.state == TrialState.RUNNING} for s, ts in before.items()}
-    assert sum(map(len, done_before.values())) >= 1 and sum(map(len, running_before.values())) >= 1
 
-    js = status_json(name, storage, capsys)
-    assert js["driver"] is not None and js["driver"]["alive"] is False  # the dead driver's lease is stale
+@pytest.mark.slow
+@pytest.mark.parametrize("kills", [1, 2])
+def test_driver_killed_then_resume(ray_cluster, workdir, capsys, kills):
+    name, spaces, samples = "killed", ("anynetx_a", "regnetx"), 3
+    path = write_campaign(workdir / "c.yaml", campaign_dict(name, spaces=spaces, samples=samples, epochs=2,
+                                                           images=256))
+    db = workdir / "netspace.db"
+    storage = f"sqlite:///{db}"
+    done_before: dict[str, dict] = {s: {} for s in spaces}
+    running_before: dict[str, set] = {s: set() for s in spaces}
+    # the subprocess drivers join the session's Ray cluster (exercises --address); the 2nd one is a killed resume
+    args = ["run", str(path), "--address", ray_cluster, "--quiet"]
+    for k in range(kills):
+        min_complete = 1 + sum(map(len, done_before.values()))
+        assert _run_and_kill(args, workdir, db, min_complete), "campaign finished before the kill"
+        snap = _snapshot(storage, name, spaces)
+        for s, ts in snap.items():
+            for t in ts:
+                if t.state == TrialState.COMPLETE:
+                    if t.number in done_before[s]:  # finished trials survive every kill untouched
+                        assert done_before[s][t.number] == (t.values, t.datetime_complete, t.params)
+                    done_before[s][t.number] = (t.values, t.datetime_complete, t.params)
+            running_before[s] = {t.number for t in ts if t.state == TrialState.RUNNING}
+        assert sum(map(len, running_before.values())) >= 1
+        js = status_json(name, storage, capsys)
+        assert js["driver"] is not None and js["driver"]["alive"] is False  # the dead driver's lease is stale
+        args = ["resume", name, "--address", ray_cluster, "--quiet"]
 
     capsys.readouterr()
     summary = resume_campaign(name, storage=storage, show_progress=True)
