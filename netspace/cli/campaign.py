@@ -6,6 +6,7 @@ import json
 
 import click
 
+ADDRESS_HELP = "Ray cluster to join (GCS address HOST:6379, or auto); default: start Ray locally"
 STORAGE_HELP = "Optuna storage URL (default: $NETSPACE_STORAGE, else sqlite:///netspace.db)"
 
 
@@ -27,7 +28,7 @@ def _summary(summary) -> None:
 
 @click.command()
 @click.argument("campaign_file", type=click.Path(dir_okay=False))
-@click.option("--address", default=None, help="Ray cluster to join (e.g. ray://head:10001); default: start Ray locally")
+@click.option("--address", default=None, help=ADDRESS_HELP)
 @click.option("--storage", default=None, help=STORAGE_HELP + "; overrides the campaign file")
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def run(campaign_file, address, storage, quiet):
@@ -39,7 +40,7 @@ def run(campaign_file, address, storage, quiet):
 
 @click.command()
 @click.argument("name")
-@click.option("--address", default=None, help="Ray cluster to join; default: start Ray locally")
+@click.option("--address", default=None, help=ADDRESS_HELP)
 @click.option("--storage", default=None, help=STORAGE_HELP)
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def resume(name, address, storage, quiet):
