@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_sampling.py
 
 lock:
-	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	{ echo "# Exact versions the project is tested with (pip install -c constraints.txt ...). Regenerate with: make lock"; $(PY) -m pip freeze --exclude-editable | grep -v "^-e"; } > constraints.txt
 
 dashboard: $(STAMP)
 	$(VENV)/bin/netspace dashboard
