@@ -14,6 +14,7 @@ FAST = ["--dataset", "digits", "--epochs", "2", "--batch-size", "32", "--lr", "0
         "--device", "cpu"]
 
 
+@pytest.mark.slow
 def test_train_with_inline_config_prints_table_and_result(tmp_path, capsys):
     ck = tmp_path / "ck"
     assert main(["train", "anynetx_a", "--config", json.dumps(TINY), *FAST, "--checkpoint-dir", str(ck)]) == 0
