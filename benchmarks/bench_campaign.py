@@ -8,7 +8,8 @@ storage and an MLflow SQLite store in a temporary directory, and prints
     overhead per trial = (wall time of the campaign - sum of the trials' train_time_s) / N
 
 with one trial at a time (so the subtraction is meaningful), including and excluding the one-off start-up
-(Ray start, MLflow store creation, first worker), and in steady state (between the first and last trial end). Target: <= 1 s per trial.
+(Ray start, MLflow store creation, first worker), and in steady state (between the first and last trial end).
+Target: <= 1 s per trial.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ from netspace.platform.tracking import Tracker
 from netspace.platform import scheduler as sched
 
 
+PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
+
+
 @dataclass
 class _SpaceState:
     study: SpaceStudy
@@ -139,7 +142,7 @@ class CampaignDriver:
         if d is None or result.get("final") or "epoch" not in result:
             return
         st = self.spaces[d.space].study
-        progress = {k: result.get(k) for k in ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")}
+        progress = {k: result.get(k) for k in PROGRESS_KEYS}
         st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
         self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
                                {k: result.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
@@ -204,7 +207,7 @@ class CampaignDriver:
 
     def on_result_final(self, d: Draw, result: dict[str, Any]) -> None:
         st = self.spaces[d.space].study
-        progress = {k: result.get(k) for k in ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")}
+        progress = {k: result.get(k) for k in PROGRESS_KEYS}
         if result.get("train_loss") is not None:  # a real epoch report, not an outcome replayed from result.json
             st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
             self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),

@@ -132,5 +132,6 @@ def current_holder(engine: sa.Engine, campaign: str) -> dict | None:
         return None
     out = dict(row)
     out["age_s"] = time.time() - out["heartbeat"]
-    out["alive"] = out["age_s"] <= STALE_AFTER_S and not (out["host"] == socket.gethostname() and not _pid_alive(out["pid"]))
+    dead_here = out["host"] == socket.gethostname() and not _pid_alive(out["pid"])
+    out["alive"] = out["age_s"] <= STALE_AFTER_S and not dead_here
     return out

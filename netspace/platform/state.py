@@ -14,7 +14,9 @@ from netspace.platform.study import SEP, count_trials
 
 
 def _campaign_of(summary) -> str | None:
-    return summary.user_attrs.get("campaign") or (summary.study_name.split(SEP)[0] if SEP in summary.study_name else None)
+    if summary.user_attrs.get("campaign"):
+        return summary.user_attrs["campaign"]
+    return summary.study_name.split(SEP)[0] if SEP in summary.study_name else None
 
 
 def list_campaigns(storage: str | None = None) -> list[dict[str, Any]]:
