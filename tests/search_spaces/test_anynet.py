@@ -1,8 +1,7 @@
 import pytest
-import torch
 
 from netspace.errors import InvalidConfigError
-from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces import get_space, sample_configs
 from netspace.search_spaces.anynet import AnyNetConfig, adjust_compatibility
 
 ANYNETX = ["anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e"]
@@ -46,15 +45,6 @@ def test_space_sizes_follow_the_paper():
     assert all(a > b for a, b in zip(sizes, sizes[1:]))
 
 
-@pytest.mark.parametrize("name", SPACES)
-@pytest.mark.parametrize("resolution,in_channels,classes", [(32, 1, 10), (224, 3, 1000)])
-def test_every_space_builds_and_forwards(name, resolution, in_channels, classes):
-    space = get_space(name)
-    [s] = sample_configs(space, 1, seed=5, resolution=resolution, regime=Regime.parse(":400M"))
-    model = space.build(s.config, in_channels=in_channels, num_classes=classes, resolution=resolution).eval()
-    with torch.no_grad():
-        out = model(torch.randn(2, in_channels, resolution, resolution))
-    assert out.shape == (2, classes)
 
 
 def test_adjust_compatibility_like_pycls():
@@ -72,12 +62,6 @@ def test_check_names_the_violation():
         space.validate(bad)
 
 
-@pytest.mark.parametrize("name", SPACES)
-def test_config_round_trips(name):
-    space = get_space(name)
-    [s] = sample_configs(space, 1, seed=2)
-    assert space.config_from_dict(s.config.to_dict()) == s.config
-    assert space.config_from_params(s.params) == s.config
 
 
 def test_config_from_dict_rejects_unknown_fields():

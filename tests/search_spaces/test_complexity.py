@@ -1,8 +1,8 @@
 import pytest
 import torch.nn as nn
 
-from netspace.search_spaces import complexity as cx
 from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces import complexity as cx
 from netspace.search_spaces.regnet import zoo_config
 
 from .forward_count import forward_complexity
