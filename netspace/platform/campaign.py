@@ -105,8 +105,13 @@ class ResourcesSpec(_Model):
     max_failures: int = Field(1, ge=0, le=10)
 
 
+def _default_tracking_uri() -> str:
+    """``$MLFLOW_TRACKING_URI`` when set (e.g. a cluster's tracking server), else the embedded SQLite store."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
 class MlflowSpec(_Model):
-    tracking_uri: str = DEFAULT_TRACKING_URI
+    tracking_uri: str = Field(default_factory=_default_tracking_uri)
     artifact_location: str = DEFAULT_ARTIFACTS
     log_weights: bool = True
 

@@ -169,8 +169,9 @@ class CampaignDriver:
             for k in ("flops", "params", "acts"):
                 if out.get(k) is not None:
                     attrs[k] = int(out[k])
-            if out.get("weights_path"):
-                attrs["weights_path"] = out["weights_path"]
+            for k in ("weights_path", "node_id", "node_ip", "hostname"):
+                if out.get(k):
+                    attrs[k] = out[k]
             st.finish(d, top1_err=out.get("top1_err"), state=TrialState.COMPLETE, attrs=attrs)
             self.tracker.finish_trial(d.mlflow_run_id, status=status, weights_path=out.get("weights_path"), metrics={
                 "final_top1_err": out.get("top1_err"), "best_top1_err": out.get("best_top1_err"),

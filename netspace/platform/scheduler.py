@@ -141,8 +141,19 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final["final"] = True
     # flat keys: Tune flattens nested dicts in the result it hands to the searcher at completion
     final.update({f"{OUTCOME}{k}": v for k, v in json_safe(dataclasses.asdict(result)).items()})
+    final.update({f"{OUTCOME}{k}": v for k, v in where_am_i().items()})
     final[METRIC] = float(result.top1_err)
     tune.report(final)
+
+
+def where_am_i() -> dict[str, str]:
+    """The Ray node and host a trial ran on (recorded with the trial, e.g. to check a multi-node run)."""
+    import socket
+
+    import ray
+
+    ctx = ray.get_runtime_context()
+    return {"node_id": ctx.get_node_id(), "node_ip": ray.util.get_node_ip_address(), "hostname": socket.gethostname()}
 
 
 def json_safe(d: dict) -> dict:

@@ -72,12 +72,15 @@ class Tracker:
             if exp.lifecycle_stage == "deleted":
                 self.client.restore_experiment(exp.experiment_id)
             return exp.experiment_id
+        tags = {"netspace.campaign": self.campaign}
+        if self.spec.tracking_uri.startswith(("http://", "https://")):
+            # a tracking server chooses (and serves) the artifact store; a local path would be the driver's disk
+            return self.client.create_experiment(self.campaign, tags=tags)
         art = self.spec.artifact_location
         if "://" not in art:
             os.makedirs(art, exist_ok=True)
             art = os.path.abspath(art)
-        return self.client.create_experiment(self.campaign, artifact_location=art,
-                                             tags={"netspace.campaign": self.campaign})
+        return self.client.create_experiment(self.campaign, artifact_location=art, tags=tags)
 
     def _parent(self, known: str | None) -> str:
         if known:
