@@ -17,14 +17,19 @@ setup: $(STAMP)
 ## The main job: a small design-space campaign on the embedded dataset (local Ray, SQLite, local MLflow).
 quickstart: $(STAMP)
 	$(VENV)/bin/netspace run examples/quickstart.yaml
+	$(VENV)/bin/netspace report quickstart --out reports/quickstart
 
 ## The test suite (the same command CI runs through .ci/run).
 test: $(STAMP)
 	bash scripts/test_services.sh
 	$(PY) -m pytest -q
 
+## Benchmarks (not tests): figures are printed, see the README's Benchmarks section.
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sampling.py
+	$(PY) benchmarks/bench_worker.py
+	$(PY) benchmarks/bench_campaign.py
+	$(PY) benchmarks/bench_analysis.py
 
 lock:
 	{ echo "# Exact versions the project is tested with (pip install -c constraints.txt ...). Regenerate with: make lock"; $(PY) -m pip freeze --exclude-editable | grep -v "^-e"; } > constraints.txt
@@ -33,4 +38,4 @@ dashboard: $(STAMP)
 	$(VENV)/bin/netspace dashboard
 
 clean:
-	rm -rf $(VENV) netspace.db mlflow.db mlruns netspace_runs
+	rm -rf $(VENV) netspace.db mlflow.db mlruns mlartifacts netspace_runs reports
