@@ -32,7 +32,8 @@ def promote(name, trial, top_k, space, alias, registered_name, storage, tracking
 
 
 @click.command()
-@click.option("--tracking-uri", metavar="URI", help="MLflow tracking URI [default: env MLFLOW_TRACKING_URI].")
+@click.option("--tracking-uri", metavar="URI",
+              help="MLflow tracking URI [default: env MLFLOW_TRACKING_URI, else sqlite:///mlflow.db as campaigns use].")
 @click.option("--name", "model_name", metavar="N", help="Only this registered model.")
 def models(tracking_uri, model_name):
     """List registered model versions: name, version, aliases, campaign, trial, error."""

@@ -33,6 +33,8 @@ def parse_config_arg(text: str) -> dict[str, Any]:
         raise InvalidConfigError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not isinstance(data, dict):
         raise InvalidConfigError(f"{source}: expected a JSON object (a config's to_dict()), got {type(data).__name__}")
+    if isinstance(data.get("config"), dict) and "space" in data:  # a line of `netspace spaces sample --json`
+        data = data["config"]
     return data
 
 

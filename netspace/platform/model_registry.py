@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -158,6 +159,9 @@ class ModelRegistry:
                         mlflow.log_params({k: _param(v) for k, v in params.items()})
                     if metrics:
                         mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+                    # pickle on purpose: the model loads back as the netspace class (pt2 gives a GraphModule);
+                    # MLflow's warning about it says nothing the user needs to act on
+                    logging.getLogger("mlflow.pytorch").setLevel(logging.ERROR)
                     info = mlflow.pytorch.log_model(
                         model,
                         name="model",

@@ -118,9 +118,9 @@ def promote(
 
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
     """Every registered version (of ``name``, or of all models) on the tracking server."""
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
-        raise PromotionError("no MLflow tracking URI: pass --tracking-uri or set MLFLOW_TRACKING_URI")
+    from netspace.platform.campaign import DEFAULT_TRACKING_URI
+
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     configure_env(uri)
     return ModelRegistry(uri, display_uri=mask_credentials(uri)).versions(name)
 

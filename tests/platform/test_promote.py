@@ -231,12 +231,14 @@ def test_unknown_campaign_and_storage_are_one_line_without_password(pg_url, tmp_
     assert "cannot reach storage" in err and SECRET not in err and err.count("\n") == 1, err
 
 
-def test_models_needs_a_tracking_uri(monkeypatch, capsys):
+def test_models_defaults_to_the_embedded_tracking_store(monkeypatch, tmp_path, capsys):
     from netspace.cli import main
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    assert main(["models"]) == 2
-    assert "no MLflow tracking URI" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # campaigns default to sqlite:///mlflow.db in the working directory
+    assert main(["models"]) == 0
+    assert "no registered models" in capsys.readouterr().out
+    assert (tmp_path / "mlflow.db").is_file()
 
 
 def test_mask_credentials_in_messages():

@@ -39,6 +39,15 @@ def test_train_with_config_file_and_sample_seed(tmp_path, capsys):
     assert out.startswith("regnetx {") and "completed: top-1 error" in out
 
 
+def test_train_takes_a_line_of_spaces_sample_json(tmp_path, capsys):
+    assert main(["spaces", "sample", "regnetx", "-n", "1", "--flops", "1M:4M", "--resolution", "32", "--json"]) == 0
+    line = capsys.readouterr().out.strip()
+    (tmp_path / "sample.json").write_text(line)
+    assert main(["train", "regnetx", "--config", str(tmp_path / "sample.json"), *FAST, "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("regnetx " + json.dumps(json.loads(line)["config"])) and "completed: top-1 error" in out
+
+
 @pytest.mark.parametrize("args,message", [
     (["nosuchspace", "--sample-seed", "0"], "error: unknown design space 'nosuchspace'"),
     (["anynetx_a", "--config", "{\"depths\": [1,"], "error: --config: not valid JSON"),
