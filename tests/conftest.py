@@ -15,3 +15,41 @@ def _torch_threads():
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     yield
+
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    """``make(prefix) -> name``: uniquely named databases on the local PostgreSQL (127.0.0.1:5432, trust auth),
+    all dropped at the end of the session. Skips when the server is unreachable, except under CI=true."""
+    admin = None
+    made: list[str] = []
+
+    def make(prefix: str) -> str:
+        nonlocal admin
+        import uuid
+
+        import psycopg2
+
+        if admin is None:
+            try:
+                admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=3)
+            except Exception as exc:  # depends on the machine
+                if os.environ.get("CI") == "true":
+                    raise
+                pytest.skip(f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}: {exc}")
+            admin.autocommit = True
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return name
+
+    yield make
+    if admin is not None:
+        with admin.cursor() as cur:
+            for name in made:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

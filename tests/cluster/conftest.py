@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,41 +37,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _admin():
-    import psycopg2
-
-    try:
-        conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=3)
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}: {exc}")
-    conn.autocommit = True
-    return conn
-
-
-@pytest.fixture(scope="module")
-def pg_databases():
-    """``make(prefix) -> name``: creates uniquely named databases, all dropped at the end of the module."""
-    admin = _admin()
-    made: list[str] = []
-
-    def make(prefix: str) -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return name
-
-    try:
-        yield make
-    finally:
-        with admin.cursor() as cur:
-            for name in made:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def _kill_group(proc: subprocess.Popen, grace_s: float = 3.0) -> None:

@@ -3,13 +3,10 @@ per run, campaign files in a temporary working directory."""
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,9 +18,9 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 @pytest.fixture(scope="session")
 def ray_cluster():
     """A real local Ray (2 CPUs) for every engine test; yields its GCS address so subprocess drivers can join."""
-    from netspace.platform.scheduler import ensure_ray
-
     import ray
+
+    from netspace.platform.scheduler import ensure_ray
 
     ensure_ray(None, num_cpus=2)
     yield ray.get_runtime_context().gcs_address
@@ -81,32 +78,10 @@ def sqlite_counts(db: Path) -> dict[str, int]:
     return {state: n for state, n in rows}
 
 
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def pg_url():
-    """A uniquely named PostgreSQL database, dropped afterwards."""
-    if not _pg_reachable():
-        pytest.skip(f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}")
-    import sqlalchemy as sa
-
-    name = f"netspace_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(f"postgresql+psycopg2://postgres@{PG_HOST}:{PG_PORT}/postgres",
-                             isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg2://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+def pg_url(pg_databases):
+    """A uniquely named PostgreSQL database (dropped at the end of the session)."""
+    return f"postgresql+psycopg2://postgres@{PG_HOST}:{PG_PORT}/{pg_databases('netspace_test')}"
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "condition"):

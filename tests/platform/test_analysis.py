@@ -9,8 +9,23 @@ import pytest
 from scipy import stats
 
 from netspace.platform.analysis import (
-    binned_trend, complexity_trend, e_fit, edf, edf_at, edf_band, edf_curves, efficiency_curve, expected_min_error, good_region,
-    ks_matrix, ks_statistic, log_bins, normalized_weights, param_trends, quantized_linear_fit, quantized_widths,
+    binned_trend,
+    complexity_trend,
+    e_fit,
+    edf,
+    edf_at,
+    edf_band,
+    edf_curves,
+    efficiency_curve,
+    expected_min_error,
+    good_region,
+    ks_matrix,
+    ks_statistic,
+    log_bins,
+    normalized_weights,
+    param_trends,
+    quantized_linear_fit,
+    quantized_widths,
     summary_table,
 )
 from netspace.search_spaces.regnet import REGNETX_ZOO, REGNETY_ZOO, block_widths

@@ -7,12 +7,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 
 import optuna
 import pytest
 from campaign_checks import check_campaign, status_json
-from conftest import campaign_dict, kill_tree, netspace_cmd, sqlite_counts, wait_for, write_campaign
+from conftest import (
+    campaign_dict,
+    kill_tree,
+    netspace_cmd,
+    sqlite_counts,
+    wait_for,
+    write_campaign,
+)
 from optuna.trial import TrialState
 
 from netspace.platform.engine import resume_campaign, run_campaign

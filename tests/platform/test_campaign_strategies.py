@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import optuna
 import pytest
 from campaign_checks import status_json
 from conftest import campaign_dict, write_campaign
 from optuna.trial import TrialState
 
-import optuna
 from netspace.platform.engine import run_campaign
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 
@@ -16,37 +15,15 @@ CAMPAIGN = "promo"
 SECRET = "s3cr3t-pw"  # trust auth accepts any password: used to prove it is never shown
 
 
-def _pg_admin():
-    import psycopg2
-
-    try:
-        conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=3)
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}: {exc}")
-    conn.autocommit = True
-    return conn
-
-
 @pytest.fixture(scope="module")
-def pg_url():
-    """A uniquely named PostgreSQL database (URL with a password that must never be shown), dropped afterwards."""
-    name = f"netspace_promote_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg2://postgres:{SECRET}@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        from netspace.platform import promote as promote_mod
+def pg_url(pg_databases):
+    """A uniquely named PostgreSQL database (URL with a password that must never be shown)."""
+    yield f"postgresql+psycopg2://postgres:{SECRET}@{PG_HOST}:{PG_PORT}/{pg_databases('netspace_promote')}"
+    from netspace.platform import promote as promote_mod
 
-        for storage in promote_mod._STORAGES.values():  # close pooled connections before dropping
-            storage.engine.dispose()
-        promote_mod._STORAGES.clear()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    for storage in promote_mod._STORAGES.values():  # close pooled connections before the database is dropped
+        storage.engine.dispose()
+    promote_mod._STORAGES.clear()
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +35,13 @@ def campaign(pg_url, tmp_path_factory):
     import torch
 
     from netspace.search_spaces import Regime, get_space, sample_configs
-    from netspace.workers import DatasetSpec, TrainRecipe, dataset_info, evaluate_model, run_trial
+    from netspace.workers import (
+        DatasetSpec,
+        TrainRecipe,
+        dataset_info,
+        evaluate_model,
+        run_trial,
+    )
 
     root = tmp_path_factory.mktemp("campaign")
     tracking = f"sqlite:///{root / 'mlflow.db'}"

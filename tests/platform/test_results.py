@@ -8,7 +8,14 @@ import pytest
 
 from netspace.dashboard.demo import populate
 from netspace.errors import CampaignError, StorageError
-from netspace.platform.results import list_campaigns, load_trials, mask_url, params_of, state_counts, study_attrs
+from netspace.platform.results import (
+    list_campaigns,
+    load_trials,
+    mask_url,
+    params_of,
+    state_counts,
+    study_attrs,
+)
 from netspace.search_spaces import get_space
 
 

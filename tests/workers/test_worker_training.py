@@ -11,7 +11,14 @@ import torch
 
 from netspace.errors import NetspaceError
 from netspace.search_spaces import Regime, get_space, list_spaces, sample_configs
-from netspace.workers import DatasetSpec, EpochReport, TrainRecipe, TrialResult, evaluate_model, run_trial
+from netspace.workers import (
+    DatasetSpec,
+    EpochReport,
+    TrainRecipe,
+    TrialResult,
+    evaluate_model,
+    run_trial,
+)
 from netspace.workers.checkpoint import load_torch
 
 DIGITS = DatasetSpec("digits")

@@ -14,8 +14,7 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
-from netspace.search_spaces import Complexity, DesignSpace, SpaceConfig
-from netspace.search_spaces import layers
+from netspace.search_spaces import Complexity, DesignSpace, SpaceConfig, layers
 from netspace.search_spaces.params import Choice, Int, Param
 
 __all__ = ["ToyConfig", "ToyNet", "ToySpace", "toy_complexity"]
