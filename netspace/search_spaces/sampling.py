@@ -217,26 +217,31 @@ def iter_samples(
     rng = random.Random(seed)
     streak = 0
     while True:
-        trial = RandomTrial(rng)
-        config = space.sample(trial)
         stats.draws += 1
-        ok = not space.check(config)
-        cx = None
-        if ok:
-            cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
-            if regime is not None:
-                v = getattr(cx, regime.metric)
-                stats.observed_low = min(stats.observed_low, v)
-                stats.observed_high = max(stats.observed_high, v)
-                ok = regime.contains(cx)
-        if ok:
+        sample = _accept(space, RandomTrial(rng), regime, resolution, in_channels, num_classes, stats)
+        if sample is not None:
             streak = 0
-            stats.accepted += 1
-            yield Sample(space.name, dict(trial.params), config, cx, trial)
+            yield sample
             continue
         streak += 1
         if streak >= max_consecutive_rejections:
             raise _exhausted(space, regime, resolution, streak, stats)
+
+
+def _accept(space, trial, regime, resolution, in_channels, num_classes, stats) -> Sample | None:
+    """The config ``trial`` yields, as a :class:`Sample` if it is valid and inside ``regime`` (exact scalar code)."""
+    config = space.sample(trial)
+    if space.check(config):
+        return None
+    cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+    if regime is not None:
+        v = getattr(cx, regime.metric)
+        stats.observed_low = min(stats.observed_low, v)
+        stats.observed_high = max(stats.observed_high, v)
+        if not regime.contains(cx):
+            return None
+    stats.accepted += 1
+    return Sample(space.name, dict(trial.params), config, cx, trial)
 
 
 def _exhausted(space: DesignSpace, regime: Regime | None, resolution: int, streak: int, stats: SamplingStats) -> RegimeError:
@@ -284,14 +289,11 @@ def _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max
             pos = i + 1
             stats.draws += 1
             trial = ReplayTrial({name: r[i] for name, r in raw.items()})
-            config = space.sample(trial)
-            if not space.check(config):
-                cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
-                if regime is None or regime.contains(cx):
-                    streak = 0
-                    stats.accepted += 1
-                    yield Sample(space.name, dict(trial.params), config, cx, trial)
-                    continue
+            sample = _accept(space, trial, regime, resolution, in_channels, num_classes, stats)
+            if sample is not None:
+                streak = 0
+                yield sample
+                continue
             streak += 1
             if streak >= max_rejections:
                 raise _exhausted(space, regime, resolution, streak, stats)
