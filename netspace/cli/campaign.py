@@ -105,6 +105,9 @@ def list_campaigns(storage, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows:
+        click.echo("no campaigns in this storage yet: start one with `netspace run FILE`")
+        return
     from rich.console import Console
     from rich.table import Table
 

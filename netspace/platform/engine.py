@@ -240,6 +240,16 @@ class RunSummary:
         return all(c["finished"] >= c["target"] for c in self.counts.values())
 
 
+def _check_regimes(spec: CampaignSpec, geometry: Geometry) -> None:
+    """Draw one sample per space and regime (a RegimeError names an impossible one) without touching storage."""
+    from netspace.search_spaces import get_space, iter_samples
+
+    for s in spec.spaces:
+        if s.regime is not None:
+            next(iter_samples(get_space(s.space), 0, s.regime.to_regime(), resolution=geometry.resolution,
+                              in_channels=geometry.in_channels, num_classes=geometry.num_classes))
+
+
 def run_campaign(spec: CampaignSpec | str | os.PathLike, *, storage: str | None = None, address: str | None = None,
                  show_progress: bool = True, console=None) -> RunSummary:
     """``netspace run``: create (or continue) the campaign described by ``spec`` and run it to its targets."""
@@ -315,6 +325,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
 
         info = dataset_info(DatasetSpec(**spec.dataset.model_dump()))
         geometry = Geometry(int(info.resolution), int(info.in_channels), int(info.num_classes))
+        _check_regimes(spec, geometry)  # an impossible regime fails before anything is written
         studies = {s.space: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
         old_attrs = next(iter(studies.values())).attrs
         tracker = Tracker(spec.mlflow, spec.name)

@@ -99,3 +99,16 @@ def test_ray_client_address_is_refused_in_one_line(capsys, tmp_path, monkeypatch
     path = write_campaign(tmp_path / "c.yaml", campaign_dict("client"))
     line = _error_line(capsys, ["run", str(path), "--address", "ray://head:10001"])
     assert "Ray Client (ray://)" in line
+
+
+def test_impossible_regime_fails_before_anything_is_stored(tmp_path, capsys):
+    from netspace.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text("name: nope\nspaces:\n  - {space: regnetx, samples: 2, regime: {metric: flops, low: 1k, high: 2k}}\n")
+    url = f"sqlite:///{tmp_path / 'ns.db'}"
+    assert main(["run", str(path), "--storage", url, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no valid regnetx config with flops in [1k, 2k]") and err.count("\n") == 1
+    assert main(["list", "--storage", url, "--json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"
