@@ -7,6 +7,8 @@ import torch
 from netspace.search_spaces import Regime, get_space, sample_configs
 from netspace.search_spaces.sampling import ReplayTrial
 
+from .forward_count import measure
+
 BUILTIN = ["anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e", "regnetx", "regnety", "vgg", "inception", "resnext"]
 
 
@@ -56,3 +58,13 @@ def test_vectorised_screen_agrees_with_scalar_checks(name):
         scalar = [not space.check(c) and regime.contains(space.complexity(c, resolution, 3, 10)) for c in configs]
         assert mask.tolist() == scalar
         assert sum(scalar) > 0
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("in_channels,num_classes,n", [(3, 10, 20), (1, 5, 3)])
+def test_analytic_complexity_equals_counted_forward_pass(name, in_channels, num_classes, n):
+    """FLOPs, params and activations of `complexity` equal a (meta-device) forward pass under FlopCounterMode."""
+    space = get_space(name)
+    for s in sample_configs(space, n, seed=1, resolution=32, in_channels=in_channels, num_classes=num_classes):
+        cx = s.complexity
+        assert measure(space, s.config, 32, in_channels, num_classes) == ((1, num_classes), cx.flops, cx.params, cx.acts)

@@ -107,13 +107,6 @@ def test_block_complexity_googlenet_3a():
     assert got.acts == 28 * 28 * (c1 + r3 + c3 + r5 + c5 + cp)
 
 
-def test_twenty_seeded_samples_build_and_count_exactly():
-    for s in sample_configs(SPACE, 20, seed=1, resolution=32, num_classes=10):
-        cx = s.complexity
-        assert measure(SPACE, s.config, 32, 3, 10) == ((1, 10), cx.flops, cx.params, cx.acts)
-    for s in sample_configs(SPACE, 3, seed=2, resolution=32, in_channels=1, num_classes=5):
-        cx = s.complexity
-        assert measure(SPACE, s.config, 32, 1, 5) == ((1, 5), cx.flops, cx.params, cx.acts)
 
 
 def test_real_forward_at_32():
