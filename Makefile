@@ -22,6 +22,7 @@ quickstart: $(STAMP)
 ## The test suite (the same command CI runs through .ci/run).
 test: $(STAMP)
 	bash scripts/test_services.sh
+	$(VENV)/bin/ruff check netspace tests benchmarks scripts
 	$(PY) -m pytest -q
 
 ## Benchmarks (not tests): figures are printed, see the README's Benchmarks section.

@@ -83,7 +83,7 @@ def main() -> None:
     print(f"EDFs with 200-resample bootstrap bands, {args.trials:,} trials: best {best:.3f} s, median {med:.3f} s")
 
     from netspace.dashboard.demo import populate, replicate
-    from netspace.platform.results import load_trials
+    from netspace.platform.storage.results import load_trials
 
     tmp = tempfile.TemporaryDirectory()
     path = Path(args.keep) if args.keep else Path(tmp.name) / "bench.db"

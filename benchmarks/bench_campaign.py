@@ -30,8 +30,8 @@ def main() -> None:
     import optuna
     import yaml
 
-    from netspace.platform.engine import run_campaign
-    from netspace.platform.scheduler import ensure_ray
+    from netspace.platform.campaign.engine import run_campaign
+    from netspace.platform.campaign.scheduler import ensure_ray
 
     with tempfile.TemporaryDirectory(prefix="bench_campaign_") as tmp:
         os.chdir(tmp)

@@ -14,10 +14,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import time  # noqa: E402
+import time
 
-from netspace.search_spaces import Regime, get_space, iter_samples  # noqa: E402
-from netspace.search_spaces.sampling import SamplingStats  # noqa: E402
+from netspace.search_spaces import Regime, get_space, iter_samples
+from netspace.search_spaces.sampling import SamplingStats
 
 
 def measure(name: str, regime: Regime, seconds: float, resolution: int) -> tuple[float, float, float]:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.dashboard.cdp import Browser  # noqa: E402
+from tests.dashboard.cdp import Browser
 
 READY = ("document.body.innerText.includes('Best networks') && "
          "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "

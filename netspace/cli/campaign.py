@@ -33,7 +33,7 @@ def _summary(summary) -> None:
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def run(campaign_file, address, storage, quiet):
     """Run the campaign in CAMPAIGN_FILE (YAML) to its sample targets."""
-    from netspace.platform.engine import run_campaign
+    from netspace.platform.campaign.engine import run_campaign
 
     _summary(run_campaign(campaign_file, storage=storage, address=address, show_progress=not quiet))
 
@@ -45,7 +45,7 @@ def run(campaign_file, address, storage, quiet):
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def resume(name, address, storage, quiet):
     """Continue campaign NAME: finished trials are kept, interrupted ones resume from their checkpoints."""
-    from netspace.platform.engine import resume_campaign
+    from netspace.platform.campaign.engine import resume_campaign
 
     _summary(resume_campaign(name, storage=storage, address=address, show_progress=not quiet))
 
@@ -57,7 +57,7 @@ def resume(name, address, storage, quiet):
 @click.option("--top", default=5, show_default=True, help="How many best trials to show")
 def status(name, storage, as_json, top):
     """Trial counts per space and state, and the best trials of campaign NAME."""
-    from netspace.platform.state import campaign_status
+    from netspace.platform.campaign.state import campaign_status
 
     st = campaign_status(name, storage, top=top)
     if as_json:
@@ -99,7 +99,7 @@ def status(name, storage, as_json, top):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 def list_campaigns(storage, as_json):
     """Campaigns in the storage with their trial counts."""
-    from netspace.platform.state import list_campaigns as _list
+    from netspace.platform.campaign.state import list_campaigns as _list
 
     rows = _list(storage)
     if as_json:

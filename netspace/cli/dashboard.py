@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from netspace.platform.results import ENV_STORAGE, default_storage, mask_url
+from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
@@ -33,7 +33,7 @@ def dashboard(storage: str | None, port: int, address: str | None):
         # a relative SQLite path is relative to where the command runs, whatever streamlit's cwd is
         url = "sqlite:///" + str(Path(url[len("sqlite:///"):]).resolve())
     env = dict(os.environ, **{ENV_STORAGE: url})  # passed through the environment: no password in `ps`
-    click.echo(f"netspace dashboard on http://{address or 'localhost'}:{port} (storage {mask_url(url)})")
+    click.echo(f"netspace dashboard on http://{address or 'localhost'}:{port} (storage {mask_secrets(url)})")
     cmd = streamlit_command(port, address)
     sys.stdout.flush()
     os.execvpe(cmd[0], cmd, env)  # the server replaces this process (Ctrl-C / SIGTERM reach it directly)

@@ -20,8 +20,8 @@ import click
               help="MLflow tracking URI [default: the campaign's, else env MLFLOW_TRACKING_URI].")
 def promote(name, trial, top_k, space, alias, registered_name, storage, tracking_uri):
     """Register the best network of campaign NAME in the MLflow model registry under an alias."""
-    from netspace.platform.promote import describe
-    from netspace.platform.promote import promote as do_promote
+    from netspace.platform.tracking.promote import describe
+    from netspace.platform.tracking.promote import promote as do_promote
 
     models = do_promote(storage, name, trial_number=trial, top_k=top_k, space=space, alias=alias or None,
                         registered_name=registered_name, tracking_uri=tracking_uri)
@@ -40,7 +40,7 @@ def models(tracking_uri, model_name):
     from rich.console import Console
     from rich.table import Table
 
-    from netspace.platform.promote import list_models
+    from netspace.platform.tracking.promote import list_models
 
     versions = list_models(tracking_uri, model_name)
     if not versions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from netspace.platform.results import ENV_STORAGE, default_storage, mask_url
+from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets
 
 
 @click.command()
@@ -16,11 +16,11 @@ from netspace.platform.results import ENV_STORAGE, default_storage, mask_url
 def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
     """Write a campaign report: EDFs with bootstrap bands, normalized EDFs, error vs complexity, parameter
     trends, search efficiency, an index.html with a summary table, and trials.csv."""
-    from netspace.platform.report import build_report
+    from netspace.platform.analysis.report import build_report
 
     url = storage or default_storage()
     rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None)
-    click.echo(f"report of {name} ({mask_url(url)}): {rep.n_finished} finished trials")
+    click.echo(f"report of {name} ({mask_secrets(url)}): {rep.n_finished} finished trials")
     if rep.summary is not None:
         for row in rep.summary.itertuples(index=False):
             click.echo(f"  {row.space:<14} n={row.n:<6} min={row.min_error:6.2f}%  median={row.median_error:6.2f}%  "

@@ -7,15 +7,14 @@ complexity, parameter trends, best networks with their architecture and a Promot
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from netspace.dashboard import charts, data
 from netspace.dashboard.architecture import architecture
-from netspace.dashboard.util import fmt_count, mask_text, promote_fn
+from netspace.dashboard.util import fmt_count, promote_fn
 from netspace.errors import NetspaceError
 from netspace.platform import analysis as an
-from netspace.platform.results import mask_url
+from netspace.platform.storage.urls import mask_secrets
 
 REFRESH_S = 3
 
@@ -25,14 +24,14 @@ url = data.storage_url()
 
 # ------------------------------------------------------------------------------------------------ sidebar
 st.sidebar.title("netspace")
-st.sidebar.caption(f"storage: `{mask_url(url)}`")
+st.sidebar.caption(f"storage: `{mask_secrets(url)}`")
 try:
     names = data.campaigns(url)
 except NetspaceError as exc:
-    st.error(mask_text(exc))
+    st.error(mask_secrets(exc))
     st.stop()
 if not names:
-    st.info(f"No campaigns in {mask_url(url)} yet — start one with `netspace run campaign.yaml`.")
+    st.info(f"No campaigns in {mask_secrets(url)} yet — start one with `netspace run campaign.yaml`.")
     st.stop()
 campaign = st.sidebar.selectbox("campaign", names, key="campaign")
 if st.sidebar.button("reload data"):
@@ -149,7 +148,7 @@ with b:
 promote = promote_fn()
 if promote is None:
     st.button("Promote", disabled=True, key="promote")
-    st.caption("Promotion needs `netspace.platform.promote` (not installed in this build).")
+    st.caption("Promotion needs `netspace.platform.tracking.promote` (not installed in this build).")
 elif st.button(f"Promote {row['space']}:{int(row['number'])} to the model registry", key="promote"):
     try:
         with st.spinner("registering…"):
@@ -158,4 +157,4 @@ elif st.button(f"Promote {row['space']}:{int(row['number'])} to the model regist
             name, version = getattr(m, "name", "model"), getattr(m, "version", "?")
             st.success(f"registered {name} version {version}" + (f" (alias {m.alias})" if getattr(m, "alias", None) else ""))
     except Exception as exc:  # shown, never raised: one line, credentials masked
-        st.error(mask_text(" ".join(str(exc).split())) or type(exc).__name__)
+        st.error(mask_secrets(" ".join(str(exc).split())) or type(exc).__name__)

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from netspace.platform import analysis as an
-from netspace.platform.results import best_error, default_storage, list_campaigns, live_status, load_trials, trial_user_attr
+from netspace.platform.storage.results import best_error, list_campaigns, live_status, load_trials, trial_user_attr
+from netspace.platform.storage.urls import default_storage
 
 TRIALS_TTL_S = 30
 STATUS_TTL_S = 2

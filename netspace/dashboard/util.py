@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import re
-
-_SECRET = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
-
-
-def mask_text(text: str) -> str:
-    return _SECRET.sub(r"\1***\3", str(text))
 
 
 def promote_fn():
-    """``netspace.platform.promote.promote`` if that module is importable and has it, else None."""
+    """``netspace.platform.tracking.promote.promote`` if that module is importable and has it, else None."""
     try:
-        mod = importlib.import_module("netspace.platform.promote")
+        mod = importlib.import_module("netspace.platform.tracking.promote")
     except Exception:
         return None
     fn = getattr(mod, "promote", None)

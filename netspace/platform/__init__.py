@@ -1,4 +1,5 @@
-"""The campaign engine: campaign files, Optuna studies per design space, Ray Tune execution, MLflow tracking.
+"""The platform: campaigns (``campaign``), storage (``storage``), MLflow tracking and registry (``tracking``) and
+population analysis with reports (``analysis``).
 
 Names are imported lazily, so ``import netspace.platform.analysis`` stays light.
 
@@ -10,15 +11,17 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "CampaignSpec": "netspace.platform.campaign",
-    "load_campaign": "netspace.platform.campaign",
-    "parse_campaign": "netspace.platform.campaign",
-    "RunSummary": "netspace.platform.engine",
-    "run_campaign": "netspace.platform.engine",
-    "resume_campaign": "netspace.platform.engine",
-    "campaign_status": "netspace.platform.state",
-    "list_campaigns": "netspace.platform.state",
-    "mask_url": "netspace.platform.storage",
+    "CampaignSpec": "netspace.platform.campaign.spec",
+    "load_campaign": "netspace.platform.campaign.spec",
+    "parse_campaign": "netspace.platform.campaign.spec",
+    "RunSummary": "netspace.platform.campaign.engine",
+    "run_campaign": "netspace.platform.campaign.engine",
+    "resume_campaign": "netspace.platform.campaign.engine",
+    "campaign_status": "netspace.platform.campaign.state",
+    "list_campaigns": "netspace.platform.campaign.state",
+    "mask_secrets": "netspace.platform.storage.urls",
+    "promote": "netspace.platform.tracking.promote",
+    "build_report": "netspace.platform.analysis.report",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from netspace.errors import InvalidConfigError
 
@@ -62,7 +63,7 @@ class TrainRecipe:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TrainRecipe":
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainRecipe:
         return _from_dict(cls, data)
 
 
@@ -82,7 +83,7 @@ class EpochReport:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "EpochReport":
+    def from_dict(cls, data: Mapping[str, Any]) -> EpochReport:
         return _from_dict(cls, data)
 
 
@@ -108,5 +109,5 @@ class TrialResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TrialResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> TrialResult:
         return _from_dict(cls, data)

@@ -37,7 +37,7 @@ class DeviceData:
     crop_pad: int = PAD
 
     @classmethod
-    def create(cls, data: ImageData, plan: DevicePlan, max_train_images: int | None = None) -> "DeviceData":
+    def create(cls, data: ImageData, plan: DevicePlan, max_train_images: int | None = None) -> DeviceData:
         tx, ty = data.train_x, data.train_y
         if max_train_images is not None and max_train_images < len(ty):
             g = torch.Generator().manual_seed(SUBSET_SEED)

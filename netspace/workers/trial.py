@@ -6,8 +6,9 @@ A ``checkpoint_dir`` makes the trial restartable: ``checkpoint.pt`` (latest epoc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import torch
 

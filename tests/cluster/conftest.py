@@ -157,7 +157,7 @@ def ray_cluster(tmp_path_factory):
 
 
 def _alive(cluster: RayCluster) -> bool:
-    for proc, log in zip(cluster.procs, cluster.logs):
+    for proc, _log in zip(cluster.procs, cluster.logs):
         if proc.poll() is not None:
             raise RuntimeError(f"`ray start` exited with {proc.returncode}:\n{cluster.log_tail()}")
     return True

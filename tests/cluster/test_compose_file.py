@@ -273,7 +273,7 @@ def test_postgres_init_script_creates_both_databases_idempotently():
 
 
 def test_cluster_docs_campaign_example_is_valid():
-    from netspace.platform.campaign import parse_campaign
+    from netspace.platform.campaign.spec import parse_campaign
 
     text = (ROOT / "docs" / "cluster.md").read_text()
     block = re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)

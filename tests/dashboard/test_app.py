@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import netspace.dashboard
-from netspace.dashboard.util import mask_text
+from netspace.platform.storage.urls import mask_secrets
 
 APP = str(Path(netspace.dashboard.__file__).with_name("app.py"))
 
@@ -72,8 +72,8 @@ def test_promote_button_reports_instead_of_raising(demo_storage, monkeypatch):
     url, _ = demo_storage
     at = _run(url, monkeypatch)
     button = at.button(key="promote")
-    if button.disabled:  # netspace.platform.promote absent in this build
-        assert any("netspace.platform.promote" in c.value for c in at.caption)
+    if button.disabled:  # netspace.platform.tracking.promote absent in this build
+        assert any("netspace.platform.tracking.promote" in c.value for c in at.caption)
         return
     button.click().run(timeout=120)
     assert not at.exception
@@ -90,4 +90,4 @@ def test_storage_errors_and_credentials_are_masked(tmp_path, monkeypatch):
     optuna.create_study(storage=empty, study_name="x")  # a storage without campaigns
     at = _run(empty, monkeypatch)
     assert not at.exception and "No campaigns" in at.info[0].value
-    assert mask_text("see postgresql://u:pw@h/db and mysql://a:b@c") == "see postgresql://u:***@h/db and mysql://a:***@c"
+    assert mask_secrets("see postgresql://u:pw@h/db and mysql://a:b@c") == "see postgresql://u:***@h/db and mysql://a:***@c"

@@ -26,14 +26,14 @@ def check_campaign(name: str, storage: str, tracking_uri: str, targets: dict[str
     """Assert a complete campaign is consistent everywhere; returns {space: [COMPLETE FrozenTrial]}."""
     from mlflow.tracking import MlflowClient
 
-    from netspace.platform.storage import normalize_url
+    from netspace.platform.storage.urls import normalize_url
 
     st = optuna.storages.RDBStorage(normalize_url(storage))
     complete: dict[str, list] = {}
     parent_ids = set()
     for space, target in targets.items():
         study = optuna.load_study(study_name=f"{name}::{space}", storage=st)
-        assert STUDY_ATTRS <= set(study.user_attrs), study.user_attrs
+        assert set(study.user_attrs) >= STUDY_ATTRS, study.user_attrs
         assert study.user_attrs["target"] == target and study.user_attrs["campaign"] == name
         parent_ids.add(study.user_attrs["mlflow_parent_run_id"])
         trials = study.get_trials()
@@ -42,7 +42,7 @@ def check_campaign(name: str, storage: str, tracking_uri: str, targets: dict[str
         assert not [t for t in trials if t.state == TrialState.RUNNING]
         ds = get_space(space)
         for t in done:
-            assert TRIAL_ATTRS <= set(t.user_attrs), set(t.user_attrs) ^ TRIAL_ATTRS
+            assert set(t.user_attrs) >= TRIAL_ATTRS, set(t.user_attrs) ^ TRIAL_ATTRS
             assert t.user_attrs["status"] == "completed"
             assert ds.config_from_params(t.params).to_dict() == t.user_attrs["config"]
             assert 1e6 <= t.user_attrs["flops"] <= 4e6

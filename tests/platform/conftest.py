@@ -20,7 +20,7 @@ def ray_cluster():
     """A real local Ray (2 CPUs) for every engine test; yields its GCS address so subprocess drivers can join."""
     import ray
 
-    from netspace.platform.scheduler import ensure_ray
+    from netspace.platform.campaign.scheduler import ensure_ray
 
     ensure_ray(None, num_cpus=2)
     yield ray.get_runtime_context().gcs_address

@@ -10,9 +10,9 @@ from conftest import campaign_dict, write_campaign
 
 from netspace.cli import main
 from netspace.errors import CampaignError
-from netspace.platform.engine import run_campaign
-from netspace.platform.lease import Lease
-from netspace.platform.storage import create_engine
+from netspace.platform.campaign.engine import run_campaign
+from netspace.platform.campaign.lease import Lease
+from netspace.platform.storage.database import create_engine
 
 
 @pytest.mark.slow
@@ -46,9 +46,9 @@ def test_small_campaign_sqlite(ray_cluster, workdir, capsys):
 
 def test_changed_recipe_is_refused(workdir):
     path = write_campaign(workdir / "c.yaml", campaign_dict("fixed"))
-    from netspace.platform.campaign import load_campaign
-    from netspace.platform.storage import open_storage
-    from netspace.platform.study import Geometry, SpaceStudy
+    from netspace.platform.campaign.spec import load_campaign
+    from netspace.platform.campaign.study import Geometry, SpaceStudy
+    from netspace.platform.storage.database import open_storage
 
     spec = load_campaign(path).resolved()
     st = open_storage(f"sqlite:///{workdir}/netspace.db")

@@ -21,8 +21,8 @@ from conftest import (
 )
 from optuna.trial import TrialState
 
-from netspace.platform.engine import resume_campaign, run_campaign
-from netspace.platform.scheduler import FAULT_ENV, FAULT_MARKER_ENV
+from netspace.platform.campaign.engine import resume_campaign, run_campaign
+from netspace.platform.campaign.scheduler import FAULT_ENV, FAULT_MARKER_ENV
 
 
 def _snapshot(storage: str, name: str, spaces) -> dict:
@@ -68,7 +68,7 @@ def test_driver_killed_then_resume(ray_cluster, workdir, capsys, kills):
     running_before: dict[str, set] = {s: set() for s in spaces}
     # the subprocess drivers join the session's Ray cluster (exercises --address); the 2nd one is a killed resume
     args = ["run", str(path), "--address", ray_cluster, "--quiet"]
-    for k in range(kills):
+    for _k in range(kills):
         min_complete = 1 + sum(map(len, done_before.values()))
         assert _run_and_kill(args, workdir, db, min_complete), "campaign finished before the kill"
         snap = _snapshot(storage, name, spaces)

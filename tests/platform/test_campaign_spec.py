@@ -7,8 +7,9 @@ from conftest import campaign_dict, write_campaign
 
 from netspace.cli import main
 from netspace.errors import CampaignError, StorageError
-from netspace.platform.campaign import load_campaign
-from netspace.platform.storage import check_reachable, mask_url
+from netspace.platform.campaign.spec import load_campaign
+from netspace.platform.storage.database import check_reachable
+from netspace.platform.storage.urls import mask_secrets
 
 
 def _error_line(capsys, argv) -> str:
@@ -69,10 +70,10 @@ def test_missing_campaign_file(tmp_path, capsys):
 
 
 def test_mask_url():
-    assert mask_url("postgresql://bob:s3cret@db:5432/ns") == "postgresql://bob:***@db:5432/ns"
-    assert mask_url("postgresql+psycopg2://bob:p@ss@db/ns") == "postgresql+psycopg2://bob:***@db/ns"
-    assert mask_url("sqlite:///netspace.db") == "sqlite:///netspace.db"
-    assert mask_url("postgresql://bob@db/ns") == "postgresql://bob@db/ns"
+    assert mask_secrets("postgresql://bob:s3cret@db:5432/ns") == "postgresql://bob:***@db:5432/ns"
+    assert mask_secrets("postgresql+psycopg2://bob:p@ss@db/ns") == "postgresql+psycopg2://bob:***@db/ns"
+    assert mask_secrets("sqlite:///netspace.db") == "sqlite:///netspace.db"
+    assert mask_secrets("postgresql://bob@db/ns") == "postgresql://bob@db/ns"
 
 
 def test_unreachable_storage_is_one_masked_line(capsys, tmp_path):

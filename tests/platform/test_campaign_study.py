@@ -6,9 +6,9 @@ import pytest
 from conftest import campaign_dict
 from optuna.trial import TrialState
 
-from netspace.platform.campaign import parse_campaign
-from netspace.platform.storage import open_storage
-from netspace.platform.study import Geometry, SpaceStudy
+from netspace.platform.campaign.spec import parse_campaign
+from netspace.platform.campaign.study import Geometry, SpaceStudy
+from netspace.platform.storage.database import open_storage
 from netspace.search_spaces import Regime, get_space, sample_configs
 
 

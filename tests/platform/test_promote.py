@@ -19,7 +19,7 @@ SECRET = "s3cr3t-pw"  # trust auth accepts any password: used to prove it is nev
 def pg_url(pg_databases):
     """A uniquely named PostgreSQL database (URL with a password that must never be shown)."""
     yield f"postgresql+psycopg2://postgres:{SECRET}@{PG_HOST}:{PG_PORT}/{pg_databases('netspace_promote')}"
-    from netspace.platform import promote as promote_mod
+    from netspace.platform.tracking import promote as promote_mod
 
     for storage in promote_mod._STORAGES.values():  # close pooled connections before the database is dropped
         storage.engine.dispose()
@@ -99,7 +99,7 @@ def _versions(tracking, name):
 @pytest.mark.slow
 def test_promote_best_registers_loadable_model_and_is_idempotent(campaign, capsys):
     from netspace.cli import main
-    from netspace.platform.promote import promote
+    from netspace.platform.tracking.promote import promote
 
     # tracking URI comes from the campaign spec; storage URL from the CLI
     assert main(["promote", CAMPAIGN, "--storage", campaign["url"]]) == 0
@@ -147,7 +147,7 @@ def test_promote_best_registers_loadable_model_and_is_idempotent(campaign, capsy
 @pytest.mark.slow
 def test_promote_top_k_explicit_trial_and_models_table(campaign, capsys):
     from netspace.cli import main
-    from netspace.platform.promote import promote
+    from netspace.platform.tracking.promote import promote
 
     tracking = campaign["tracking"]
     top = promote(campaign["url"], CAMPAIGN, top_k=2, registered_name="promo-top", tracking_uri=tracking)
@@ -199,7 +199,7 @@ def test_unknown_campaign_and_storage_are_one_line_without_password(pg_url, tmp_
 
     assert main(["promote", "nope", "--storage", pg_url]) == 2
     err = capsys.readouterr().err
-    assert "unknown campaign 'nope'" in err and "postgres:***@" in err and SECRET not in err, err
+    assert "no campaign 'nope'" in err and "postgres:***@" in err and SECRET not in err, err
     assert err.count("\n") == 1
 
     missing = f"sqlite:///{tmp_path / 'absent.db'}"
@@ -225,13 +225,13 @@ def test_models_defaults_to_the_embedded_tracking_store(monkeypatch, tmp_path, c
 
 
 def test_mask_credentials_in_messages():
-    from netspace.platform.promote import mask_credentials
+    from netspace.platform.storage.urls import mask_secrets
 
     text = "API request to http://alice:pw1@mlflow:5000/api failed; db postgresql://bob:pw2@pg/x"
-    masked = mask_credentials(text)
+    masked = mask_secrets(text)
     assert "pw1" not in masked and "pw2" not in masked
     assert "http://alice:***@mlflow:5000" in masked and "postgresql://bob:***@pg/x" in masked
-    assert mask_credentials("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
+    assert mask_secrets("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
 
 
 @pytest.mark.postgres

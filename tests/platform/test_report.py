@@ -45,4 +45,4 @@ def test_report_unknown_campaign_is_one_line(storage, tmp_path, capsys, monkeypa
     monkeypatch.setenv("NETSPACE_STORAGE", url)
     assert main(["report", "nope", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "unknown campaign 'nope'" in err and "known campaigns: cmp" in err
+    assert err.count("\n") == 0 and "no campaign 'nope'" in err and "campaigns there: cmp" in err

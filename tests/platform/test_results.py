@@ -8,14 +8,14 @@ import pytest
 
 from netspace.dashboard.demo import populate
 from netspace.errors import CampaignError, StorageError
-from netspace.platform.results import (
+from netspace.platform.storage.results import (
     list_campaigns,
     load_trials,
-    mask_url,
     params_of,
     state_counts,
     study_attrs,
 )
+from netspace.platform.storage.urls import mask_secrets
 from netspace.search_spaces import get_space
 
 
@@ -96,7 +96,7 @@ def test_study_attrs(storage):
 
 def test_errors_are_one_line(storage, tmp_path):
     url, _ = storage
-    with pytest.raises(CampaignError, match=r"unknown campaign 'nope'.*known campaigns: demo, pareto"):
+    with pytest.raises(CampaignError, match=r"no campaign 'nope'.*campaigns there: demo, pareto"):
         load_trials(url, "nope")
     with pytest.raises(StorageError, match="does not exist"):
         list_campaigns(f"sqlite:///{tmp_path / 'missing.db'}")
@@ -107,14 +107,14 @@ def test_errors_are_one_line(storage, tmp_path):
 
 
 def test_mask_url():
-    assert mask_url("postgresql://bob:s3cret@db:5432/ns") == "postgresql://bob:***@db:5432/ns"
-    assert "s3cret" not in mask_url("postgresql+psycopg2://bob:s3cret@db/ns")
-    assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert mask_secrets("postgresql://bob:s3cret@db:5432/ns") == "postgresql://bob:***@db:5432/ns"
+    assert "s3cret" not in mask_secrets("postgresql+psycopg2://bob:s3cret@db/ns")
+    assert mask_secrets("sqlite:///x.db") == "sqlite:///x.db"
 
 
 @pytest.mark.postgres
 def test_reader_on_postgresql(pg_url):
-    from netspace.platform.results import live_status
+    from netspace.platform.storage.results import live_status
 
     summary = populate(pg_url, "pg", ("regnetx",), n=6, running=1, failed=1, rejected=1, seed=4)
     assert list_campaigns(pg_url) == ["pg"]
@@ -131,7 +131,7 @@ def test_reader_on_postgresql(pg_url):
 
 
 def test_lean_load_live_status_and_single_attr(storage):
-    from netspace.platform.results import best_error, live_status, trial_user_attr
+    from netspace.platform.storage.results import best_error, live_status, trial_user_attr
 
     url, summary = storage
     full = load_trials(url, "demo")

@@ -12,7 +12,14 @@
 
 from netspace.platform.analysis.bootstrap import edf_band, good_region
 from netspace.platform.analysis.compare import (
-    complexity_trend, edf_curves, finished, param_columns, param_trends, space_order, space_weights, summary_table,
+    complexity_trend,
+    edf_curves,
+    finished,
+    param_columns,
+    param_trends,
+    space_order,
+    space_weights,
+    summary_table,
 )
 from netspace.platform.analysis.edf import edf, edf_at, error_grid
 from netspace.platform.analysis.efficiency import efficiency_curve, expected_min_error

@@ -1,7 +1,7 @@
 """Comparing design spaces from a trials table (pure functions of a pandas DataFrame, no I/O).
 
 The table has one row per finished model with at least a ``space`` and an ``error`` column (and a
-complexity column such as ``flops`` for normalized EDFs), as :func:`netspace.platform.results.load_trials`
+complexity column such as ``flops`` for normalized EDFs), as :func:`netspace.platform.storage.results.load_trials`
 returns after filtering to completed trials.
 """
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from netspace.errors import DatasetError
 from netspace.workers.datasets import cifar, digits, fashion_mnist, folder, synthetic
@@ -27,7 +28,7 @@ LOADERS: dict[str, Loader] = {
     "synthetic": Loader(synthetic.load, synthetic.info),
 }
 
-_CACHE: "OrderedDict[DatasetSpec, ImageData]" = OrderedDict()
+_CACHE: OrderedDict[DatasetSpec, ImageData] = OrderedDict()
 _CACHE_SIZE = 2
 _LOCK = threading.Lock()
 

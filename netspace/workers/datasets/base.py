@@ -4,9 +4,10 @@ resolution of the data root (``DatasetSpec.root`` or ``$NETSPACE_DATA``) with on
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
@@ -35,7 +36,7 @@ class DatasetSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "DatasetSpec":
+    def from_dict(cls, data: Mapping[str, Any]) -> DatasetSpec:
         known = {"name", "root", "resolution"}
         unknown = set(data) - known
         if unknown:

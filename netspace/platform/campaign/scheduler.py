@@ -113,10 +113,12 @@ def train_trial(cfg: dict[str, Any]) -> None:
     import torch
     from ray import tune
 
+    from netspace.platform.campaign.task import TrialTask
     from netspace.workers import DatasetSpec, TrainRecipe, run_trial
 
-    torch.set_num_threads(max(1, int(cfg.get("threads", 1))))
-    fault = cfg.get("fault") or {}
+    task = TrialTask.from_config(cfg)
+    torch.set_num_threads(max(1, task.threads))
+    fault = task.fault or {}
     held: dict[str, dict] = {}
 
     def report(ep) -> None:
@@ -125,16 +127,16 @@ def train_trial(cfg: dict[str, Any]) -> None:
                    "elapsed_s": float(ep.elapsed_s), "final": False}
         if fault.get("epoch") == ep.epoch and fault.get("marker") and not os.path.exists(fault["marker"]):
             with open(fault["marker"], "w") as f:
-                f.write(f"{cfg['space']} {cfg['number']} {ep.epoch} {os.getpid()}\n")
+                f.write(f"{task.space} {task.number} {ep.epoch} {os.getpid()}\n")
             os.kill(os.getpid(), signal.SIGKILL)
         if ep.epoch >= ep.epochs:  # the last epoch goes out with the outcome (ASHA stops trials at max_t)
             held["last"] = metrics
             return
         tune.report(metrics)
 
-    recipe = TrainRecipe(**cfg["recipe"])
-    result = run_trial(cfg["space"], cfg["config"], DatasetSpec(**cfg["dataset"]), recipe, seed=int(cfg.get("seed", 0)),
-                       checkpoint_dir=cfg["checkpoint_dir"], report=report)
+    recipe = TrainRecipe(**task.recipe)
+    result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
+                       checkpoint_dir=task.checkpoint_dir, report=report)
     final = held.get("last") or {"epoch": int(result.epochs_run), "epochs": recipe.epochs,
                                   METRIC: float(result.top1_err), "final": False}
     final = dict(final)

@@ -14,8 +14,8 @@ import time
 from typing import Any
 
 from netspace.errors import StorageError
-from netspace.platform.campaign import MlflowSpec
-from netspace.platform.storage import mask_url
+from netspace.platform.campaign.spec import MlflowSpec
+from netspace.platform.storage.urls import mask_secrets
 
 MAX_ARTIFACT_BYTES = 50 * 2**20
 
@@ -39,7 +39,7 @@ class Tracker:
             logging.getLogger(name).setLevel(logging.WARNING)
 
         self.spec, self.campaign = spec, campaign
-        from netspace.platform.storage import normalize_url
+        from netspace.platform.storage.urls import normalize_url
 
         self.client = MlflowClient(tracking_uri=normalize_url(spec.tracking_uri))
         self.experiment_id: str | None = None
@@ -54,7 +54,7 @@ class Tracker:
         except StorageError:
             raise
         except Exception as exc:
-            raise StorageError(f"cannot use MLflow tracking URI {mask_url(self.spec.tracking_uri)}: "
+            raise StorageError(f"cannot use MLflow tracking URI {mask_secrets(self.spec.tracking_uri)}: "
                                f"{' '.join(str(exc).split())[:300]}") from None
         return self.experiment_id, self.parent_run_id
 

@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from netspace.errors import CampaignError
-from netspace.platform.campaign import CampaignSpec, SpaceSpec
+from netspace.platform.campaign.spec import CampaignSpec, SpaceSpec
+from netspace.platform.storage.urls import SEP, study_name  # noqa: F401  (the study naming contract)
 from netspace.search_spaces import Regime, get_space, iter_samples
 from netspace.search_spaces.sampling import human
 
-SEP = "::"
 MAX_CONSECUTIVE_REJECTIONS = 2000
 PENALTY_ERR = 100.0  # what a rejected proposal is told in the sampler's mirror study (the worst top-1 error)
-
-
-def study_name(campaign: str, space: str) -> str:
-    return f"{campaign}{SEP}{space}"
 
 
 @dataclass(frozen=True)

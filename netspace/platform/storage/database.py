@@ -1,48 +1,17 @@
-"""The campaign storage: SQLAlchemy URLs (SQLite, PostgreSQL, ...) behind Optuna's ``RDBStorage``.
+"""The campaign database: SQLAlchemy engines (SQLite, PostgreSQL, ...) and Optuna's ``RDBStorage`` on them.
 
-Resolves the URL (``--storage`` > campaign file > ``$NETSPACE_STORAGE`` > ``sqlite:///netspace.db``), masks
-passwords for anything shown or stored, and checks reachability up front so an unreachable database is one line
+Checks reachability up front so an unreachable database is one line
 (``cannot reach storage postgresql://user:***@host/db: connection refused``), not a traceback.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
-from netspace.errors import StorageError
+from netspace.errors import CampaignError, StorageError
+from netspace.platform.storage.urls import mask_secrets, normalize_url
 
-ENV_STORAGE = "NETSPACE_STORAGE"
-DEFAULT_STORAGE = "sqlite:///netspace.db"
 CONNECT_TIMEOUT_S = 5
-
-_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)(.*)(@[^@]*)$")  # up to the last '@' 
-
-
-def mask_url(url: str | None) -> str:
-    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
-    if not url:
-        return ""
-    return _PASSWORD.sub(r"\1***\3", str(url), count=1)
-
-
-def normalize_url(url: str) -> str:
-    """``postgresql://`` means psycopg (v3) to SQLAlchemy 2.1; use psycopg2 when that is what is installed."""
-    if url.startswith(("postgresql://", "postgres://")):
-        import importlib.util
-
-        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
-            return "postgresql+psycopg2://" + url.split("://", 1)[1]
-    return url
-
-
-def resolve_url(cli_url: str | None = None, spec_url: str | None = None) -> str:
-    """The storage URL to use, with a relative SQLite path made absolute (against the working directory)."""
-    from netspace.platform.campaign import absolute_sqlite_url
-
-    url = cli_url or spec_url or os.environ.get(ENV_STORAGE) or DEFAULT_STORAGE
-    return normalize_url(absolute_sqlite_url(url, Path.cwd()))
 
 
 def _engine_kwargs(url: str) -> dict:
@@ -59,7 +28,7 @@ def check_reachable(url: str, *, must_exist: bool = False) -> None:
     import sqlalchemy
 
     url = normalize_url(url)
-    shown = mask_url(url)
+    shown = mask_secrets(url)
     try:
         parsed = sqlalchemy.engine.make_url(url)
     except Exception:
@@ -98,7 +67,7 @@ def _one_line(exc: BaseException, url: str) -> str:
         pw = None
     if pw:
         text = text.replace(str(pw), "***")
-    return text[:300]
+    return mask_secrets(text)[:300]
 
 
 def open_storage(url: str, *, must_exist: bool = False):
@@ -111,7 +80,7 @@ def open_storage(url: str, *, must_exist: bool = False):
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url), skip_compatibility_check=False)
     except Exception as exc:
-        raise StorageError(f"cannot open storage {mask_url(url)}: {_one_line(exc, url)}") from None
+        raise StorageError(f"cannot open storage {mask_secrets(url)}: {_one_line(exc, url)}") from None
 
 
 def create_engine(url: str):
@@ -120,3 +89,39 @@ def create_engine(url: str):
 
     url = normalize_url(url)
     return sqlalchemy.create_engine(url, **_engine_kwargs(url))
+
+
+
+def campaign_of(study) -> str | None:
+    """The campaign an Optuna study belongs to (its ``campaign`` attr, else the prefix of its name)."""
+    from netspace.platform.storage.urls import split_study_name
+
+    if study.user_attrs.get("campaign"):
+        return study.user_attrs["campaign"]
+    parts = split_study_name(study.study_name)
+    return parts[0] if parts else None
+
+
+def label_of(study) -> str:
+    """The space label of a campaign study (``space`` attr, else the part of its name after ``::``)."""
+    from netspace.platform.storage.urls import split_study_name
+
+    parts = split_study_name(study.study_name)
+    return study.user_attrs.get("label") or (parts[1] if parts else study.study_name)
+
+
+def unknown_campaign(name: str, url: str, known) -> CampaignError:
+    """The one error for a campaign name the storage does not hold."""
+    known = sorted({k for k in known if k})
+    hint = f"; campaigns there: {', '.join(known)}" if known else "; it holds no campaigns"
+    return CampaignError(f"no campaign {name!r} in storage {mask_secrets(url)}{hint}")
+
+
+def campaign_studies(storage, name: str, url: str, *, required: bool = True) -> list:
+    """The Optuna studies (``FrozenStudy``) of campaign ``name``, sorted by name; if there are none,
+    :func:`unknown_campaign` is raised (``required``) or an empty list returned."""
+    everything = storage.get_all_studies()
+    studies = sorted((s for s in everything if campaign_of(s) == name), key=lambda s: s.study_name)
+    if not studies and required:
+        raise unknown_campaign(name, url, (campaign_of(s) for s in everything))
+    return studies

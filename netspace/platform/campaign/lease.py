@@ -57,7 +57,7 @@ class Lease:
         self._thread: threading.Thread | None = None
 
     # -- acquire / release ---------------------------------------------------------------------------
-    def acquire(self) -> "Lease":
+    def acquire(self) -> Lease:
         _meta.create_all(self.engine, checkfirst=True)
         now = time.time()
         row = dict(campaign=self.campaign, holder=self.holder, host=self.host, pid=self.pid, started=now, heartbeat=now)
@@ -114,7 +114,7 @@ class Lease:
         except Exception:
             pass
 
-    def __enter__(self) -> "Lease":
+    def __enter__(self) -> Lease:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

@@ -83,7 +83,7 @@ class Progress:
         if self._live is not None:
             self._live.update(self.render())
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.enabled and self.console.is_terminal:
             self._live = Live(self.render(), console=self.console, refresh_per_second=2, transient=False)
             self._live.__enter__()

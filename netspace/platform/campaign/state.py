@@ -7,16 +7,10 @@ from typing import Any
 
 from optuna.trial import TrialState
 
-from netspace.errors import CampaignError
-from netspace.platform.lease import current_holder
-from netspace.platform.storage import create_engine, mask_url, open_storage, resolve_url
-from netspace.platform.study import SEP, count_trials
-
-
-def _campaign_of(summary) -> str | None:
-    if summary.user_attrs.get("campaign"):
-        return summary.user_attrs["campaign"]
-    return summary.study_name.split(SEP)[0] if SEP in summary.study_name else None
+from netspace.platform.campaign.lease import current_holder
+from netspace.platform.campaign.study import count_trials
+from netspace.platform.storage.database import campaign_of, campaign_studies, create_engine, label_of, open_storage
+from netspace.platform.storage.urls import mask_secrets, resolve_url
 
 
 def list_campaigns(storage: str | None = None) -> list[dict[str, Any]]:
@@ -24,14 +18,14 @@ def list_campaigns(storage: str | None = None) -> list[dict[str, Any]]:
     st = open_storage(url, must_exist=True)
     out: dict[str, dict[str, Any]] = {}
     for s in st.get_all_studies():
-        name = _campaign_of(s)
+        name = campaign_of(s)
         if name is None:
             continue
         target = int(s.user_attrs.get("target", 0))
         c = count_trials(st.get_all_trials(s._study_id, deepcopy=False), target)
         row = out.setdefault(name, {"campaign": name, "spaces": [], "target": 0, "finished": 0, "running": 0,
                                     "failed": 0, "best_top1_err": None})
-        row["spaces"].append(s.user_attrs.get("space") or s.study_name.split(SEP, 1)[1])
+        row["spaces"].append(label_of(s))
         row["target"] += target
         row["finished"] += c.finished
         row["running"] += c.running
@@ -45,15 +39,11 @@ def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> d
     """Counts per state and space, and the best trials: the same numbers the storage holds."""
     url = resolve_url(storage)
     st = open_storage(url, must_exist=True)
-    studies = [s for s in st.get_all_studies() if _campaign_of(s) == name]
-    if not studies:
-        known = sorted({c for c in (_campaign_of(s) for s in st.get_all_studies()) if c})
-        hint = f"; campaigns there: {', '.join(known)}" if known else "; it holds no campaigns"
-        raise CampaignError(f"no campaign {name!r} in storage {mask_url(url)}{hint}")
+    studies = campaign_studies(st, name, url)
     spaces: dict[str, Any] = {}
     best: list[dict[str, Any]] = []
-    for s in sorted(studies, key=lambda s: s.study_name):
-        space = s.user_attrs.get("space") or s.study_name.split(SEP, 1)[1]
+    for s in studies:
+        space = label_of(s)
         target = int(s.user_attrs.get("target", 0))
         trials = st.get_all_trials(s._study_id, deepcopy=False)
         c = count_trials(trials, target)
@@ -79,6 +69,6 @@ def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> d
     if holder:
         driver = {"host": holder["host"], "pid": holder["pid"], "heartbeat_age_s": round(holder["age_s"], 1),
                   "alive": holder["alive"]}
-    return {"campaign": name, "storage": mask_url(url), "spaces": spaces, "totals": totals,
+    return {"campaign": name, "storage": mask_secrets(url), "spaces": spaces, "totals": totals,
             "best": best[:top], "driver": driver,
             "done": all(v["finished"] >= v["target"] for v in spaces.values())}

@@ -17,10 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from netspace.errors import CampaignError, NetspaceError
+from netspace.platform.storage.urls import DEFAULT_STORAGE, DEFAULT_TRACKING_URI, absolute_sqlite_url  # noqa: F401
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-DEFAULT_STORAGE = "sqlite:///netspace.db"
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEFAULT_ARTIFACTS = "./mlartifacts"
 
 
@@ -150,7 +149,7 @@ class CampaignSpec(_Model):
     def multi_objective(self) -> bool:
         return self.strategy.kind == "nsga2"
 
-    def resolved(self, base: Path | None = None) -> "CampaignSpec":
+    def resolved(self, base: Path | None = None) -> CampaignSpec:
         """A copy with relative local paths (output dir, sqlite MLflow store, artifacts) made absolute, so
         ``resume`` works from any directory."""
         base = Path(base or os.getcwd())
@@ -167,12 +166,12 @@ class CampaignSpec(_Model):
 
     def to_json(self) -> str:
         """The spec as JSON with credentials in URLs masked (stored in the study user attrs)."""
-        from netspace.platform.storage import mask_url
+        from netspace.platform.storage.urls import mask_secrets
 
         data = self.model_dump()
         if data["storage"]:
-            data["storage"] = mask_url(data["storage"])
-        data["mlflow"]["tracking_uri"] = mask_url(data["mlflow"]["tracking_uri"])
+            data["storage"] = mask_secrets(data["storage"])
+        data["mlflow"]["tracking_uri"] = mask_secrets(data["mlflow"]["tracking_uri"])
         return json.dumps(data, sort_keys=True)
 
     def fingerprint_without_samples(self) -> dict[str, Any]:
@@ -183,15 +182,6 @@ class CampaignSpec(_Model):
         return json.loads(json.dumps(d, sort_keys=True))
 
 
-def absolute_sqlite_url(url: str, base: Path) -> str:
-    """``sqlite:///rel.db`` -> ``sqlite:////abs/rel.db`` (other URLs unchanged)."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url[len(prefix):] not in ("", ":memory:"):
-        return prefix + str((base / url[len(prefix):]).resolve())
-    return url
-
-
-# -- loading -----------------------------------------------------------------------------------------
 def load_campaign(path: str | os.PathLike) -> CampaignSpec:
     """Read and validate a campaign file; any problem raises :class:`CampaignError` with one line."""
     p = Path(path)

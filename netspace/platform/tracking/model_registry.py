@@ -1,5 +1,5 @@
 """Thin adapter over the MLflow model registry: log a PyTorch network, register it once per trial, move aliases,
-list versions. Knows nothing about campaigns or Optuna; :mod:`netspace.platform.promote` drives it.
+list versions. Knows nothing about campaigns or Optuna; :mod:`netspace.platform.tracking.promote` drives it.
 
 Every MLflow call goes through a :class:`~mlflow.MlflowClient` bound to one tracking URI, so a process can talk to
 several servers without touching the global ``mlflow.set_tracking_uri``.
@@ -11,12 +11,12 @@ import contextlib
 import dataclasses
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from netspace.errors import NetspaceError, StorageError
+from netspace.platform.storage.urls import mask_secrets
 
 #: model-version tag that identifies the trial a version was built from (deduplicates re-promotions)
 TRIAL_KEY_TAG = "netspace.trial_key"
@@ -238,14 +238,6 @@ def _param(value: Any) -> str:
     return text if len(text) <= 6000 else text[:5997] + "..."
 
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]*)@")
-
-
-def mask_text(text: str) -> str:
-    """Hide the password of every ``scheme://user:password@host`` in ``text``."""
-    return _CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
-
-
 def _first_line(exc: BaseException) -> str:
-    text = mask_text(" ".join(str(exc).split()))
+    text = mask_secrets(" ".join(str(exc).split()))
     return text[:300] + ("..." if len(text) > 300 else "")

@@ -1,6 +1,6 @@
 """A static campaign report: PNG figures, an index.html that embeds them with a summary table, trials.csv.
 
-``build_report(url, campaign, out_dir)`` reads the storage once (:func:`netspace.platform.results.load_trials`)
+``build_report(url, campaign, out_dir)`` reads the storage once (:func:`netspace.platform.storage.results.load_trials`)
 and plots with matplotlib's Agg backend (no display needed).
 """
 
@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from netspace.platform import analysis as an
-from netspace.platform.results import load_trials, mask_url, state_counts
+from netspace.platform.storage.results import load_trials, state_counts
+from netspace.platform.storage.urls import mask_secrets
 
 FINISHED_STATES = ("COMPLETE", "PRUNED", "FAIL")
 COMPLEXITY = (("flops", "FLOPs"), ("params", "parameters"), ("acts", "activations"))
@@ -201,7 +202,7 @@ def _html(campaign: str, url: str, df: pd.DataFrame, report: Report, figs) -> st
 table.t{{border-collapse:collapse}} table.t td,table.t th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}}
 img{{max-width:100%;border:1px solid #eee}}</style></head><body>
 <h1>Campaign {html.escape(campaign)}</h1>
-<p>storage: <code>{html.escape(mask_url(url))}</code> &middot; {len(df)} trials, {report.n_finished} finished
+<p>storage: <code>{html.escape(mask_secrets(url))}</code> &middot; {len(df)} trials, {report.n_finished} finished
 &middot; <a href="{report.csv.name}">{report.csv.name}</a></p>
 <h2>Summary (completed trials)</h2>
 {_table(summary)}

@@ -4,7 +4,7 @@ feeds Ray Tune one trial at a time.
 Durability, as implemented:
 * a finished trial (COMPLETE/PRUNED in Optuna) is never re-run: the driver only draws new samples while
   ``finished + in flight < target`` per space, counted from the storage at start;
-* a lease row (:mod:`netspace.platform.lease`) guarantees one live driver per campaign, so RUNNING trials found
+* a lease row (:mod:`netspace.platform.campaign.lease`) guarantees one live driver per campaign, so RUNNING trials found
   by a driver that holds the lease were abandoned by a dead one: they are re-run under the same trial number
   from their checkpoint dir (``run_trial`` resumes from ``checkpoint.pt`` or returns ``result.json``);
 * a worker killed mid-trial is retried by Tune (``max_failures``) from the same dir; if it keeps failing it is
@@ -23,15 +23,15 @@ from typing import Any
 from optuna.trial import TrialState
 
 from netspace.errors import CampaignError
-from netspace.platform.campaign import CampaignSpec, load_campaign
-from netspace.platform.lease import Lease
-from netspace.platform.progress import Progress
-from netspace.platform.storage import create_engine, mask_url, open_storage, resolve_url
-from netspace.platform.study import Draw, Geometry, SpaceStudy, count_trials, space_seed
-from netspace.platform.tracking import Tracker
-
-from netspace.platform import scheduler as sched
-
+from netspace.platform.campaign import scheduler as sched
+from netspace.platform.campaign.lease import Lease
+from netspace.platform.campaign.progress import Progress
+from netspace.platform.campaign.spec import CampaignSpec, load_campaign
+from netspace.platform.campaign.study import Draw, Geometry, SpaceStudy, count_trials, space_seed
+from netspace.platform.campaign.task import TrialTask
+from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
+from netspace.platform.storage.urls import mask_secrets, resolve_url
+from netspace.platform.tracking.tracker import Tracker
 
 PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
 
@@ -48,7 +48,7 @@ class _SpaceState:
 
 
 class CampaignDriver:
-    """The :class:`~netspace.platform.scheduler.TrialSource`: decides what runs next and records outcomes."""
+    """The :class:`~netspace.platform.campaign.scheduler.TrialSource`: decides what runs next and records outcomes."""
 
     def __init__(self, spec: CampaignSpec, studies: dict[str, SpaceStudy], tracker: Tracker, progress: Progress,
                  *, max_concurrent: int, fault: dict[str, Any] | None = None, dataset_attr: dict | None = None):
@@ -69,7 +69,7 @@ class CampaignDriver:
     # -- set-up --------------------------------------------------------------------------------------
     def collect_abandoned(self) -> int:
         n = 0
-        for name, sp in self.spaces.items():
+        for _name, sp in self.spaces.items():
             sp.queue = sp.study.abandoned()
             n += len(sp.queue)
         self.resumed = n
@@ -125,14 +125,14 @@ class CampaignDriver:
         self.active[key] = d
         self.started[key] = time.time()
         self._publish()
-        return {
-            "space": d.space, "number": d.number, "config": d.config,
-            "checkpoint_dir": self.checkpoint_dir(d.space, d.number),
-            "dataset": self.spec.dataset.model_dump(), "recipe": self.spec.training.model_dump(),
-            "seed": (space_seed(self.spec.strategy.seed, d.space) + d.number) % (2**31),
-            "threads": max(1, int(self.spec.resources.cpus_per_trial)),
-            "fault": self.fault,
-        }
+        return TrialTask(
+            space=d.space, number=d.number, config=d.config,
+            checkpoint_dir=self.checkpoint_dir(d.space, d.number),
+            dataset=self.spec.dataset.model_dump(), recipe=self.spec.training.model_dump(),
+            seed=(space_seed(self.spec.strategy.seed, d.space) + d.number) % (2**31),
+            threads=max(1, int(self.spec.resources.cpus_per_trial)),
+            fault=self.fault,
+        ).to_config()
 
     def checkpoint_dir(self, space: str, number: int) -> str:
         return str(Path(self.spec.output_dir) / space / f"trial-{number}")
@@ -269,17 +269,8 @@ def resume_campaign(name: str, *, storage: str | None = None, address: str | Non
     return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=False, storage=st)
 
 
-def campaign_studies(st, name: str) -> list:
-    prefix = f"{name}::"
-    return [s for s in st.get_all_studies() if s.study_name.startswith(prefix)]
-
-
 def stored_spec(st, name: str, url: str) -> CampaignSpec:
-    studies = campaign_studies(st, name)
-    if not studies:
-        known = sorted({s.user_attrs.get("campaign") for s in st.get_all_studies() if s.user_attrs.get("campaign")})
-        hint = f"; campaigns there: {', '.join(known)}" if known else "; it holds no campaigns"
-        raise CampaignError(f"no campaign {name!r} in storage {mask_url(url)}{hint}")
+    studies = campaign_studies(st, name, url)
     raw = next((s.user_attrs["spec"] for s in studies if "spec" in s.user_attrs), None)
     if raw is None:
         raise CampaignError(f"campaign {name!r} has no stored spec (created by another tool?)")
@@ -317,7 +308,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     sched.check_address(address)
     st = storage or open_storage(url)
     if new:
-        _check_compatible(spec, campaign_studies(st, spec.name))
+        _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
     engine = create_engine(url)
     lease = Lease(engine, spec.name).acquire()
     try:
@@ -369,7 +360,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         counts = {n: count_trials(s.trials(), s.target).as_dict() for n, s in studies.items()}
         done = all(c["finished"] >= c["target"] for c in counts.values())
         tracker.close("FINISHED" if done else "FAILED")
-        return RunSummary(spec.name, mask_url(url), counts, driver.resumed, time.time() - t0)
+        return RunSummary(spec.name, mask_secrets(url), counts, driver.resumed, time.time() - t0)
     finally:
         lease.release()
         engine.dispose()

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from netspace.errors import CampaignError, NetspaceError, StorageError
-from netspace.platform.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion, mask_text
-from netspace.platform.tracking import configure_env
+from netspace.platform.storage.urls import mask_secrets
+from netspace.platform.tracking.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion
+from netspace.platform.tracking.tracker import configure_env
 
 DEFAULT_ALIAS = "champion"
 
@@ -88,7 +89,7 @@ def promote(
         raise PromotionError("give either a trial or --top, not both")
     if top_k is not None and top_k < 1:
         raise PromotionError(f"--top must be at least 1, got {top_k}")
-    from netspace.platform.storage import resolve_url
+    from netspace.platform.storage.urls import resolve_url
 
     storage_url = resolve_url(storage_url)  # --storage > $NETSPACE_STORAGE > sqlite:///netspace.db
     candidates, study_attrs = load_candidates(storage_url, campaign, space=space)
@@ -96,7 +97,7 @@ def promote(
 
     uri = resolve_tracking_uri(tracking_uri, study_attrs)
     configure_env(uri)  # as the engine does: MLflow 3 refuses a local file store unless allowed
-    registry = ModelRegistry(uri, display_uri=mask_credentials(uri))
+    registry = ModelRegistry(uri, display_uri=mask_secrets(uri))
     name = registered_name or default_model_name(campaign)
     existing = {c.key: registry.find_version(name, c.key) for c in chosen}
     for cand in chosen:  # check every new one can be built before registering any
@@ -118,11 +119,11 @@ def promote(
 
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
     """Every registered version (of ``name``, or of all models) on the tracking server."""
-    from netspace.platform.campaign import DEFAULT_TRACKING_URI
+    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     configure_env(uri)
-    return ModelRegistry(uri, display_uri=mask_credentials(uri)).versions(name)
+    return ModelRegistry(uri, display_uri=mask_secrets(uri)).versions(name)
 
 
 def default_model_name(campaign: str) -> str:
@@ -189,21 +190,17 @@ def _parse_trial_id(trial: int | str, space: str | None) -> tuple[str | None, in
 
 def _campaign_studies(storage_url: str, campaign: str) -> dict[str, str]:
     """space -> study name for every study of ``campaign``."""
-    import optuna
+    from netspace.platform.storage.database import campaign_studies, label_of
 
     storage = _open_storage(storage_url)
     try:
-        names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+        studies = campaign_studies(storage, campaign, storage_url)
+    except CampaignError:
+        raise
     except Exception as exc:
-        raise StorageError(f"cannot read campaign storage {mask_credentials(storage_url)}: "
-                           f"{mask_credentials(_one_line(exc))}") from exc
-    prefix = f"{campaign}::"
-    studies = {n[len(prefix):]: n for n in names if n.startswith(prefix)}
-    if not studies:
-        known = sorted({n.split("::", 1)[0] for n in names if "::" in n})
-        hint = f"; known campaigns: {', '.join(known)}" if known else "; it holds no campaign"
-        raise CampaignError(f"unknown campaign '{campaign}' in {mask_credentials(storage_url)}{hint}")
-    return studies
+        raise StorageError(f"cannot read campaign storage {mask_secrets(storage_url)}: "
+                           f"{mask_secrets(_one_line(exc))}") from exc
+    return {label_of(s): s.study_name for s in studies}
 
 
 _STORAGES: dict[str, Any] = {}
@@ -211,7 +208,7 @@ _STORAGES: dict[str, Any] = {}
 
 def _open_storage(storage_url: str):
     """The engine's storage adapter (reachability checked, passwords masked in errors), opened once per URL."""
-    from netspace.platform.storage import open_storage
+    from netspace.platform.storage.database import open_storage
 
     if storage_url not in _STORAGES:
         _STORAGES[storage_url] = open_storage(storage_url, must_exist=True)
@@ -351,17 +348,10 @@ def _public_dataset(dataset: Any) -> dict[str, Any]:
     from dataclasses import asdict, is_dataclass
 
     data = asdict(dataset) if is_dataclass(dataset) else dict(dataset)
-    return {k: (mask_credentials(v) if isinstance(v, str) else v) for k, v in data.items()}
+    return {k: (mask_secrets(v) if isinstance(v, str) else v) for k, v in data.items()}
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def mask_credentials(text: str) -> str:
-    """Hide the password of every ``scheme://user:password@host`` in ``text`` (a URL or a message)."""
-    from netspace.platform.storage import mask_url
-
-    return mask_text(mask_url(text))  # the engine's masking for a whole URL, then any URL inside a message
-
-
 def _is_masked(uri: str) -> bool:
     return "***" in uri
 

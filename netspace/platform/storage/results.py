@@ -17,48 +17,26 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from netspace.errors import CampaignError, StorageError
+from netspace.errors import StorageError
+from netspace.platform.storage.urls import SEP, mask_secrets
 
-SEP = "::"
-ENV_STORAGE = "NETSPACE_STORAGE"
-DEFAULT_STORAGE = "sqlite:///netspace.db"
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
               "weights_path", "dataset", "config", "progress")
 BASE_COLUMNS = ["campaign", "space", "study", "number", "trial_id", "state", "outcome", "error", "objective_1",
                 *USER_ATTRS, "last_step", "last_value", "datetime_start", "datetime_complete"]
 _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
-_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)([^@]*)(@)")
-
-
-def default_storage() -> str:
-    import os
-
-    return os.environ.get(ENV_STORAGE) or DEFAULT_STORAGE
-
-
-def mask_url(url: str | None) -> str:
-    """The URL with any password replaced by ``***`` (safe to show)."""
-    if not url:
-        return ""
-    try:
-        import sqlalchemy
-
-        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return _PASSWORD.sub(r"\1***\3", str(url))
 
 
 @functools.lru_cache(maxsize=8)
 def _engine(url: str):
     import sqlalchemy
 
-    shown = mask_url(url)
+    shown = mask_secrets(url)
     try:
         parsed = sqlalchemy.engine.make_url(url)
     except Exception:
@@ -98,15 +76,15 @@ def _query(url: str, sql: str, **params) -> list[tuple]:
     except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError) as exc:
         msg = " ".join(str(exc.orig).split())[:200]
         if "no such table" in msg or "does not exist" in msg:
-            raise StorageError(f"{mask_url(url)} holds no Optuna storage ({msg})") from None
-        raise StorageError(f"cannot read storage {mask_url(url)}: {msg}") from None
+            raise StorageError(f"{mask_secrets(url)} holds no Optuna storage ({msg})") from None
+        raise StorageError(f"cannot read storage {mask_secrets(url)}: {msg}") from None
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise StorageError(f"cannot read storage {mask_url(url)}: {' '.join(str(exc).split())[:200]}") from None
+        raise StorageError(f"cannot read storage {mask_secrets(url)}: {' '.join(str(exc).split())[:200]}") from None
     except Exception as exc:  # DBAPI errors raised by the raw cursor
         msg = " ".join(str(exc).split())[:200]
         if "no such table" in msg or "does not exist" in msg:
-            raise StorageError(f"{mask_url(url)} holds no Optuna storage ({msg})") from None
-        raise StorageError(f"cannot read storage {mask_url(url)}: {msg}") from None
+            raise StorageError(f"{mask_secrets(url)} holds no Optuna storage ({msg})") from None
+        raise StorageError(f"cannot read storage {mask_secrets(url)}: {msg}") from None
 
 
 def _frame(url: str, sql: str, columns: list[str], decode: str | None = None) -> pd.DataFrame:
@@ -139,9 +117,9 @@ def _campaign_studies(url: str, campaign: str) -> pd.DataFrame:
     st = _studies(url)
     sub = st[st["campaign"] == campaign]
     if sub.empty:
-        known = sorted(set(st["campaign"]))
-        listing = ", ".join(known) if known else "none"
-        raise CampaignError(f"unknown campaign {campaign!r} in {mask_url(url)}; known campaigns: {listing}")
+        from netspace.platform.storage.database import unknown_campaign
+
+        raise unknown_campaign(campaign, url, st["campaign"])
     return sub
 
 

@@ -1,0 +1,88 @@
+"""Storage and tracking URLs: defaults, resolution, normalisation and the one credential masker.
+
+Everything netspace prints, stores or shows (errors, ``status``, study attrs, MLflow tags, the dashboard, the
+report) passes URLs and messages through :func:`mask_secrets`. Pure string functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+ENV_STORAGE = "NETSPACE_STORAGE"
+DEFAULT_STORAGE = "sqlite:///netspace.db"
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+SEP = "::"  # study name = f"{campaign}{SEP}{label}"
+
+MASK = "***"
+# scheme://… up to the end of the token; the userinfo is everything before the token's *last* '@', so a password
+# holding '@' or '/' is masked whole (over-masking a rare '@' in a query is safe, leaking is not)
+_URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s'\"<>`]*)")
+_SECRET_KEYS = r"password|passwd|pwd|pass|token|access_token|auth_token|api_key|apikey|secret|client_secret"
+_QUERY_SECRET = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_KEYS})=)([^&\s'\"<>`]*)")
+_KV_SECRET = re.compile(rf"(?i)(\b(?:{_SECRET_KEYS})\s*[=:]\s*)(?!\*\*\*)([^\s,;&'\"<>`)]+)")
+_BEARER = re.compile(r"(?i)(\b(?:bearer|token|basic)\s+)([A-Za-z0-9._~+/=\-]{12,})")
+
+
+def _mask_userinfo(m: re.Match) -> str:
+    scheme, rest = m["scheme"], m["rest"]
+    at = rest.rfind("@")
+    if at > 0:
+        userinfo, host = rest[:at], rest[at:]
+        user, colon, _pw = userinfo.partition(":")
+        if colon and "/" not in user:
+            rest = f"{user}:{MASK}{host}"
+    return scheme + _QUERY_SECRET.sub(rf"\1{MASK}", rest)
+
+
+def mask_secrets(text: object) -> str:
+    """``text`` (a URL or a whole message) with every credential replaced by ``***``.
+
+    Handles ``scheme://user:password@host`` (passwords holding ``@``, ``/`` or ``:`` included), secret query
+    parameters (``?password=``, ``&token=``, ``api_key=``…), ``password=…`` in libpq-style DSNs and driver
+    messages, and bearer tokens. ``None`` gives ``""``.
+    """
+    if text is None:
+        return ""
+    out = _URL.sub(_mask_userinfo, str(text))
+    out = _KV_SECRET.sub(rf"\1{MASK}", out)
+    return _BEARER.sub(rf"\1{MASK}", out)
+
+
+def absolute_sqlite_url(url: str, base: Path) -> str:
+    """``sqlite:///rel.db`` resolved against ``base``; other URLs unchanged."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url[len(prefix):] not in ("", ":memory:"):
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` means psycopg (v3) to SQLAlchemy 2.1; use psycopg2 when that is what is installed."""
+    if (url.startswith(("postgresql://", "postgres://")) and importlib.util.find_spec("psycopg") is None
+            and importlib.util.find_spec("psycopg2") is not None):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
+def default_storage() -> str:
+    return os.environ.get(ENV_STORAGE) or DEFAULT_STORAGE
+
+
+def resolve_url(cli_url: str | None = None, spec_url: str | None = None) -> str:
+    """The storage URL to use (``--storage`` > campaign file > ``$NETSPACE_STORAGE`` > ``sqlite:///netspace.db``),
+    with a relative SQLite path made absolute against the working directory."""
+    url = cli_url or spec_url or default_storage()
+    return normalize_url(absolute_sqlite_url(url, Path.cwd()))
+
+
+def study_name(campaign: str, label: str) -> str:
+    return f"{campaign}{SEP}{label}"
+
+
+def split_study_name(name: str) -> tuple[str, str] | None:
+    """``(campaign, label)`` of a netspace study name, ``None`` for other studies."""
+    campaign, sep, label = name.partition(SEP)
+    return (campaign, label) if sep and label else None
