@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from netspace.search_spaces import Regime, get_space, list_spaces, sample_configs
+from netspace.search_spaces import Geometry, Regime, get_space, list_spaces, sample_configs
 from netspace.search_spaces.sampling import human
 
 
@@ -56,7 +56,7 @@ def sample_cmd(space, n, flops, params, seed, resolution, in_channels, num_class
     """Sample N configs of SPACE, optionally restricted to a complexity regime."""
     ds = get_space(space)
     regime = _regimes(flops, params)
-    samples = sample_configs(ds, n, seed=seed, regime=regime, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+    samples = sample_configs(ds, n, seed=seed, regime=regime, geometry=Geometry(resolution, in_channels, num_classes))
     if as_json:
         for s in samples:
             click.echo(json.dumps(s.to_dict()))

@@ -61,7 +61,7 @@ def parse_config_arg(text: str) -> dict[str, Any]:
 def train(space, config_arg, sample_seed, regime, dataset, data_path, resolution, epochs, batch_size, lr, warmup_epochs,
           weight_decay, no_augment, max_train_images, seed, device, threads, checkpoint_dir):
     """Train one network of design space SPACE (given by --config or drawn by --sample-seed)."""
-    from netspace.search_spaces import Regime, get_space, sample_configs
+    from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
     from netspace.search_spaces.sampling import human
 
     if (config_arg is None) == (sample_seed is None):
@@ -81,12 +81,11 @@ def train(space, config_arg, sample_seed, regime, dataset, data_path, resolution
         ds.validate(cfg)
     else:
         rg = Regime.parse(regime) if regime else None
-        cfg = sample_configs(ds, 1, seed=sample_seed, regime=rg, resolution=info.resolution,
-                             in_channels=info.in_channels, num_classes=info.num_classes)[0].config
+        cfg = sample_configs(ds, 1, seed=sample_seed, regime=rg, geometry=Geometry.of(info))[0].config
     recipe = TrainRecipe(epochs=epochs, batch_size=batch_size, lr=lr, warmup_epochs=warmup_epochs,
                          weight_decay=weight_decay, augment=not no_augment, device=device,
                          max_train_images=max_train_images)
-    cx = ds.complexity(cfg, resolution=info.resolution, in_channels=info.in_channels, num_classes=info.num_classes)
+    cx = ds.complexity(cfg, Geometry.of(info))
 
     click.echo(f"{space} {json.dumps(cfg.to_dict())}")
     click.echo(f"{dataset}: {info.train_size} train / {info.test_size} test images, {info.in_channels}x"

@@ -23,7 +23,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from netspace.errors import CampaignError
 from netspace.platform.campaign import CampaignSpec, SpaceSpec
-from netspace.search_spaces import Regime, get_space, iter_samples
+from netspace.search_spaces import Geometry, Regime, get_space, iter_samples
 from netspace.search_spaces.sampling import human
 
 SEP = "::"
@@ -33,15 +33,6 @@ PENALTY_ERR = 100.0  # what a rejected proposal is told in the sampler's mirror 
 
 def study_name(campaign: str, space: str) -> str:
     return f"{campaign}{SEP}{space}"
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """What complexity is counted at: the dataset's input geometry."""
-
-    resolution: int = 32
-    in_channels: int = 3
-    num_classes: int = 10
 
 
 @dataclass
@@ -175,8 +166,7 @@ class SpaceStudy:
 
     def _complexity(self, config):
         g = self.geometry
-        return self.space.complexity(config, resolution=g.resolution, in_channels=g.in_channels,
-                                     num_classes=g.num_classes)
+        return self.space.complexity(config, g)
 
     def _create_running(self, params: dict[str, Any], distributions: dict[str, Any], config, cx,
                         attrs: dict[str, Any]) -> Draw:
@@ -191,8 +181,7 @@ class SpaceStudy:
 
     def _random_stream(self, seed: int) -> Iterator:
         g = self.geometry
-        return iter_samples(self.space, seed, self.regime, resolution=g.resolution, in_channels=g.in_channels,
-                            num_classes=g.num_classes)
+        return iter_samples(self.space, seed, self.regime, geometry=g)
 
     def _draw_random(self, extra_attrs: dict[str, Any]) -> Draw:
         if self._stream is None:

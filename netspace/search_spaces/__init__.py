@@ -7,6 +7,7 @@
 
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.registry import (
     ENTRY_POINT_GROUP,
     get_space,
@@ -22,6 +23,6 @@ from netspace.search_spaces.sampling import (
 )
 
 __all__ = [
-    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "RandomTrial", "Regime", "Sample", "SpaceConfig",
+    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "Geometry", "IMAGENET", "RandomTrial", "Regime", "Sample", "SpaceConfig",
     "get_space", "iter_samples", "list_spaces", "register", "sample_configs",
 ]

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 import torch
 
 from netspace.errors import NetspaceError
-from netspace.search_spaces import get_space
+from netspace.search_spaces import Geometry, get_space
 from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
 from netspace.workers.datasets import DatasetSpec, load_dataset
 from netspace.workers.device import plan_device
@@ -49,11 +49,11 @@ def run_trial(
         dataset = DatasetSpec(dataset)
     data = load_dataset(dataset)
     info = data.info
-    cx = ds.complexity(cfg, resolution=info.resolution, in_channels=info.in_channels, num_classes=info.num_classes)
+    cx = ds.complexity(cfg, Geometry.of(info))
     plan = plan_device(device if device is not None else recipe.device)
 
     torch.manual_seed(seed)
-    model = ds.build(cfg, in_channels=info.in_channels, num_classes=info.num_classes, resolution=info.resolution)
+    model = ds.build(cfg, Geometry.of(info))
     trainer = Trainer(model, DeviceData.create(data, plan, recipe.max_train_images), recipe, plan, seed)
 
     identity = {

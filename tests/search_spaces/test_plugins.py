@@ -10,6 +10,7 @@ import torch
 
 from netspace.errors import UnknownSpaceError
 from netspace.search_spaces import (
+    Geometry,
     ENTRY_POINT_GROUP,
     DesignSpace,
     get_space,
@@ -46,13 +47,13 @@ def test_toy_space_comes_from_the_entry_point():
 def test_toy_space_samples_builds_and_forwards():
     toy_entry_point()
     space = get_space("toy")
-    samples = sample_configs(space, 6, seed=0, resolution=32, num_classes=10)
-    assert [s.params for s in samples] == [s.params for s in sample_configs(space, 6, seed=0, resolution=32, num_classes=10)]
+    samples = sample_configs(space, 6, seed=0, geometry=Geometry(resolution=32, num_classes=10))
+    assert [s.params for s in samples] == [s.params for s in sample_configs(space, 6, seed=0, geometry=Geometry(resolution=32, num_classes=10))]
     for s in samples:
         assert space.check(s.config) == []
         assert space.config_from_params(s.params) == s.config
         assert space.config_from_dict(s.config.to_dict()) == s.config
-        model = space.build(s.config, in_channels=3, num_classes=10, resolution=32)
+        model = space.build(s.config, geometry=Geometry(in_channels=3, num_classes=10, resolution=32))
         with torch.no_grad():
             assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
         w = s.config.width
