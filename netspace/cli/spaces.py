@@ -9,7 +9,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from netspace.search_spaces import Geometry, Regime, get_space, list_spaces, sample_configs
+from netspace.search_spaces import (
+    Geometry,
+    Regime,
+    get_space,
+    list_spaces,
+    sample_configs,
+)
 from netspace.search_spaces.sampling import human
 
 

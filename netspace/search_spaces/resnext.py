@@ -28,8 +28,8 @@ import numpy as np
 import torch.nn as nn
 
 from netspace.search_spaces.anynet import (
-    AnyNet,
     STEMS,
+    AnyNet,
     AnyNetConfig,
     anynet_complexity,
     check_anynet,

@@ -10,9 +10,9 @@ import torch
 
 from netspace.errors import UnknownSpaceError
 from netspace.search_spaces import (
-    Geometry,
     ENTRY_POINT_GROUP,
     DesignSpace,
+    Geometry,
     get_space,
     list_spaces,
     sample_configs,

@@ -10,7 +10,13 @@ import pytest
 import torch
 
 from netspace.errors import NetspaceError
-from netspace.search_spaces import Geometry, Regime, get_space, list_spaces, sample_configs
+from netspace.search_spaces import (
+    Geometry,
+    Regime,
+    get_space,
+    list_spaces,
+    sample_configs,
+)
 from netspace.workers import (
     DatasetSpec,
     EpochReport,

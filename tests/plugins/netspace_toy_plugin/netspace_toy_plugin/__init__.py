@@ -14,7 +14,14 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
-from netspace.search_spaces import IMAGENET, Complexity, DesignSpace, Geometry, SpaceConfig, layers
+from netspace.search_spaces import (
+    IMAGENET,
+    Complexity,
+    DesignSpace,
+    Geometry,
+    SpaceConfig,
+    layers,
+)
 from netspace.search_spaces.params import Choice, Int, Param
 
 __all__ = ["ToyConfig", "ToyNet", "ToySpace", "toy_complexity"]
