@@ -26,7 +26,7 @@ from netspace.search_spaces.params import Choice, Float, Int, Param, monotone_co
 BOTTLENECK_RATIOS = (1, 2, 4)
 GROUP_WIDTHS = (1, 2, 4, 8, 16, 32)
 NUM_STAGES = 4
-STAGE_COUNTS = (4, 5)
+STAGE_COUNTS = (1, 2, 3, 4, 5)  # the paper samples 4 (default) or 5; seed networks may have fewer
 BLOCKS = ("X", "R", "V")  # Y is X with se_ratio > 0
 STEMS = ("simple", "resnet")
 
