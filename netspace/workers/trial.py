@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 import torch
 
 from netspace.errors import NetspaceError
-from netspace.search_spaces import Geometry, get_space
+from netspace.search_spaces import DesignSpace, Geometry, get_space
 from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
 from netspace.workers.datasets import DatasetSpec, load_dataset
 from netspace.workers.device import plan_device
@@ -27,7 +27,7 @@ def _config_dict(config: Any) -> dict[str, Any]:
 
 
 def run_trial(
-    space: str,
+    space: str | DesignSpace,
     config: Mapping[str, Any],
     dataset: DatasetSpec,
     recipe: TrainRecipe,
@@ -42,7 +42,7 @@ def run_trial(
     if ckdir is not None and (ckdir / RESULT).is_file():
         return TrialResult.from_dict(load_json(ckdir / RESULT))
 
-    ds = get_space(space)
+    ds = space if isinstance(space, DesignSpace) else get_space(space)  # an instance: a space with fixed options
     cfg = ds.config_from_dict(_config_dict(config))
     ds.validate(cfg)
     if isinstance(dataset, str):
@@ -57,7 +57,7 @@ def run_trial(
     trainer = Trainer(model, DeviceData.create(data, plan, recipe.max_train_images), recipe, plan, seed)
 
     identity = {
-        "space": space, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
+        "space": ds.name, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
         "recipe": {k: v for k, v in recipe.to_dict().items() if k != "device"},
     }
     if ckdir is not None and (ckdir / CHECKPOINT).is_file():

@@ -12,7 +12,13 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from netspace.errors import NetspaceError, UnknownSpaceError
 from netspace.search_spaces import Geometry, Regime, get_space, presets, sample_configs
-from netspace.search_spaces.presets import Preset, Reference, get_preset, list_presets, register_preset
+from netspace.search_spaces.presets import (
+    Preset,
+    Reference,
+    get_preset,
+    list_presets,
+    register_preset,
+)
 
 from . import d2l_reference as d2l
 from .forward_count import measure
