@@ -12,15 +12,14 @@ add theirs with :func:`register_preset`.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
-from netspace.errors import NetspaceError, UnknownSpaceError
+from netspace.errors import NetspaceError
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.geometry import IMAGENET, Geometry
-from netspace.search_spaces.registry import get_space
+from netspace.search_spaces.registry import get_space, unknown_name
 
 if TYPE_CHECKING:
     import torch.nn as nn
@@ -118,7 +117,5 @@ def get_preset(name: str) -> Preset:
     """The preset called ``name``; an unknown name raises a one-line error with suggestions."""
     _load_builtins()
     if name not in _PRESETS:
-        close = difflib.get_close_matches(name, _PRESETS, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `netspace spaces presets`"
-        raise UnknownSpaceError(f"unknown preset {name!r}{hint}")
+        raise unknown_name("preset", name, _PRESETS, "see `netspace spaces presets`")
     return _PRESETS[name]

@@ -1,13 +1,12 @@
 """Properties every built-in design space must have (one parametrised test each)."""
 
-import numpy as np
 import pytest
 import torch
 
 from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
-from netspace.search_spaces.sampling import ReplayTrial
 
 from .forward_count import measure
+from .screening import screen_vs_scalar
 
 BUILTIN = ["anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e", "regnetx", "regnety", "vgg", "inception", "resnext"]
 
@@ -46,18 +45,9 @@ def test_builds_and_forwards(name, resolution, in_channels, classes):
 @pytest.mark.parametrize("name", BUILTIN)
 def test_vectorised_screen_agrees_with_scalar_checks(name):
     """The numpy screen (fast regime sampling) accepts exactly the draws that the exact scalar code accepts."""
-    space = get_space(name)
-    params = space.parameters()
-    rng = np.random.default_rng(3)
-    n = 1500
-    raw = {k: p.draw(rng, n) for k, p in params.items()}
-    values = {k: params[k].value(r) for k, r in raw.items()}
-    configs = [space.sample(ReplayTrial({k: r[i] for k, r in raw.items()})) for i in range(n)]
-    for resolution, regime in ((32, Regime.parse("5M:100M")), (224, Regime.parse("20M:2G"))):
-        geometry = Geometry(resolution, 3, 10)
-        mask, _ = space.screen_batch(values, regime, geometry)
-        scalar = [not space.check(c) and regime.contains(space.complexity(c, geometry)) for c in configs]
-        assert mask.tolist() == scalar
+    cases = [(Geometry(32, 3, 10), Regime.parse("5M:100M")), (Geometry(224, 3, 10), Regime.parse("20M:2G"))]
+    for mask, scalar in screen_vs_scalar(get_space(name), 1500, 3, cases):
+        assert mask == scalar
         assert sum(scalar) > 0
 
 

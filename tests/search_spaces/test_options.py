@@ -3,7 +3,6 @@ forward pass, and whose vectorised screen agrees with the exact scalar checks.""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from netspace.search_spaces import Geometry, Regime, sample_configs
@@ -11,10 +10,10 @@ from netspace.search_spaces.anynet import AnyNetConfig, AnyNetXA, AnyNetXE
 from netspace.search_spaces.inception import InceptionSpace
 from netspace.search_spaces.regnet import RegNetX, RegNetY
 from netspace.search_spaces.resnext import ResNeXtSpace
-from netspace.search_spaces.sampling import ReplayTrial
 from netspace.search_spaces.vgg import VGGSpace
 
 from .forward_count import measure
+from .screening import screen_vs_scalar
 
 VARIANTS = {
     "vgg classic head, no BN, biased convs": lambda: VGGSpace(head="classic", bn=False, conv_bias=True),
@@ -43,17 +42,8 @@ def test_analytic_complexity_equals_counted_forward_pass(variant, geometry):
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_vectorised_screen_agrees_with_scalar_checks(variant):
-    space = VARIANTS[variant]()
-    params = space.parameters()
-    rng = np.random.default_rng(5)
-    n = 400
-    raw = {k: p.draw(rng, n) for k, p in params.items()}
-    values = {k: params[k].value(r) for k, r in raw.items()}
-    configs = [space.sample(ReplayTrial({k: r[i] for k, r in raw.items()})) for i in range(n)]
-    geometry, regime = Geometry(32, 3, 10), Regime.parse("2M:200M")
-    mask, _ = space.screen_batch(values, regime, geometry)
-    scalar = [not space.check(c) and regime.contains(space.complexity(c, geometry)) for c in configs]
-    assert mask.tolist() == scalar and sum(scalar) > 0
+    [(mask, scalar)] = screen_vs_scalar(VARIANTS[variant](), 400, 5, [(Geometry(32, 3, 10), Regime.parse("2M:200M"))])
+    assert mask == scalar and sum(scalar) > 0
 
 
 def test_options_are_fixed_in_every_sample():
