@@ -42,6 +42,9 @@ class Reference:
     acts: int | None = None
     torchvision: str | None = None
     torchvision_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: a ``torchvision.models`` builder that is exactly this network too (same params and MACs), when the
+    #: reference is another source (RegNets: torchvision rounds some widths differently, see ``seeds``)
+    same_as_torchvision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ class Preset:
             "name": self.name, "space": self.space, "space_options": dict(self.space_options), "summary": self.summary,
             "geometry": (geometry or self.geometry).as_dict(), "config": dict(self.config), **cx.as_dict(),
             "reference": {"source": ref.source, "params": ref.params, "flops": ref.flops, "macs": ref.macs,
-                          "acts": ref.acts, "torchvision": ref.torchvision},
+                          "acts": ref.acts, "torchvision": ref.torchvision,
+                          "same_as_torchvision": ref.same_as_torchvision},
         }
 
 

@@ -89,6 +89,19 @@ ZOO_FIGURES = {
 }
 
 
+# torchvision's regnet_* builders that are exactly the published network (same params and MACs at 224 px); the
+# others round a group-compatible width half up where the authors round half to even: regnet_x_400mf (5,495,976
+# params vs 5,157,512), regnet_y_800mf (6,432,512 vs 6,263,168), regnet_y_8gf (39,381,472 vs 39,180,068).
+TORCHVISION_REGNETS = {
+    "regnetx": {"800MF": "regnet_x_800mf", "1.6GF": "regnet_x_1_6gf", "3.2GF": "regnet_x_3_2gf",
+                "8.0GF": "regnet_x_8gf", "16GF": "regnet_x_16gf", "32GF": "regnet_x_32gf"},
+    "regnety": {"400MF": "regnet_y_400mf", "1.6GF": "regnet_y_1_6gf", "3.2GF": "regnet_y_3_2gf",
+                "16GF": "regnet_y_16gf", "32GF": "regnet_y_32gf"},
+}
+TORCHVISION_REGNETS_DIFFERENT = {"regnetx_400mf": "regnet_x_400mf", "regnety_800mf": "regnet_y_800mf",
+                                 "regnety_8_0gf": "regnet_y_8gf"}
+
+
 def zoo_preset_name(family: str, size: str) -> str:
     """``("regnetx", "1.6GF")`` → ``"regnetx_1_6gf"`` (torchvision's spelling of the size)."""
     return f"{family}_{size.lower().replace('.', '_')}"
@@ -98,7 +111,9 @@ def _zoo(family: str, size: str) -> Preset:
     flops, params, acts = ZOO_FIGURES[family][size]
     label = f"RegNet{family[-1].upper()}-{size}"
     return Preset(zoo_preset_name(family, size), family, zoo_config(family, size).to_dict(),
-                  Reference(ZOO, params=params, flops=flops, acts=acts), summary=f"{label} (Radosavovic et al., 2020)")
+                  Reference(ZOO, params=params, flops=flops, acts=acts,
+                            same_as_torchvision=TORCHVISION_REGNETS[family].get(size)),
+                  summary=f"{label} (Radosavovic et al., 2020)")
 
 
 BUILTIN_PRESETS: tuple[Preset, ...] = (

@@ -94,6 +94,42 @@ def test_zoo_presets_reproduce_the_published_complexity(name):
     assert (cx.flops, cx.params, cx.acts) == (ref.flops, ref.params, ref.acts)
 
 
+SAME_AS_TORCHVISION = {n: get_preset(n).reference.same_as_torchvision for n in ZOO
+                       if get_preset(n).reference.same_as_torchvision}
+SMALL = {"regnetx_800mf", "regnety_400mf", "regnety_1_6gf"}  # the others are slow tests: CPU-built weights
+
+
+def torchvision_regnet(builder: str) -> torch.nn.Module:
+    """torchvision computes RegNet widths with tensor ops that cannot run on the meta device: build, then move."""
+    return getattr(torchvision.models, builder)(weights=None).to("meta")
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_zoo_presets_equal_to_torchvision_regnets(name):
+    preset = get_preset(name)
+    with torch.device("meta"):
+        ours = preset.build()
+    assert counted(ours, preset.geometry) == counted(torchvision_regnet(SAME_AS_TORCHVISION[name]), preset.geometry)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(set(SAME_AS_TORCHVISION) - SMALL))
+def test_large_zoo_presets_equal_to_torchvision_regnets(name):
+    test_zoo_presets_equal_to_torchvision_regnets(name)
+
+
+@pytest.mark.parametrize("name", ["regnetx_400mf", "regnety_800mf"])
+def test_torchvision_regnets_that_round_widths_otherwise(name):
+    """torchvision rounds a group-compatible width half up (400MF's last stage: 392 → 400, the authors 384)."""
+    from netspace.search_spaces.seeds import TORCHVISION_REGNETS_DIFFERENT
+
+    preset = get_preset(name)
+    with torch.device("meta"):
+        ours = counted(preset.build(), preset.geometry)
+    theirs = counted(torchvision_regnet(TORCHVISION_REGNETS_DIFFERENT[name]), preset.geometry)
+    assert ours[0] == preset.reference.params and theirs[0] > ours[0] and theirs[1] > ours[1]
+
+
 def test_published_figures_of_some_presets():
     assert get_preset("resnet50").complexity().params == 25_557_032
     assert get_preset("regnetx_32gf").complexity().flops == 31_735_930_792
