@@ -101,6 +101,8 @@ def describe_cmd(space, as_json):
         return
     console = Console()
     console.print(f"[bold]{info['name']}[/bold]: {info['summary']}")
+    if info["options"]:
+        console.print("options: " + " ".join(f"{k}={v}" for k, v in info["options"].items()))
     table = Table("parameter", "range", box=None)
     for name, desc in info["parameters"].items():
         table.add_row(name, desc)

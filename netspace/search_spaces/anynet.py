@@ -13,7 +13,7 @@ residual: two 3×3 convs) or V (vanilla: two 3×3 convs, no shortcut; R and V ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch.nn as nn
 
@@ -252,10 +252,13 @@ class AnyNetXSpace(DesignSpace):
             ws.append(self.WIDTH.suggest(trial, f"w{i}"))
             bs.append(self._suggest_bg(trial, f"b{i}", self.RATIO, b_shared))
             gs.append(self._suggest_bg(trial, f"g{i}", self.GROUP, g_shared))
-        return make_anynet_config(ds, ws, bs, gs, se_ratio=self.se_ratio, **self.options())
+        return make_anynet_config(ds, ws, bs, gs, se_ratio=self.se_ratio, **self._config_options())
 
-    def options(self) -> dict[str, str]:
-        """The fixed structural options every config of this space has."""
+    def options(self) -> dict[str, Any]:
+        return {"num_stages": self.num_stages, "block": self.block, "stem": self.stem}
+
+    def _config_options(self) -> dict[str, str]:
+        """The config fields this instance fixes."""
         return {"block": self.block, "stem": self.stem}
 
     def check(self, config: AnyNetConfig) -> list[str]:
@@ -371,7 +374,7 @@ def screen_anynetx(space: "AnyNetXSpace", values, regime, geometry: Geometry):
         for a, b in zip(ds, ds[1:]):
             valid &= a <= b
     # monotone widths are checked on the compatibility-adjusted widths, as `check` does
-    mask, metric, adj = screen_anynet(ds, ws, bs, gs, regime, geometry, space.se_ratio, valid, **space.options())
+    mask, metric, adj = screen_anynet(ds, ws, bs, gs, regime, geometry, space.se_ratio, valid, **space._config_options())
     if space.increasing_w:
         for a, b in zip(adj, adj[1:]):
             mask &= a <= b

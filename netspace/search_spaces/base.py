@@ -62,6 +62,11 @@ class DesignSpace(ABC):
     def parameters(self) -> dict[str, Param]:
         """Every sampled parameter by the name it has in the trial (and in Optuna storage)."""
 
+    def options(self) -> dict[str, Any]:
+        """The structural options this instance fixes for every config it samples (its constructor's keyword
+        arguments: ``type(space)(**space.options())`` is the same space); empty for spaces without options."""
+        return {}
+
     def constraints(self) -> list[str]:
         """Human-readable constraints that :meth:`check` enforces (rejections are redrawn)."""
         return []
@@ -123,6 +128,7 @@ class DesignSpace(ABC):
         return {
             "name": self.name,
             "summary": self.summary,
+            "options": self.options(),
             "parameters": {k: p.describe() + (f" — {p.doc}" if p.doc else "") for k, p in self.parameters().items()},
             "constraints": self.constraints(),
             "size": self.size(),

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import ClassVar, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import torch
@@ -303,11 +303,14 @@ class InceptionSpace(DesignSpace):
     def __init__(self, num_stages: int = NUM_STAGES, stem: str = "simple", bn: bool = True, conv_bias: bool = False,
                  kernel_5x5: int = 5, stem_width: int = STEM_WIDTH):
         self.num_stages = num_stages
-        self.options = {"stem": stem, "bn": bool(bn), "conv_bias": bool(conv_bias), "kernel_5x5": kernel_5x5,
+        self._fixed = {"stem": stem, "bn": bool(bn), "conv_bias": bool(conv_bias), "kernel_5x5": kernel_5x5,
                         "stem_width": stem_width}
-        problems = self._check_options(InceptionConfig(**self.options))
+        problems = self._check_options(InceptionConfig(**self._fixed))
         if num_stages not in STAGE_COUNTS or problems:
             raise ValueError(f"InceptionSpace: {num_stages} stages (allowed {STAGE_COUNTS}); {'; '.join(problems)}")
+
+    def options(self) -> dict[str, Any]:
+        return {"num_stages": self.num_stages, **self._fixed}
 
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {}
@@ -342,7 +345,7 @@ class InceptionSpace(DesignSpace):
             cols["r3"].append(reduction_width(c3, self.RATIO.suggest(trial, f"r{i}_3x3")))
             cols["r5"].append(reduction_width(c5, self.RATIO.suggest(trial, f"r{i}_5x5")))
         t = {k: tuple(v) for k, v in cols.items()}
-        return InceptionConfig(t["d"], t["c1"], t["r3"], t["c3"], t["r5"], t["c5"], t["cp"], **self.options)
+        return InceptionConfig(t["d"], t["c1"], t["r3"], t["c3"], t["r5"], t["c5"], t["cp"], **self._fixed)
 
     @staticmethod
     def _check_options(c: InceptionConfig) -> list[str]:
@@ -389,7 +392,7 @@ class InceptionSpace(DesignSpace):
             cols["r3"].append(reduction_width_batch(c3, values[f"r{i}_3x3"]))
             cols["r5"].append(reduction_width_batch(c5, values[f"r{i}_5x5"]))
         t = {k: tuple(v) for k, v in cols.items()}
-        batch = InceptionConfig(t["d"], t["c1"], t["r3"], t["c3"], t["r5"], t["c5"], t["cp"], **self.options)
+        batch = InceptionConfig(t["d"], t["c1"], t["r3"], t["c3"], t["r5"], t["c5"], t["cp"], **self._fixed)
         metric = np.asarray(getattr(inception_complexity(batch, geometry), regime.metric))
         return (metric >= regime.low) & (metric <= regime.high), metric
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch.nn as nn
 
@@ -94,6 +94,9 @@ class RegNetSpace(DesignSpace):
             raise ValueError(f"{type(self).__name__}: {num_stages} stages of {block} blocks: need {STAGE_COUNTS} "
                              f"stages of {BLOCKS} blocks (SE only on X)")
         self.num_stages, self.block = num_stages, block
+
+    def options(self) -> dict[str, Any]:
+        return {"num_stages": self.num_stages, "block": self.block}
 
     PARAMS: ClassVar[dict[str, Param]] = {
         "d": Int(1, 63, doc="total number of blocks"),

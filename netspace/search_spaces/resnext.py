@@ -22,7 +22,7 @@ b = 4) with ``stem_width=64`` are exactly torchvision's ``resnext50_32x4d`` and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch.nn as nn
@@ -107,6 +107,9 @@ class ResNeXtSpace(DesignSpace):
         if stem not in STEMS:
             raise ValueError(f"ResNeXtSpace: stem {stem!r} not one of {STEMS}")
         self.stem = stem
+
+    def options(self) -> dict[str, Any]:
+        return {"stem": self.stem}
 
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {f"d{i}": self.DEPTH for i in range(1, NUM_STAGES + 1)}

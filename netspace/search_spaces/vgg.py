@@ -20,7 +20,7 @@ convs, with or without BN.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -148,7 +148,10 @@ class VGGSpace(DesignSpace):
     def __init__(self, head: str = "gap", bn: bool = True, conv_bias: bool = False):
         if head not in HEADS:
             raise ValueError(f"VGGSpace: head {head!r} not one of {HEADS}")
-        self.options = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias)}
+        self._fixed = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias)}
+
+    def options(self) -> dict[str, Any]:
+        return dict(self._fixed)
 
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {}
@@ -168,7 +171,7 @@ class VGGSpace(DesignSpace):
         for i in range(1, NUM_STAGES + 1):
             ds.append(self.DEPTH.suggest(trial, f"d{i}"))
             ws.append(int(self.WIDTH.suggest(trial, f"w{i}")))
-        return VGGConfig(tuple(ds), tuple(ws), **self.options)
+        return VGGConfig(tuple(ds), tuple(ws), **self._fixed)
 
     def check(self, config: VGGConfig) -> list[str]:
         if not (len(config.depths) == len(config.widths) == NUM_STAGES):
@@ -190,7 +193,7 @@ class VGGSpace(DesignSpace):
         if regime is None:
             return np.ones(n, dtype=bool), None
         stages = range(1, NUM_STAGES + 1)
-        batch = VGGConfig(tuple(values[f"d{i}"] for i in stages), tuple(values[f"w{i}"] for i in stages), **self.options)
+        batch = VGGConfig(tuple(values[f"d{i}"] for i in stages), tuple(values[f"w{i}"] for i in stages), **self._fixed)
         metric = np.asarray(getattr(vgg_complexity(batch, geometry), regime.metric))
         return (metric >= regime.low) & (metric <= regime.high), metric
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from netspace.search_spaces import Geometry, Regime, sample_configs
+from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
 from netspace.search_spaces.anynet import AnyNetConfig, AnyNetXA, AnyNetXE
 from netspace.search_spaces.inception import InceptionSpace
 from netspace.search_spaces.regnet import RegNetX, RegNetY
@@ -75,3 +75,19 @@ def test_resnet_stem_keeps_stage_one_at_stride_one():
 def test_unknown_options_are_refused(bad):
     with pytest.raises(ValueError):
         bad()
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_options_rebuild_the_same_space(variant):
+    space = VARIANTS[variant]()
+    again = type(space)(**space.options())
+    assert again.options() == space.options() == space.describe()["options"]
+    assert again.parameters() == space.parameters()
+
+
+def test_registered_spaces_have_the_default_options():
+    assert get_space("anynetx_e").options() == {"num_stages": 4, "block": "X", "stem": "simple"}
+    assert get_space("regnety").options() == {"num_stages": 4, "block": "X"}
+    assert get_space("vgg").options() == {"head": "gap", "bn": True, "conv_bias": False}
+    assert get_space("resnext").options() == {"stem": "simple"}
+    assert get_space("inception").options()["num_stages"] == 4
