@@ -183,14 +183,11 @@ def complexity_inception_block(h: int, w_in: int, c1: int, r3: int, c3: int, r5:
     return total
 
 
-stage_pool = layers.stage_pool
-
-
 def make_stem(config: InceptionConfig, in_channels: int, resolution: int) -> nn.Sequential:
     unit = {"bn": config.bn, "bias": config.conv_bias}
     w = config.stem_width
     if config.stem == "googlenet":
-        return nn.Sequential(*layers.conv_bn_relu(in_channels, w, 7, 2, **unit), stage_pool(),
+        return nn.Sequential(*layers.conv_bn_relu(in_channels, w, 7, 2, **unit), layers.stage_pool(),
                              *layers.conv_bn_relu(w, w, 1, **unit), *layers.conv_bn_relu(w, 3 * w, 3, **unit))
     return nn.Sequential(*layers.conv_bn_relu(in_channels, w, 3, layers.stem_stride(resolution), **unit))
 
@@ -221,7 +218,7 @@ class Inception(nn.Module):
             for block in stage:
                 blocks.append(InceptionBlock(w_in, *block, **unit))
                 w_in = block_width(block)
-            stages.append(nn.Sequential(stage_pool(), *blocks))
+            stages.append(nn.Sequential(layers.stage_pool(), *blocks))
         self.stages = nn.Sequential(*stages)
         self.head = layers.Head(w_in, geometry.num_classes)
         layers.init_weights(self)
