@@ -16,14 +16,14 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import time
 
-from netspace.search_spaces import Regime, get_space, iter_samples
+from netspace.search_spaces import Geometry, Regime, get_space, iter_samples
 from netspace.search_spaces.sampling import SamplingStats
 
 
 def measure(name: str, regime: Regime, seconds: float, resolution: int) -> tuple[float, float, float]:
     space = get_space(name)
     stats = SamplingStats()
-    it = iter_samples(space, seed=0, regime=regime, resolution=resolution, stats=stats)
+    it = iter_samples(space, seed=0, regime=regime, geometry=Geometry(resolution), stats=stats)
     next(it)  # warm-up (imports, first batch)
     stats.draws = stats.accepted = 0
     start = time.perf_counter()

@@ -22,7 +22,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from netspace.search_spaces import get_space
+from netspace.search_spaces import Geometry, get_space
 from netspace.workers import DatasetSpec, EpochReport, TrainRecipe, load_dataset, run_trial
 from netspace.workers.device import plan_device
 
@@ -39,7 +39,7 @@ def bare_loop(space: str, config: dict, spec: DatasetSpec, recipe: TrainRecipe, 
     ds = get_space(space)
     torch.manual_seed(seed)
     info = data.info
-    model = ds.build(ds.config_from_dict(config), info.in_channels, info.num_classes, info.resolution)
+    model = ds.build(ds.config_from_dict(config), Geometry.of(info))
     model = model.to(dev, memory_format=fmt).train()
     x_all, y_all = data.train_x.to(dev), data.train_y.to(dev)
     if recipe.max_train_images:
@@ -124,7 +124,7 @@ def main() -> None:
                          augment=not args.no_augment, max_train_images=args.max_train_images, device=str(plan.device))
     info = load_dataset(spec).info
     ds = get_space(args.space)
-    cx = ds.complexity(ds.config_from_dict(config), info.resolution, info.in_channels, info.num_classes)
+    cx = ds.complexity(ds.config_from_dict(config), Geometry.of(info))
     print(f"device {plan.device} ({torch.cuda.get_device_name(plan.device) if cuda else f'{torch.get_num_threads()} threads'}), "
           f"{dataset} {info.train_size} train images {info.in_channels}x{info.resolution}x{info.resolution}, "
           f"{args.space} {cx.flops / 1e6:.1f} MFLOPs, batch {recipe.batch_size}, {recipe.epochs} epochs x {args.repeats}")

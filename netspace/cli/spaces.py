@@ -1,4 +1,4 @@
-"""`netspace spaces list | sample | describe`."""
+"""`netspace spaces list | sample | describe | presets`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from netspace.search_spaces import Regime, get_space, list_spaces, sample_configs
+from netspace.search_spaces import (
+    Geometry,
+    Regime,
+    get_preset,
+    get_space,
+    list_presets,
+    list_spaces,
+    sample_configs,
+)
 from netspace.search_spaces.sampling import human
 
 
@@ -56,7 +64,7 @@ def sample_cmd(space, n, flops, params, seed, resolution, in_channels, num_class
     """Sample N configs of SPACE, optionally restricted to a complexity regime."""
     ds = get_space(space)
     regime = _regimes(flops, params)
-    samples = sample_configs(ds, n, seed=seed, regime=regime, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+    samples = sample_configs(ds, n, seed=seed, regime=regime, geometry=Geometry(resolution, in_channels, num_classes))
     if as_json:
         for s in samples:
             click.echo(json.dumps(s.to_dict()))
@@ -82,7 +90,10 @@ def _short(cfg: dict) -> str:
 @click.argument("space")
 @click.option("--json", "as_json", is_flag=True)
 def describe_cmd(space, as_json):
-    """Parameters, ranges, constraints and size of SPACE."""
+    """Parameters, ranges, constraints and size of SPACE, or a preset's config, complexity and reference."""
+    if space not in list_spaces() and space in list_presets():
+        _describe_preset(space, as_json)
+        return
     info = get_space(space).describe()
     if as_json:
         info = dict(info, size=None if math.isinf(info["size"]) else info["size"])
@@ -90,6 +101,8 @@ def describe_cmd(space, as_json):
         return
     console = Console()
     console.print(f"[bold]{info['name']}[/bold]: {info['summary']}")
+    if info["options"]:
+        console.print("options: " + " ".join(f"{k}={v}" for k, v in info["options"].items()))
     table = Table("parameter", "range", box=None)
     for name, desc in info["parameters"].items():
         table.add_row(name, desc)
@@ -99,3 +112,46 @@ def describe_cmd(space, as_json):
         console.print(f"  - {c}")
     size = info["size"]
     console.print(f"size: {'continuous (infinite)' if math.isinf(size) else f'{size:.3g} configs ({size:,})'}")
+
+
+def _describe_preset(name: str, as_json: bool) -> None:
+    info = get_preset(name).describe()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    console = Console()
+    g, ref = info["geometry"], info["reference"]
+    options = f" {info['space_options']}" if info["space_options"] else ""
+    console.print(f"[bold]{name}[/bold] ({info['space']}{options}): {info['summary']}")
+    console.print(f"config: {_short(info['config'])}")
+    console.print(f"at {g['in_channels']}x{g['resolution']}x{g['resolution']}, {g['num_classes']} classes: "
+                  f"{info['flops']:,} FLOPs, {info['params']:,} params, {info['acts']:,} acts")
+    figures = ", ".join(f"{k} {ref[k]:,}" for k in ("flops", "macs", "params", "acts") if ref[k] is not None)
+    console.print(f"reference: {ref['source']}" + (f" ({figures})" if figures else ""))
+
+
+@spaces.command("presets")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def presets_cmd(as_json: bool):
+    """The seed networks as configs of their spaces, with their complexity and the reference they reproduce."""
+    rows = [get_preset(name).describe() for name in list_presets()]
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    table = Table("preset", "space", "input", "flops", "params", "acts", "reference params", "reference flops",
+                  "source", title="presets (FLOPs: multiply-adds incl. bias adds; reference flops: the source's, "
+                                  "torch references give FlopCounterMode MACs)")
+    for r in rows:
+        g, ref = r["geometry"], r["reference"]
+        ref_flops = ref["flops"] if ref["flops"] is not None else ref["macs"]
+        table.add_row(r["name"], r["space"], f"{g['in_channels']}x{g['resolution']}, {g['num_classes']}",
+                      human(r["flops"]), human(r["params"]), human(r["acts"]),
+                      f"{ref['params']:,}" if ref["params"] is not None else "-",
+                      f"{ref_flops:,}" if ref_flops is not None else "-", _source(ref))
+    Console(width=200).print(table)
+
+
+def _source(ref: dict) -> str:
+    """Short name of a reference: the torchvision builder, or the source up to its details."""
+    return f"torchvision {ref['torchvision']}" if ref["torchvision"] else ref["source"].split(":")[0].split(" (")[0]

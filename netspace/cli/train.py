@@ -39,7 +39,8 @@ def parse_config_arg(text: str) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("space")
+@click.argument("space", required=False)
+@click.option("--preset", metavar="NAME", help="train a named seed network (see `netspace spaces presets`); no SPACE needed")
 @click.option("--config", "config_arg", metavar="JSON|FILE", help="config as JSON (config.to_dict()), inline or a file")
 @click.option("--sample-seed", type=int, metavar="N", help="draw one config from SPACE with this seed instead")
 @click.option("--regime", metavar="LO:HI", help="with --sample-seed: FLOPs range at the dataset's resolution, e.g. 1M:20M")
@@ -58,15 +59,29 @@ def parse_config_arg(text: str) -> dict[str, Any]:
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N")
 @click.option("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False), help="checkpoint here each epoch; resume from it")
-def train(space, config_arg, sample_seed, regime, dataset, data_path, resolution, epochs, batch_size, lr, warmup_epochs,
+def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, resolution, epochs, batch_size, lr, warmup_epochs,
           weight_decay, no_augment, max_train_images, seed, device, threads, checkpoint_dir):
-    """Train one network of design space SPACE (given by --config or drawn by --sample-seed)."""
-    from netspace.search_spaces import Regime, get_space, sample_configs
+    """Train one network of design space SPACE (given by --config or drawn by --sample-seed), or a --preset."""
+    from netspace.search_spaces import (
+        Geometry,
+        Regime,
+        get_preset,
+        get_space,
+        sample_configs,
+    )
     from netspace.search_spaces.sampling import human
 
-    if (config_arg is None) == (sample_seed is None):
-        raise NetspaceError("give exactly one of --config JSON|FILE and --sample-seed N")
-    ds = get_space(space)  # unknown space: one-line error before anything slow
+    if sum(x is not None for x in (config_arg, sample_seed, preset)) != 1:
+        raise NetspaceError("give exactly one of --config JSON|FILE, --sample-seed N and --preset NAME")
+    if preset is not None:
+        chosen = get_preset(preset)  # unknown preset: one-line error before anything slow
+        if space not in (None, chosen.space):
+            raise NetspaceError(f"preset {preset!r} belongs to space {chosen.space!r}, not {space!r}")
+        space, ds = chosen.space, chosen.design_space()
+    elif space is None:
+        raise NetspaceError("give SPACE (or --preset NAME)")
+    else:
+        ds = get_space(space)  # unknown space: one-line error before anything slow
 
     import torch
 
@@ -76,19 +91,20 @@ def train(space, config_arg, sample_seed, regime, dataset, data_path, resolution
         torch.set_num_threads(threads)
     spec = DatasetSpec(dataset, data_path, resolution)
     info = dataset_info(spec)
-    if config_arg is not None:
+    if preset is not None:
+        cfg = chosen.build_config()
+    elif config_arg is not None:
         cfg = ds.config_from_dict(parse_config_arg(config_arg))
         ds.validate(cfg)
     else:
         rg = Regime.parse(regime) if regime else None
-        cfg = sample_configs(ds, 1, seed=sample_seed, regime=rg, resolution=info.resolution,
-                             in_channels=info.in_channels, num_classes=info.num_classes)[0].config
+        cfg = sample_configs(ds, 1, seed=sample_seed, regime=rg, geometry=Geometry.of(info))[0].config
     recipe = TrainRecipe(epochs=epochs, batch_size=batch_size, lr=lr, warmup_epochs=warmup_epochs,
                          weight_decay=weight_decay, augment=not no_augment, device=device,
                          max_train_images=max_train_images)
-    cx = ds.complexity(cfg, resolution=info.resolution, in_channels=info.in_channels, num_classes=info.num_classes)
+    cx = ds.complexity(cfg, Geometry.of(info))
 
-    click.echo(f"{space} {json.dumps(cfg.to_dict())}")
+    click.echo((f"{preset}: " if preset else "") + f"{space} {json.dumps(cfg.to_dict())}")
     click.echo(f"{dataset}: {info.train_size} train / {info.test_size} test images, {info.in_channels}x"
                f"{info.resolution}x{info.resolution}, {info.num_classes} classes; "
                f"{human(cx.flops)}FLOPs, {human(cx.params)} params")
@@ -102,7 +118,7 @@ def train(space, config_arg, sample_seed, regime, dataset, data_path, resolution
         click.echo(_row((f"{r.epoch}/{r.epochs}", f"{r.train_loss:.4f}", f"{r.top1_err:.2f}", f"{r.images_per_s:.0f}",
                          f"{r.elapsed_s:.1f}")))
 
-    result = run_trial(space, cfg.to_dict(), spec, recipe, seed=seed, checkpoint_dir=checkpoint_dir, report=report)
+    result = run_trial(ds, cfg.to_dict(), spec, recipe, seed=seed, checkpoint_dir=checkpoint_dir, report=report)
     click.echo(f"{result.status}: top-1 error {result.top1_err:.2f} % (best {result.best_top1_err:.2f} %) after "
                f"{result.epochs_run} epochs, {result.train_time_s:.1f} s, {result.images_per_s:.0f} images/s; "
                f"{human(result.flops)}FLOPs, {human(result.params)} params, {human(result.acts)} acts")

@@ -32,7 +32,7 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
     import optuna
     from optuna.trial import TrialState, create_trial
 
-    from netspace.search_spaces import get_space, sample_configs
+    from netspace.search_spaces import Geometry, get_space, sample_configs
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = _storage(url)
@@ -49,8 +49,8 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                            ("spec", json.dumps(spec)), ("mlflow_experiment_id", "1"),
                            ("mlflow_parent_run_id", f"parent{si:04d}")):
             study.set_user_attr(key, value)
-        samples = sample_configs(space, n + running + failed, seed=seed + si, resolution=resolution,
-                                 num_classes=num_classes)
+        samples = sample_configs(space, n + running + failed, seed=seed + si,
+                                 geometry=Geometry(resolution, num_classes=num_classes))
         flops = np.array([s.complexity.flops for s in samples], dtype=float)
         errs = synthetic_error(name, flops, rng)
         trials = []

@@ -7,6 +7,14 @@
 
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
+from netspace.search_spaces.presets import (
+    Preset,
+    Reference,
+    get_preset,
+    list_presets,
+    register_preset,
+)
 from netspace.search_spaces.registry import (
     ENTRY_POINT_GROUP,
     get_space,
@@ -22,6 +30,7 @@ from netspace.search_spaces.sampling import (
 )
 
 __all__ = [
-    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "RandomTrial", "Regime", "Sample", "SpaceConfig",
-    "get_space", "iter_samples", "list_spaces", "register", "sample_configs",
+    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "Geometry", "IMAGENET", "Preset", "RandomTrial", "Reference",
+    "Regime", "Sample", "SpaceConfig", "get_preset", "get_space", "iter_samples", "list_presets", "list_spaces",
+    "register", "register_preset", "sample_configs",
 ]

@@ -1,25 +1,34 @@
-"""AnyNet: stem → stages of X (or Y) blocks → head, and the AnyNetX design spaces A–E.
+"""AnyNet: stem → stages of X (or Y, R, V) blocks → head, and the AnyNetX design spaces A–E.
 
 AnyNetX per stage i: depth d_i ≤ 16, width w_i ≤ 1024 (multiple of 8), bottleneck ratio b_i ∈ {1, 2, 4},
 group width g_i ∈ {1, …, 32}; log-uniform where the paper samples log-uniformly. The constraint chain:
 A (free) → B (shared b) → C (shared b and g) → D (C + w_{i+1} ≥ w_i) → E (D + d_{i+1} ≥ d_i).
+
+Structural options (config fields with defaults, fixed per space instance: ``AnyNetXE(num_stages=5, block="R")``),
+as in the paper's generalization tests: 4 or 5 stages; block X (bottleneck with group conv; + SE = Y), R (basic
+residual: two 3×3 convs) or V (vanilla: two 3×3 convs, no shortcut; R and V have no b and g); stem "simple"
+(3×3 conv, stride 2, or 1 at ≤ 64 px) or "resnet" (7×7/2 conv + 3×3/2 max-pool, then stage 1 has stride 1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch.nn as nn
 
 from netspace.search_spaces import layers
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Choice, Float, Int, Param, monotone_count
 
 BOTTLENECK_RATIOS = (1, 2, 4)
 GROUP_WIDTHS = (1, 2, 4, 8, 16, 32)
 NUM_STAGES = 4
+STAGE_COUNTS = (1, 2, 3, 4, 5)  # the paper samples 4 (default) or 5; seed networks may have fewer
+BLOCKS = ("X", "R", "V")  # Y is X with se_ratio > 0
+STEMS = ("simple", "resnet")
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,9 @@ class AnyNetConfig(SpaceConfig):
     group_widths: tuple[int, ...]
     stem_width: int = 32
     se_ratio: float = 0.0
+    block: str = "X"
+    stem: str = "simple"
+    conv_bias: bool = False
 
     @property
     def block_widths(self) -> list[int]:
@@ -52,47 +64,92 @@ def adjust_compatibility(widths, ratios, group_widths):
     return tuple(ws), tuple(gs)
 
 
-def make_anynet_config(depths, widths, ratios, group_widths, stem_width: int = 32, se_ratio: float = 0.0) -> AnyNetConfig:
+def make_anynet_config(depths, widths, ratios, group_widths, stem_width: int = 32, se_ratio: float = 0.0,
+                       **options) -> AnyNetConfig:
+    """A config with group widths made compatible; ``options``: ``block``, ``stem``, ``conv_bias``."""
     ws, gs = adjust_compatibility(widths, ratios, group_widths)
-    return AnyNetConfig(tuple(int(d) for d in depths), ws, tuple(int(b) for b in ratios), gs, stem_width, se_ratio)
+    return AnyNetConfig(tuple(int(d) for d in depths), ws, tuple(int(b) for b in ratios), gs, stem_width, se_ratio, **options)
+
+
+def first_stride(config: AnyNetConfig) -> int:
+    """Stride of stage 1's first block: 1 after the ResNet stem (it already divides the resolution by 4), else 2."""
+    return 1 if config.stem == "resnet" else 2
+
+
+def make_stem(config: AnyNetConfig, in_channels: int, resolution: int) -> nn.Module:
+    if config.stem == "resnet":
+        return layers.ResNetStem(in_channels, config.stem_width, config.conv_bias)
+    return layers.Stem(in_channels, config.stem_width, layers.stem_stride(resolution), config.conv_bias)
+
+
+def complexity_stem(config: AnyNetConfig, geometry: Geometry):
+    g = geometry
+    if config.stem == "resnet":
+        return layers.complexity_resnet_stem(g.resolution, g.in_channels, config.stem_width, config.conv_bias)
+    return layers.complexity_stem(g.resolution, g.in_channels, config.stem_width, layers.stem_stride(g.resolution),
+                                  config.conv_bias)
+
+
+def make_block(config: AnyNetConfig, w_in: int, w_out: int, stride: int, b, g) -> nn.Module:
+    if config.block == "R":
+        return layers.RBlock(w_in, w_out, stride, config.conv_bias)
+    if config.block == "V":
+        return layers.VBlock(w_in, w_out, stride, config.conv_bias)
+    return layers.XBlock(w_in, w_out, stride, b, g, config.se_ratio, config.conv_bias)
+
+
+def complexity_block(config: AnyNetConfig, h, w_in, w_out, stride: int, b, g):
+    """Complexity of :func:`make_block`; sizes may be numpy arrays (vectorised screening)."""
+    if config.block == "R":
+        return layers.complexity_rblock(h, w_in, w_out, stride, config.conv_bias)
+    if config.block == "V":
+        return layers.complexity_vblock(h, w_in, w_out, stride, config.conv_bias)
+    return layers.complexity_xblock(h, w_in, w_out, stride, b, g, config.se_ratio, config.conv_bias)
 
 
 class AnyNet(nn.Module):
     """The network of an :class:`AnyNetConfig`; every stage's first block has stride 2."""
 
-    def __init__(self, config: AnyNetConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224):
+    def __init__(self, config: AnyNetConfig, geometry: Geometry = IMAGENET):
         super().__init__()
         self.config = config
-        self.stem = layers.Stem(in_channels, config.stem_width, layers.stem_stride(resolution))
-        stages, w_in = [], config.stem_width
+        self.stem = make_stem(config, geometry.in_channels, geometry.resolution)
+        stages, w_in, stride = [], config.stem_width, first_stride(config)
         for d, w, b, g in zip(config.depths, config.widths, config.bottleneck_ratios, config.group_widths):
-            blocks = [layers.XBlock(w_in if i == 0 else w, w, 2 if i == 0 else 1, b, g, config.se_ratio) for i in range(d)]
+            blocks = [make_block(config, w_in if i == 0 else w, w, stride if i == 0 else 1, b, g) for i in range(d)]
             stages.append(nn.Sequential(*blocks))
-            w_in = w
+            w_in, stride = w, 2
         self.stages = nn.Sequential(*stages)
-        self.head = layers.Head(w_in, num_classes)
+        self.head = layers.Head(w_in, geometry.num_classes)
         layers.init_weights(self)
 
     def forward(self, x):
         return self.head(self.stages(self.stem(x)))
 
 
-def anynet_complexity(config: AnyNetConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
+def anynet_complexity(config: AnyNetConfig, geometry: Geometry = IMAGENET) -> Complexity:
     """Analytic complexity of :class:`AnyNet`: per stage, the first block plus (d - 1) identical blocks."""
-    total, h = layers.complexity_stem(resolution, in_channels, config.stem_width, layers.stem_stride(resolution))
-    w_in, se = config.stem_width, config.se_ratio
+    total, h = complexity_stem(config, geometry)
+    w_in, stride = config.stem_width, first_stride(config)
     for d, w, b, g in zip(config.depths, config.widths, config.bottleneck_ratios, config.group_widths):
-        first, h = layers.complexity_xblock(h, w_in, w, 2, b, g, se)
-        rest, _ = layers.complexity_xblock(h, w, w, 1, b, g, se)
+        first, h = complexity_block(config, h, w_in, w, stride, b, g)
+        rest, _ = complexity_block(config, h, w, w, 1, b, g)
         total = total + first + rest * (d - 1)
-        w_in = w
-    return total + layers.complexity_head(w_in, num_classes)
+        w_in, stride = w, 2
+    return total + layers.complexity_head(w_in, geometry.num_classes)
 
 
 def check_anynet(config: AnyNetConfig, num_stages: int | None = None) -> list[str]:
-    """Structural validity: matching lengths, positive sizes, group widths dividing bottleneck widths."""
+    """Structural validity: matching lengths, positive sizes, group widths dividing bottleneck widths, known
+    block and stem, SE only on X blocks."""
     c = config
     problems = []
+    if c.block not in BLOCKS:
+        problems.append(f"block {c.block!r} not one of {BLOCKS} (Y = X with se_ratio > 0)")
+    elif c.se_ratio and c.block != "X":
+        problems.append(f"squeeze-excitation (se_ratio {c.se_ratio}) needs block X, not {c.block}")
+    if c.stem not in STEMS:
+        problems.append(f"stem {c.stem!r} not one of {STEMS}")
     n = len(c.depths)
     if not (len(c.widths) == len(c.bottleneck_ratios) == len(c.group_widths) == n):
         return [f"depths, widths, bottleneck_ratios and group_widths must have one entry per stage (got {len(c.depths)}, {len(c.widths)}, {len(c.bottleneck_ratios)}, {len(c.group_widths)})"]
@@ -113,7 +170,11 @@ def _shared_up_to_clamping(config: AnyNetConfig) -> bool:
 
 
 class AnyNetXSpace(DesignSpace):
-    """AnyNetX with optional sharing and monotonicity constraints (A–E are instances)."""
+    """AnyNetX with optional sharing and monotonicity constraints (A–E are instances).
+
+    ``num_stages`` (4 or 5), ``block`` (X, R or V) and ``stem`` ("simple" or "resnet") are fixed per instance;
+    the defaults are the paper's AnyNetX. R and V blocks have no bottleneck ratio or group width to sample.
+    """
 
     config_cls: ClassVar[type] = AnyNetConfig
     shared_b: ClassVar[bool] = False
@@ -127,26 +188,40 @@ class AnyNetXSpace(DesignSpace):
     RATIO = Choice(BOTTLENECK_RATIOS, doc="bottleneck ratio b (w_b = w / b)")
     GROUP = Choice(GROUP_WIDTHS, doc="group width g of the 3x3 conv")
 
+    def __init__(self, num_stages: int = NUM_STAGES, block: str = "X", stem: str = "simple"):
+        problems = check_anynet(AnyNetConfig((1,) * num_stages, (8,) * num_stages, (1,) * num_stages,
+                                             (1,) * num_stages, 32, self.se_ratio, block, stem))
+        if num_stages not in STAGE_COUNTS or problems:
+            raise ValueError(f"{type(self).__name__}: {num_stages} stages (allowed {STAGE_COUNTS}); {'; '.join(problems)}")
+        self.num_stages, self.block, self.stem = num_stages, block, stem
+
+    @property
+    def bottleneck(self) -> bool:
+        """Whether blocks have a bottleneck ratio and group width (X/Y blocks)."""
+        return self.block == "X"
+
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {}
-        for i in range(1, NUM_STAGES + 1):
+        for i in range(1, self.num_stages + 1):
             p[f"d{i}"] = self.DEPTH
             p[f"w{i}"] = self.WIDTH
-            if not self.shared_b:
+            if self.bottleneck and not self.shared_b:
                 p[f"b{i}"] = self.RATIO
-            if not self.shared_g:
+            if self.bottleneck and not self.shared_g:
                 p[f"g{i}"] = self.GROUP
-        if self.shared_b:
+        if self.bottleneck and self.shared_b:
             p["b"] = self.RATIO
-        if self.shared_g:
+        if self.bottleneck and self.shared_g:
             p["g"] = self.GROUP
         return p
 
     def constraints(self) -> list[str]:
-        out = [f"{NUM_STAGES} stages; group width divides bottleneck width (g = min(g, w/b), w/b rounded to a multiple of g)"]
-        if self.shared_b:
+        out = [f"{self.num_stages} stages of {self.block} blocks, {self.stem} stem"]
+        if self.bottleneck:
+            out[0] += "; group width divides bottleneck width (g = min(g, w/b), w/b rounded to a multiple of g)"
+        if self.bottleneck and self.shared_b:
             out.append("one bottleneck ratio b shared by all stages")
-        if self.shared_g:
+        if self.bottleneck and self.shared_g:
             out.append("one group width g shared by all stages")
         if self.increasing_w:
             out.append("widths non-decreasing: w_{i+1} >= w_i")
@@ -155,29 +230,43 @@ class AnyNetXSpace(DesignSpace):
         return out
 
     def size(self) -> float:
-        n = NUM_STAGES
+        n = self.num_stages
         d, w = self.DEPTH.cardinality(), self.WIDTH.cardinality()
-        b, g = self.RATIO.cardinality(), self.GROUP.cardinality()
+        b, g = (self.RATIO.cardinality(), self.GROUP.cardinality()) if self.bottleneck else (1, 1)
         size = (monotone_count(d, n) if self.increasing_d else d**n) * (monotone_count(w, n) if self.increasing_w else w**n)
         size *= b if self.shared_b else b**n
         size *= g if self.shared_g else g**n
         return size
 
+    def _suggest_bg(self, trial, name: str, param: Param, shared):
+        if not self.bottleneck:
+            return 1
+        return shared if shared is not None else param.suggest(trial, name)
+
     def sample(self, trial) -> AnyNetConfig:
-        b_shared = self.RATIO.suggest(trial, "b") if self.shared_b else None
-        g_shared = self.GROUP.suggest(trial, "g") if self.shared_g else None
+        b_shared = self.RATIO.suggest(trial, "b") if self.bottleneck and self.shared_b else None
+        g_shared = self.GROUP.suggest(trial, "g") if self.bottleneck and self.shared_g else None
         ds, ws, bs, gs = [], [], [], []
-        for i in range(1, NUM_STAGES + 1):
+        for i in range(1, self.num_stages + 1):
             ds.append(self.DEPTH.suggest(trial, f"d{i}"))
             ws.append(self.WIDTH.suggest(trial, f"w{i}"))
-            bs.append(b_shared if self.shared_b else self.RATIO.suggest(trial, f"b{i}"))
-            gs.append(g_shared if self.shared_g else self.GROUP.suggest(trial, f"g{i}"))
-        return make_anynet_config(ds, ws, bs, gs, se_ratio=self.se_ratio)
+            bs.append(self._suggest_bg(trial, f"b{i}", self.RATIO, b_shared))
+            gs.append(self._suggest_bg(trial, f"g{i}", self.GROUP, g_shared))
+        return make_anynet_config(ds, ws, bs, gs, se_ratio=self.se_ratio, **self._config_options())
+
+    def options(self) -> dict[str, Any]:
+        return {"num_stages": self.num_stages, "block": self.block, "stem": self.stem}
+
+    def _config_options(self) -> dict[str, str]:
+        """The config fields this instance fixes."""
+        return {"block": self.block, "stem": self.stem}
 
     def check(self, config: AnyNetConfig) -> list[str]:
-        problems = check_anynet(config, NUM_STAGES)
+        problems = check_anynet(config, self.num_stages)
         if problems:
             return problems
+        if (config.block, config.stem) != (self.block, self.stem):
+            problems.append(f"block {config.block} / stem {config.stem}: this space has {self.block} / {self.stem}")
         if any(not 1 <= d <= 16 for d in config.depths):
             problems.append(f"depths {list(config.depths)} outside [1, 16]")
         if any(w > 1024 or w % 8 for w in config.widths):
@@ -194,14 +283,14 @@ class AnyNetXSpace(DesignSpace):
             problems.append(f"depths {list(config.depths)} decrease")
         return problems
 
-    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
-        return screen_anynetx(self, values, regime, resolution, in_channels, num_classes)
+    def screen_batch(self, values, regime, geometry):
+        return screen_anynetx(self, values, regime, geometry)
 
-    def build(self, config: AnyNetConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
-        return AnyNet(config, in_channels, num_classes, resolution)
+    def build(self, config: AnyNetConfig, geometry: Geometry = IMAGENET) -> nn.Module:
+        return AnyNet(config, geometry)
 
-    def complexity(self, config: AnyNetConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-        return anynet_complexity(config, resolution, in_channels, num_classes)
+    def complexity(self, config: AnyNetConfig, geometry: Geometry = IMAGENET) -> Complexity:
+        return anynet_complexity(config, geometry)
 
 
 class AnyNetXA(AnyNetXSpace):
@@ -245,10 +334,11 @@ def adjust_compatibility_batch(widths, ratios, group_widths):
     return w_b * ratios, g
 
 
-def screen_anynet(depths, widths, ratios, groups, regime, resolution, in_channels, num_classes, se_ratio=0.0, valid=None):
+def screen_anynet(depths, widths, ratios, groups, regime, geometry: Geometry, se_ratio=0.0, valid=None, **options):
     """Vectorised constraint-free part of screening: adjust widths, count complexity, apply the regime.
 
-    Each argument is a list with one numpy array per stage. Returns ``(mask, metric, widths)``.
+    Each size argument is a list with one numpy array per stage; ``options`` are the fixed config fields
+    (``block``, ``stem``, ``conv_bias``, ``stem_width``). Returns ``(mask, metric, widths)``.
     """
     import numpy as np
 
@@ -259,27 +349,32 @@ def screen_anynet(depths, widths, ratios, groups, regime, resolution, in_channel
     mask = np.ones(n, dtype=bool) if valid is None else valid.copy()
     if regime is None:
         return mask, None, ws
-    cfg = AnyNetConfig(tuple(depths), tuple(ws), tuple(ratios), tuple(gs), 32, se_ratio)
-    metric = np.asarray(getattr(anynet_complexity(cfg, resolution, in_channels, num_classes), regime.metric))
+    options.setdefault("stem_width", 32)
+    cfg = AnyNetConfig(tuple(depths), tuple(ws), tuple(ratios), tuple(gs), se_ratio=se_ratio, **options)
+    metric = np.asarray(getattr(anynet_complexity(cfg, geometry), regime.metric))
     mask &= (metric >= regime.low) & (metric <= regime.high)
     return mask, metric[valid] if valid is not None else metric, ws
 
 
-def screen_anynetx(space: "AnyNetXSpace", values, regime, resolution, in_channels, num_classes):
+def screen_anynetx(space: AnyNetXSpace, values, regime, geometry: Geometry):
     """Vectorised :meth:`AnyNetXSpace.check` + regime test for a batch of parameter draws."""
     import numpy as np
 
-    stages = range(1, NUM_STAGES + 1)
+    stages = range(1, space.num_stages + 1)
     ds = [values[f"d{i}"] for i in stages]
     ws = [values[f"w{i}"] for i in stages]
-    bs = [values["b"] if space.shared_b else values[f"b{i}"] for i in stages]
-    gs = [values["g"] if space.shared_g else values[f"g{i}"] for i in stages]
+    ones = np.ones(len(ds[0]), dtype=np.int64)
+    if space.bottleneck:
+        bs = [values["b"] if space.shared_b else values[f"b{i}"] for i in stages]
+        gs = [values["g"] if space.shared_g else values[f"g{i}"] for i in stages]
+    else:
+        bs = gs = [ones] * space.num_stages
     valid = np.ones(len(ds[0]), dtype=bool)
     if space.increasing_d:
         for a, b in zip(ds, ds[1:]):
             valid &= a <= b
     # monotone widths are checked on the compatibility-adjusted widths, as `check` does
-    mask, metric, adj = screen_anynet(ds, ws, bs, gs, regime, resolution, in_channels, num_classes, space.se_ratio, valid)
+    mask, metric, adj = screen_anynet(ds, ws, bs, gs, regime, geometry, space.se_ratio, valid, **space._config_options())
     if space.increasing_w:
         for a, b in zip(adj, adj[1:]):
             mask &= a <= b

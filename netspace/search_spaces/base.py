@@ -12,14 +12,21 @@ from __future__ import annotations
 import dataclasses
 import json
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Param, TrialLike
 
 if TYPE_CHECKING:  # torch is only needed to build networks
     import torch.nn as nn
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back to (nested) tuples, as the frozen configs hold them."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 class SpaceConfig:
@@ -34,7 +41,7 @@ class SpaceConfig:
         unknown = set(data) - set(fields)
         if unknown:
             raise InvalidConfigError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}; expected {sorted(fields)}")
-        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        kwargs = {k: _tuples(v) for k, v in data.items()}
         try:
             return cls(**kwargs)
         except TypeError as exc:
@@ -55,6 +62,11 @@ class DesignSpace(ABC):
     @abstractmethod
     def parameters(self) -> dict[str, Param]:
         """Every sampled parameter by the name it has in the trial (and in Optuna storage)."""
+
+    def options(self) -> dict[str, Any]:
+        """The structural options this instance fixes for every config it samples (its constructor's keyword
+        arguments: ``type(space)(**space.options())`` is the same space); empty for spaces without options."""
+        return {}
 
     def constraints(self) -> list[str]:
         """Human-readable constraints that :meth:`check` enforces (rejections are redrawn)."""
@@ -77,7 +89,7 @@ class DesignSpace(ABC):
         """Constraint violations of ``config`` (empty when valid)."""
         return []
 
-    def screen_batch(self, values: dict[str, Any], regime, resolution: int, in_channels: int, num_classes: int):
+    def screen_batch(self, values: dict[str, Any], regime, geometry: Geometry):
         """Optional vectorised pre-screen for fast rejection sampling.
 
         ``values`` maps every declared parameter to a numpy array of what ``Param.suggest`` would return
@@ -96,12 +108,12 @@ class DesignSpace(ABC):
 
     # -- networks ------------------------------------------------------------------------------------
     @abstractmethod
-    def build(self, config, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> "nn.Module":
-        """The network for ``config`` (its stem adapts to ``resolution``: stride 1 at CIFAR sizes)."""
+    def build(self, config, geometry: Geometry = IMAGENET) -> nn.Module:
+        """The network for ``config`` at ``geometry`` (its stem adapts to the resolution: stride 1 at CIFAR sizes)."""
 
     @abstractmethod
-    def complexity(self, config, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-        """FLOPs, parameters and activations of the network ``build`` would return, computed analytically."""
+    def complexity(self, config, geometry: Geometry = IMAGENET) -> Complexity:
+        """FLOPs, parameters and activations of the network ``build(config, geometry)`` would return, analytically."""
 
     # -- configs -------------------------------------------------------------------------------------
     def config_from_dict(self, data: Mapping[str, Any]):
@@ -117,6 +129,7 @@ class DesignSpace(ABC):
         return {
             "name": self.name,
             "summary": self.summary,
+            "options": self.options(),
             "parameters": {k: p.describe() + (f" — {p.doc}" if p.doc else "") for k, p in self.parameters().items()},
             "constraints": self.constraints(),
             "size": self.size(),

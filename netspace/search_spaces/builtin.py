@@ -18,14 +18,14 @@ register(AnyNetXE)
 register(RegNetX)
 register(RegNetY)
 
-from netspace.search_spaces.vgg import VGGSpace  # noqa: E402
+from netspace.search_spaces.vgg import VGGSpace
 
 register(VGGSpace)
 
-from netspace.search_spaces.inception import InceptionSpace  # noqa: E402
+from netspace.search_spaces.inception import InceptionSpace
 
 register(InceptionSpace)
 
-from netspace.search_spaces.resnext import ResNeXtSpace  # noqa: E402
+from netspace.search_spaces.resnext import ResNeXtSpace
 
 register(ResNeXtSpace)

@@ -24,10 +24,10 @@ class Complexity:
     params: int = 0
     acts: int = 0
 
-    def __add__(self, other: "Complexity") -> "Complexity":
+    def __add__(self, other: Complexity) -> Complexity:
         return Complexity(self.flops + other.flops, self.params + other.params, self.acts + other.acts)
 
-    def __mul__(self, k: int) -> "Complexity":
+    def __mul__(self, k: int) -> Complexity:
         return Complexity(self.flops * k, self.params * k, self.acts * k)
 
     __rmul__ = __mul__

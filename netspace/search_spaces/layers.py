@@ -20,24 +20,50 @@ def stem_stride(resolution: int) -> int:
     return 1 if resolution <= CIFAR_MAX_RESOLUTION else 2
 
 
-def conv_bn(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1) -> list[nn.Module]:
-    return [nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2, groups=groups, bias=False), nn.BatchNorm2d(c_out)]
+def conv_bn(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1, *, bn: bool = True,
+            bias: bool = False) -> list[nn.Module]:
+    """A same-padded k×k conv, followed by BN unless ``bn`` is off; ``bias`` gives the conv a bias."""
+    conv = nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2, groups=groups, bias=bias)
+    return [conv, nn.BatchNorm2d(c_out)] if bn else [conv]
 
 
-def complexity_conv_bn(h: int, c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1):
-    c, ho, _ = cx.conv(h, h, c_in, c_out, k, stride, groups)
-    return c + cx.batchnorm(c_out), ho
+def complexity_conv_bn(h: int, c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1, *, bn: bool = True,
+                       bias: bool = False):
+    c, ho, _ = cx.conv(h, h, c_in, c_out, k, stride, groups, bias=bias)
+    return (c + cx.batchnorm(c_out) if bn else c), ho
+
+
+def conv_bn_relu(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1, *, bn: bool = True,
+                 bias: bool = False) -> list[nn.Module]:
+    return [*conv_bn(c_in, c_out, k, stride, groups, bn=bn, bias=bias), nn.ReLU(inplace=True)]
+
+
+def stage_pool() -> nn.Module:
+    """A 3×3 stride-2 max-pool with padding 1: h → (h - 1) // 2 + 1 (ResNet's and GoogLeNet's stems, Inception stages)."""
+    return nn.MaxPool2d(3, stride=2, padding=1)
 
 
 class Stem(nn.Sequential):
     """3×3 conv (stride 2 at ImageNet size, 1 at CIFAR size), BN, ReLU."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int):
-        super().__init__(*conv_bn(c_in, c_out, 3, stride), nn.ReLU(inplace=True))
+    def __init__(self, c_in: int, c_out: int, stride: int, bias: bool = False):
+        super().__init__(*conv_bn_relu(c_in, c_out, 3, stride, bias=bias))
 
 
-def complexity_stem(h: int, c_in: int, c_out: int, stride: int):
-    return complexity_conv_bn(h, c_in, c_out, 3, stride)
+def complexity_stem(h: int, c_in: int, c_out: int, stride: int, bias: bool = False):
+    return complexity_conv_bn(h, c_in, c_out, 3, stride, bias=bias)
+
+
+class ResNetStem(nn.Sequential):
+    """ResNet's stem: 7×7 stride-2 conv, BN, ReLU, 3×3 stride-2 max-pool (/4 at any resolution)."""
+
+    def __init__(self, c_in: int, c_out: int, bias: bool = False):
+        super().__init__(*conv_bn_relu(c_in, c_out, 7, 2, bias=bias), stage_pool())
+
+
+def complexity_resnet_stem(h: int, c_in: int, c_out: int, bias: bool = False):
+    c, h = complexity_conv_bn(h, c_in, c_out, 7, 2, bias=bias)
+    return c, cx.out_size(h, 2)
 
 
 class Head(nn.Module):
@@ -79,24 +105,28 @@ def bottleneck_width(w, b):
     return iround(w / b)
 
 
-class XBlock(nn.Module):
-    """Residual bottleneck with group conv (the X block); ``se_ratio`` > 0 adds SE (the Y block).
+def _projection(w_in: int, w_out: int, stride: int, bias: bool) -> nn.Module | None:
+    """1×1 conv + BN shortcut where the block changes width or resolution, else ``None`` (identity)."""
+    return nn.Sequential(*conv_bn(w_in, w_out, 1, stride, bias=bias)) if (w_in != w_out or stride != 1) else None
 
-    1×1 conv (w_b = w/b) → 3×3 group conv (w_b/g groups, stride s) → [SE] → 1×1 conv (w_out); BN after each conv,
-    ReLU after the first two and after the residual sum; projection shortcut when stride or width changes.
-    """
 
-    def __init__(self, w_in: int, w_out: int, stride: int, b: float, g: int, se_ratio: float = 0.0):
+def complexity_projection(h, w_in, w_out, stride: int, bias: bool = False) -> Complexity:
+    """Complexity of :func:`_projection`; ``w_in``/``w_out`` may be numpy arrays (counted where a projection exists)."""
+    needs_proj = (w_in != w_out) | (stride != 1)
+    if needs_proj is False:
+        return cx.ZERO
+    p, _ = complexity_conv_bn(h, w_in, w_out, 1, stride, bias=bias)
+    return p if needs_proj is True else p * needs_proj
+
+
+class _Residual(nn.Module):
+    """``relu(f(x) + shortcut(x))`` with a zero-initialised last BN, so every block starts as the identity."""
+
+    def __init__(self, f: nn.Sequential, proj: nn.Module | None):
         super().__init__()
-        w_b = bottleneck_width(w_out, b)
-        groups = w_b // g
-        layers: list[nn.Module] = [*conv_bn(w_in, w_b, 1), nn.ReLU(inplace=True), *conv_bn(w_b, w_b, 3, stride, groups), nn.ReLU(inplace=True)]
-        if se_ratio:
-            layers.append(SE(w_b, iround(se_ratio * w_in)))
-        layers += conv_bn(w_b, w_out, 1)
-        self.f = nn.Sequential(*layers)
-        nn.init.zeros_(self.f[-1].weight)  # zero-init the last BN gamma: each block starts as identity
-        self.proj = nn.Sequential(*conv_bn(w_in, w_out, 1, stride)) if (w_in != w_out or stride != 1) else None
+        self.f = f
+        nn.init.zeros_(self.f[-1].weight)
+        self.proj = proj
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -104,20 +134,59 @@ class XBlock(nn.Module):
         return self.relu(self.f(x) + shortcut)
 
 
-def complexity_xblock(h, w_in, w_out, stride: int, b, g, se_ratio: float = 0.0):
+class XBlock(_Residual):
+    """Residual bottleneck with group conv (the X block); ``se_ratio`` > 0 adds SE (the Y block).
+
+    1×1 conv (w_b = w/b) → 3×3 group conv (w_b/g groups, stride s) → [SE] → 1×1 conv (w_out); BN after each conv,
+    ReLU after the first two and after the residual sum; projection shortcut when stride or width changes.
+    """
+
+    def __init__(self, w_in: int, w_out: int, stride: int, b: float, g: int, se_ratio: float = 0.0, bias: bool = False):
+        w_b = bottleneck_width(w_out, b)
+        layers: list[nn.Module] = [*conv_bn_relu(w_in, w_b, 1, bias=bias),
+                                   *conv_bn_relu(w_b, w_b, 3, stride, groups=w_b // g, bias=bias)]
+        if se_ratio:
+            layers.append(SE(w_b, iround(se_ratio * w_in)))
+        layers += conv_bn(w_b, w_out, 1, bias=bias)
+        super().__init__(nn.Sequential(*layers), _projection(w_in, w_out, stride, bias))
+
+
+def complexity_xblock(h, w_in, w_out, stride: int, b, g, se_ratio: float = 0.0, bias: bool = False):
     """Complexity of :class:`XBlock`; every size argument may be a numpy array (vectorised screening)."""
     w_b = bottleneck_width(w_out, b)
-    a, _ = complexity_conv_bn(h, w_in, w_b, 1)
-    bb, ho = complexity_conv_bn(h, w_b, w_b, 3, stride, w_b // g)
-    c, _ = complexity_conv_bn(ho, w_b, w_out, 1)
+    a, _ = complexity_conv_bn(h, w_in, w_b, 1, bias=bias)
+    bb, ho = complexity_conv_bn(h, w_b, w_b, 3, stride, w_b // g, bias=bias)
+    c, _ = complexity_conv_bn(ho, w_b, w_out, 1, bias=bias)
     total = a + bb + c
     if se_ratio:
         total = total + complexity_se(w_b, iround(se_ratio * w_in))
-    needs_proj = (w_in != w_out) | (stride != 1)
-    if needs_proj is not False:
-        p, _ = complexity_conv_bn(h, w_in, w_out, 1, stride)
-        total = total + (p if needs_proj is True else p * needs_proj)
-    return total, ho
+    return total + complexity_projection(h, w_in, w_out, stride, bias), ho
+
+
+class RBlock(_Residual):
+    """Basic residual block (the R block): 3×3 conv (stride s), BN, ReLU, 3×3 conv, BN, + shortcut, ReLU."""
+
+    def __init__(self, w_in: int, w_out: int, stride: int, bias: bool = False):
+        f = nn.Sequential(*conv_bn_relu(w_in, w_out, 3, stride, bias=bias), *conv_bn(w_out, w_out, 3, bias=bias))
+        super().__init__(f, _projection(w_in, w_out, stride, bias))
+
+
+class VBlock(nn.Sequential):
+    """Vanilla block (the V block): 3×3 conv (stride s), BN, ReLU, 3×3 conv, BN, ReLU; no shortcut."""
+
+    def __init__(self, w_in: int, w_out: int, stride: int, bias: bool = False):
+        super().__init__(*conv_bn_relu(w_in, w_out, 3, stride, bias=bias), *conv_bn_relu(w_out, w_out, 3, bias=bias))
+
+
+def complexity_vblock(h, w_in, w_out, stride: int, bias: bool = False):
+    a, ho = complexity_conv_bn(h, w_in, w_out, 3, stride, bias=bias)
+    b, _ = complexity_conv_bn(ho, w_out, w_out, 3, bias=bias)
+    return a + b, ho
+
+
+def complexity_rblock(h, w_in, w_out, stride: int, bias: bool = False):
+    body, ho = complexity_vblock(h, w_in, w_out, stride, bias)
+    return body + complexity_projection(h, w_in, w_out, stride, bias), ho
 
 
 def init_weights(model: nn.Module) -> nn.Module:
@@ -129,5 +198,6 @@ def init_weights(model: nn.Module) -> nn.Module:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear):
             nn.init.normal_(m.weight, std=0.01)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
     return model

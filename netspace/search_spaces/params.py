@@ -7,8 +7,9 @@ any Optuna sampler — or the fast :class:`~netspace.search_spaces.sampling.Rand
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 

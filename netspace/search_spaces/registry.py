@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Callable
 
 from netspace.errors import NetspaceError, UnknownSpaceError
 from netspace.search_spaces.base import DesignSpace
@@ -45,6 +45,12 @@ def _load_plugins() -> None:
             warnings.warn(f"netspace: design-space plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
 
 
+def unknown_name(kind: str, name: str, known, fallback: str) -> UnknownSpaceError:
+    """One-line error for an unknown ``kind`` name, suggesting the closest known names (else ``fallback``)."""
+    close = difflib.get_close_matches(name, known, n=3)
+    return UnknownSpaceError(f"unknown {kind} {name!r}; " + (f"did you mean {', '.join(close)}?" if close else fallback))
+
+
 def list_spaces() -> list[str]:
     _load_plugins()
     return sorted(_FACTORIES)
@@ -55,9 +61,7 @@ def get_space(name: str) -> DesignSpace:
     _load_plugins()
     if name not in _INSTANCES:
         if name not in _FACTORIES:
-            close = difflib.get_close_matches(name, _FACTORIES, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(_FACTORIES))}"
-            raise UnknownSpaceError(f"unknown design space {name!r}{hint}")
+            raise unknown_name("design space", name, _FACTORIES, f"known: {', '.join(sorted(_FACTORIES))}")
         space = _FACTORIES[name]()
         if not isinstance(space, DesignSpace):
             raise NetspaceError(f"design space {name!r} is not a netspace DesignSpace")

@@ -4,17 +4,22 @@ u_j = w0 + wa·j (j < d);  s_j = round(log(u_j / w0) / log(wm));  w_j = w0·wm^s
 Equal consecutive widths form a stage (per-stage width = the unique w_j, depth = its count); widths are then
 made compatible with the group width. A sample whose number of stages is not the formula's (max s_j + 1) or
 not the wanted count (4) is rejected, as the authors' sampler does. RegNetY adds squeeze-excitation (0.25).
+
+Options fixed per space instance (``RegNetX(num_stages=5, block="R")``), as in the paper's generalization tests:
+the wanted stage count (4 or 5) and the block type (X, R or V; see :mod:`netspace.search_spaces.anynet`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch.nn as nn
 
 from netspace.search_spaces.anynet import (
+    BLOCKS,
+    STAGE_COUNTS,
     AnyNet,
     AnyNetConfig,
     anynet_complexity,
@@ -23,6 +28,7 @@ from netspace.search_spaces.anynet import (
 )
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Choice, Float, Int, Param
 
 QUANTUM = 8
@@ -62,6 +68,7 @@ class RegNetConfig(SpaceConfig):
     group_width: int = 8
     se_ratio: float = 0.0
     stem_width: int = 32
+    block: str = "X"
 
     def stages(self) -> tuple[list[int], list[int], int]:
         """(per-stage widths before group adjustment, depths, number of stages the formula allows)."""
@@ -72,7 +79,8 @@ class RegNetConfig(SpaceConfig):
     def to_anynet(self) -> AnyNetConfig:
         widths, depths, _ = self.stages()
         n = len(widths)
-        return make_anynet_config(depths, widths, [self.bottleneck_ratio] * n, [self.group_width] * n, self.stem_width, self.se_ratio)
+        b, g = (self.bottleneck_ratio, self.group_width) if self.block == "X" else (1, 1)  # R, V: no bottleneck
+        return make_anynet_config(depths, widths, [b] * n, [g] * n, self.stem_width, self.se_ratio, block=self.block)
 
 
 class RegNetSpace(DesignSpace):
@@ -80,7 +88,15 @@ class RegNetSpace(DesignSpace):
 
     config_cls: ClassVar[type] = RegNetConfig
     se_ratio: ClassVar[float] = 0.0
-    num_stages: ClassVar[int] = 4
+
+    def __init__(self, num_stages: int = 4, block: str = "X"):
+        if num_stages not in STAGE_COUNTS or block not in BLOCKS or (block != "X" and self.se_ratio):
+            raise ValueError(f"{type(self).__name__}: {num_stages} stages of {block} blocks: need {STAGE_COUNTS} "
+                             f"stages of {BLOCKS} blocks (SE only on X)")
+        self.num_stages, self.block = num_stages, block
+
+    def options(self) -> dict[str, Any]:
+        return {"num_stages": self.num_stages, "block": self.block}
 
     PARAMS: ClassVar[dict[str, Param]] = {
         "d": Int(1, 63, doc="total number of blocks"),
@@ -110,6 +126,7 @@ class RegNetSpace(DesignSpace):
             bottleneck_ratio=p["b"].suggest(trial, "b"),
             group_width=p["g"].suggest(trial, "g"),
             se_ratio=self.se_ratio,
+            block=self.block,
         )
 
     def check(self, config: RegNetConfig) -> list[str]:
@@ -121,16 +138,18 @@ class RegNetSpace(DesignSpace):
             return [f"{len(widths)} distinct stage widths but the formula allows {total} stages"]
         if self.num_stages and len(widths) != self.num_stages:
             return [f"{len(widths)} stages, expected {self.num_stages}"]
+        if config.block != self.block:
+            return [f"block {config.block}: this space has {self.block} blocks"]
         return check_anynet(config.to_anynet())
 
-    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
-        return screen_regnet(self, values, regime, resolution, in_channels, num_classes)
+    def screen_batch(self, values, regime, geometry):
+        return screen_regnet(self, values, regime, geometry)
 
-    def build(self, config: RegNetConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
-        return AnyNet(config.to_anynet(), in_channels, num_classes, resolution)
+    def build(self, config: RegNetConfig, geometry: Geometry = IMAGENET) -> nn.Module:
+        return AnyNet(config.to_anynet(), geometry)
 
-    def complexity(self, config: RegNetConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-        return anynet_complexity(config.to_anynet(), resolution, in_channels, num_classes)
+    def complexity(self, config: RegNetConfig, geometry: Geometry = IMAGENET) -> Complexity:
+        return anynet_complexity(config.to_anynet(), geometry)
 
 
 class RegNetX(RegNetSpace):
@@ -203,13 +222,18 @@ def stages_batch(d, w0, wa, wm, num_stages: int, q: int = QUANTUM):
     return valid, widths, depths
 
 
-def screen_regnet(space: "RegNetSpace", values, regime, resolution, in_channels, num_classes):
+def screen_regnet(space: RegNetSpace, values, regime, geometry: Geometry):
     """Vectorised :meth:`RegNetSpace.check` + regime test for a batch of parameter draws."""
+
+    import numpy as np
 
     from netspace.search_spaces.anynet import screen_anynet
 
     n = space.num_stages
     valid, widths, depths = stages_batch(values["d"], values["w0"], values["wa"], values["wm"], n)
-    bs, gs = [values["b"]] * n, [values["g"]] * n
-    mask, metric, _ = screen_anynet(depths, widths, bs, gs, regime, resolution, in_channels, num_classes, space.se_ratio, valid)
+    if space.block == "X":
+        bs, gs = [values["b"]] * n, [values["g"]] * n
+    else:  # R and V blocks have no bottleneck: b = g = 1, as in RegNetConfig.to_anynet
+        bs = gs = [np.ones(len(values["d"]), dtype=np.int64)] * n
+    mask, metric, _ = screen_anynet(depths, widths, bs, gs, regime, geometry, space.se_ratio, valid, block=space.block)
     return mask, metric

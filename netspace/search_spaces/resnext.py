@@ -13,17 +13,22 @@ m = 2): g_i = round(g·m^(i-1)); and the bottleneck ratio b ∈ {1, 2, 4} (ResNe
 has bottleneck width C·g_i and output width b·C·g_i. ResNeXt-50 (32×4d) is C = 32, g = 4, m = 2, b = 2 with
 depths (3, 4, 6, 3). Configs whose last stage exceeds bottleneck width 1024 or output width 2048 (ResNeXt-50's)
 are rejected. Size: 16^4 · 7 · 5 · 3 · 3 ≈ 2.1e7 configs before that rejection, 16^4 · 218 ≈ 1.4e7 after it.
+
+Option ``stem`` (fixed per space instance, ``ResNeXtSpace(stem="resnet")``): "simple" (above) or "resnet", ResNet's
+7×7/2 conv + 3×3/2 max-pool with stage 1 at stride 1, with which ResNeXt-50 (32×4d) and ResNet-50 (C = 1, g = 64,
+b = 4) with ``stem_width=64`` are exactly torchvision's ``resnext50_32x4d`` and ``resnet50``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch.nn as nn
 
 from netspace.search_spaces.anynet import (
+    STEMS,
     AnyNet,
     AnyNetConfig,
     anynet_complexity,
@@ -31,6 +36,7 @@ from netspace.search_spaces.anynet import (
 )
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Choice, Int, Param
 
 NUM_STAGES = 4
@@ -60,6 +66,7 @@ class ResNeXtConfig(SpaceConfig):
     width_multiplier: float = 2.0
     bottleneck_ratio: int = 2
     stem_width: int = STEM_WIDTH
+    stem: str = "simple"
 
     @property
     def group_widths(self) -> tuple[int, ...]:
@@ -78,7 +85,8 @@ class ResNeXtConfig(SpaceConfig):
     def to_anynet(self) -> AnyNetConfig:
         n = len(self.depths)
         return AnyNetConfig(
-            tuple(self.depths), self.widths, (self.bottleneck_ratio,) * n, self.group_widths, self.stem_width, 0.0
+            tuple(self.depths), self.widths, (self.bottleneck_ratio,) * n, self.group_widths, self.stem_width, 0.0,
+            stem=self.stem,
         )
 
 
@@ -94,6 +102,14 @@ class ResNeXtSpace(DesignSpace):
     GROUP = Choice(GROUP_WIDTHS, doc="bottleneck width per group in stage 1")
     MULTIPLIER = Choice(WIDTH_MULTIPLIERS, doc="growth of the per-group width from one stage to the next")
     RATIO = Choice(BOTTLENECK_RATIOS, doc="bottleneck ratio b: stage width / bottleneck width")
+
+    def __init__(self, stem: str = "simple"):
+        if stem not in STEMS:
+            raise ValueError(f"ResNeXtSpace: stem {stem!r} not one of {STEMS}")
+        self.stem = stem
+
+    def options(self) -> dict[str, Any]:
+        return {"stem": self.stem}
 
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {f"d{i}": self.DEPTH for i in range(1, NUM_STAGES + 1)}
@@ -114,6 +130,7 @@ class ResNeXtSpace(DesignSpace):
             group_width=int(self.GROUP.suggest(trial, "g")),
             width_multiplier=float(self.MULTIPLIER.suggest(trial, "m")),
             bottleneck_ratio=int(self.RATIO.suggest(trial, "b")),
+            stem=self.stem,
         )
 
     def check(self, config: ResNeXtConfig) -> list[str]:
@@ -139,9 +156,11 @@ class ResNeXtSpace(DesignSpace):
             problems.append(f"stage widths {list(c.widths)} exceed {MAX_WIDTH}")
         if c.stem_width < 1:
             problems.append(f"stem width {c.stem_width} must be positive")
+        if c.stem != self.stem:
+            problems.append(f"stem {c.stem!r}: this space has the {self.stem!r} stem")
         return problems + check_anynet(c.to_anynet(), NUM_STAGES)
 
-    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+    def screen_batch(self, values, regime, geometry):
         """Vectorised width caps and regime test (same arithmetic as :func:`stage_group_widths`)."""
         c, g, m, b = values["c"], values["g"], values["m"], values["b"]
         gs = [np.rint(g * m**i).astype(np.int64) for i in range(NUM_STAGES)]
@@ -151,12 +170,12 @@ class ResNeXtSpace(DesignSpace):
         if regime is None:
             return valid, None
         ds = tuple(values[f"d{i}"] for i in range(1, NUM_STAGES + 1))
-        batch = AnyNetConfig(ds, tuple(b * c * gi for gi in gs), (b,) * NUM_STAGES, tuple(gs), STEM_WIDTH, 0.0)
-        metric = np.asarray(getattr(anynet_complexity(batch, resolution, in_channels, num_classes), regime.metric))
+        batch = AnyNetConfig(ds, tuple(b * c * gi for gi in gs), (b,) * NUM_STAGES, tuple(gs), STEM_WIDTH, 0.0, stem=self.stem)
+        metric = np.asarray(getattr(anynet_complexity(batch, geometry), regime.metric))
         return valid & (metric >= regime.low) & (metric <= regime.high), metric[valid]
 
-    def build(self, config: ResNeXtConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
-        return AnyNet(config.to_anynet(), in_channels, num_classes, resolution)
+    def build(self, config: ResNeXtConfig, geometry: Geometry = IMAGENET) -> nn.Module:
+        return AnyNet(config.to_anynet(), geometry)
 
-    def complexity(self, config: ResNeXtConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-        return anynet_complexity(config.to_anynet(), resolution, in_channels, num_classes)
+    def complexity(self, config: ResNeXtConfig, geometry: Geometry = IMAGENET) -> Complexity:
+        return anynet_complexity(config.to_anynet(), geometry)

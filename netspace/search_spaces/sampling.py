@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from netspace.errors import RegimeError
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 
 METRICS = ("flops", "params", "acts")
 _SUFFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
@@ -117,7 +119,7 @@ class ReplayTrial(RandomTrial):
 
 @dataclass(frozen=True)
 class Regime:
-    """A complexity range [low, high] on ``metric`` (flops, params or acts), counted at ``resolution``."""
+    """A complexity range [low, high] on ``metric`` (flops, params or acts), counted at a geometry."""
 
     metric: str = "flops"
     low: float = 0.0
@@ -130,7 +132,7 @@ class Regime:
             raise RegimeError(f"malformed {self.metric} range [{self.low:g}, {self.high:g}]: need 0 <= low <= high")
 
     @classmethod
-    def parse(cls, text: str, metric: str = "flops") -> "Regime":
+    def parse(cls, text: str, metric: str = "flops") -> Regime:
         """Parse ``LO:HI`` with optional k/M/G suffixes, e.g. ``360M:400M``; either side may be empty."""
         parts = str(text).split(":")
         if len(parts) != 2:
@@ -200,40 +202,39 @@ def iter_samples(
     seed: int | None = None,
     regime: Regime | None = None,
     *,
-    resolution: int = 224,
-    in_channels: int = 3,
-    num_classes: int = 1000,
+    geometry: Geometry = IMAGENET,
     max_consecutive_rejections: int = 100_000,
     stats: SamplingStats | None = None,
 ) -> Iterator[Sample]:
-    """Endless stream of accepted samples (constraint-valid and inside ``regime``), reproducible by ``seed``.
+    """Endless stream of accepted samples (constraint-valid and inside ``regime`` at ``geometry``), reproducible by
+    ``seed``.
 
     Raises :class:`RegimeError` after ``max_consecutive_rejections`` draws in a row are rejected.
     """
     stats = stats if stats is not None else SamplingStats()
     if _has_batch_path(space):
-        yield from _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max_consecutive_rejections, stats)
+        yield from _iter_batched(space, seed, regime, geometry, max_consecutive_rejections, stats)
         return
     rng = random.Random(seed)
     streak = 0
     while True:
         stats.draws += 1
-        sample = _accept(space, RandomTrial(rng), regime, resolution, in_channels, num_classes, stats)
+        sample = _accept(space, RandomTrial(rng), regime, geometry, stats)
         if sample is not None:
             streak = 0
             yield sample
             continue
         streak += 1
         if streak >= max_consecutive_rejections:
-            raise _exhausted(space, regime, resolution, streak, stats)
+            raise _exhausted(space, regime, geometry, streak, stats)
 
 
-def _accept(space, trial, regime, resolution, in_channels, num_classes, stats) -> Sample | None:
+def _accept(space, trial, regime, geometry: Geometry, stats) -> Sample | None:
     """The config ``trial`` yields, as a :class:`Sample` if it is valid and inside ``regime`` (exact scalar code)."""
     config = space.sample(trial)
     if space.check(config):
         return None
-    cx = space.complexity(config, resolution=resolution, in_channels=in_channels, num_classes=num_classes)
+    cx = space.complexity(config, geometry)
     if regime is not None:
         v = getattr(cx, regime.metric)
         stats.observed_low = min(stats.observed_low, v)
@@ -244,13 +245,13 @@ def _accept(space, trial, regime, resolution, in_channels, num_classes, stats) -
     return Sample(space.name, dict(trial.params), config, cx, trial)
 
 
-def _exhausted(space: DesignSpace, regime: Regime | None, resolution: int, streak: int, stats: SamplingStats) -> RegimeError:
+def _exhausted(space: DesignSpace, regime: Regime | None, geometry: Geometry, streak: int, stats: SamplingStats) -> RegimeError:
     seen = (
         f"; sampled {regime.metric} ranged {human(stats.observed_low)}–{human(stats.observed_high)}"
         if regime is not None and stats.observed_high > 0
         else ""
     )
-    what = f" with {regime} at {resolution}px" if regime is not None else ""
+    what = f" with {regime} at {geometry.resolution}px" if regime is not None else ""
     return RegimeError(f"no valid {space.name} config{what} in {streak} consecutive draws{seen}; widen the range")
 
 
@@ -261,7 +262,7 @@ def _has_batch_path(space: DesignSpace) -> bool:
     return type(space).screen_batch is not DesignSpace.screen_batch
 
 
-def _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max_rejections, stats) -> Iterator[Sample]:
+def _iter_batched(space, seed, regime, geometry: Geometry, max_rejections, stats) -> Iterator[Sample]:
     """Vectorised rejection sampling: draw a batch of parameter vectors, screen them with numpy, then build
     and re-check the survivors with the exact scalar code. Same distribution as the scalar path."""
     import numpy as np
@@ -272,7 +273,7 @@ def _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max
     while True:
         raw = {name: p.draw(rng, _BATCH) for name, p in params.items()}
         values = {name: params[name].value(r) for name, r in raw.items()}
-        mask, metric = space.screen_batch(values, regime, resolution, in_channels, num_classes)
+        mask, metric = space.screen_batch(values, regime, geometry)
         if regime is not None and metric is not None and metric.size:
             stats.observed_low = min(stats.observed_low, float(metric.min()))
             stats.observed_high = max(stats.observed_high, float(metric.max()))
@@ -281,7 +282,7 @@ def _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max
             gap = i - pos  # screened-out candidates before candidate i
             if streak + gap >= max_rejections:
                 stats.draws += max_rejections - streak
-                raise _exhausted(space, regime, resolution, max_rejections, stats)
+                raise _exhausted(space, regime, geometry, max_rejections, stats)
             streak += gap
             stats.draws += gap
             if i == _BATCH:
@@ -289,14 +290,14 @@ def _iter_batched(space, seed, regime, resolution, in_channels, num_classes, max
             pos = i + 1
             stats.draws += 1
             trial = ReplayTrial({name: r[i] for name, r in raw.items()})
-            sample = _accept(space, trial, regime, resolution, in_channels, num_classes, stats)
+            sample = _accept(space, trial, regime, geometry, stats)
             if sample is not None:
                 streak = 0
                 yield sample
                 continue
             streak += 1
             if streak >= max_rejections:
-                raise _exhausted(space, regime, resolution, streak, stats)
+                raise _exhausted(space, regime, geometry, streak, stats)
 
 
 def sample_configs(space: DesignSpace, n: int, seed: int | None = None, regime: Regime | None = None, **kwargs) -> list[Sample]:

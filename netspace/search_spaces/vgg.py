@@ -8,12 +8,19 @@ rounded to a multiple of 8. Size: 4^5 · 127^5 ≈ 3.4e13 configs.
 There is no stem: the first conv sees the full input (224 px gives 7×7 before the head, 32 px gives 1×1). All 5
 stages are always built; a stage's max-pool is left out when its feature map is already smaller than 2×2
 (inputs under 32 px), so any resolution builds and the number of stages never depends on the resolution.
+
+Structural options (config fields; the sampled space keeps the defaults unless a ``VGGSpace(head=..., bn=...,
+conv_bias=...)`` instance fixes others): ``head`` "gap" (default) or "classic" — VGG's classifier: flatten the final
+h×h map → FC ``hidden`` → ReLU → dropout → FC ``hidden`` → ReLU → dropout → FC classes (torchvision first pools
+the map to 7×7, a no-op at 224 px); ``bn`` (BN after every conv, default on); ``conv_bias`` (default off).
+VGG-11/16/19 are depths (1,1,2,2,2), (2,2,3,3,3), (2,2,4,4,4), widths (64,128,256,512,512), classic head, biased
+convs, with or without BN.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -23,12 +30,14 @@ from netspace.search_spaces import complexity as cx
 from netspace.search_spaces import layers
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
+from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Float, Int, Param
 
 NUM_STAGES = 5
 MAX_DEPTH = 4
 MIN_WIDTH, MAX_WIDTH, QUANTUM = 16, 1024, 8
 POOL = 2
+HEADS = ("gap", "classic")
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,11 @@ class VGGConfig(SpaceConfig):
 
     depths: tuple[int, ...]
     widths: tuple[int, ...]
+    head: str = "gap"
+    bn: bool = True
+    conv_bias: bool = False
+    hidden: int = 4096
+    dropout: float = 0.5
 
     @property
     def layer_widths(self) -> list[int]:
@@ -53,42 +67,72 @@ def pools(resolution: int, num_stages: int = NUM_STAGES) -> list[bool]:
     return out
 
 
+class ClassicHead(nn.Sequential):
+    """VGG's classifier: flatten → FC ``hidden`` → ReLU → dropout → FC ``hidden`` → ReLU → dropout → FC classes."""
+
+    def __init__(self, c_in: int, hidden: int, num_classes: int, dropout: float):
+        super().__init__(
+            nn.Flatten(1), nn.Linear(c_in, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout), nn.Linear(hidden, num_classes),
+        )
+
+
+def complexity_classic_head(c_in: int, hidden: int, num_classes: int) -> Complexity:
+    return cx.linear(c_in, hidden) + cx.linear(hidden, hidden) + cx.linear(hidden, num_classes)
+
+
+def final_size(resolution: int, num_stages: int = NUM_STAGES) -> int:
+    """Side of the last feature map (what the classic head flattens)."""
+    h = resolution
+    for pool in pools(resolution, num_stages):
+        h = cx.pool_size(h, POOL, POOL) if pool else h
+    return h
+
+
 class VGG(nn.Module):
     """The network of a :class:`VGGConfig`."""
 
-    def __init__(self, config: VGGConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224):
+    def __init__(self, config: VGGConfig, geometry: Geometry = IMAGENET):
         super().__init__()
         self.config = config
-        stages, w_in = [], in_channels
-        for d, w, pool in zip(config.depths, config.widths, pools(resolution, len(config.depths))):
+        c, g = config, geometry
+        stages, w_in = [], g.in_channels
+        for d, w, pool in zip(c.depths, c.widths, pools(g.resolution, len(c.depths))):
             ops: list[nn.Module] = []
             for i in range(d):
-                ops += [*layers.conv_bn(w_in if i == 0 else w, w, 3), nn.ReLU(inplace=True)]
+                ops += layers.conv_bn_relu(w_in if i == 0 else w, w, 3, bn=c.bn, bias=c.conv_bias)
             if pool:
                 ops.append(nn.MaxPool2d(POOL, POOL))
             stages.append(nn.Sequential(*ops))
             w_in = w
         self.stages = nn.Sequential(*stages)
-        self.head = layers.Head(w_in, num_classes)
+        if c.head == "classic":
+            h = final_size(g.resolution, len(c.depths))
+            self.head: nn.Module = ClassicHead(w_in * h * h, c.hidden, g.num_classes, c.dropout)
+        else:
+            self.head = layers.Head(w_in, g.num_classes)
         layers.init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.stages(x))
 
 
-def vgg_complexity(config: VGGConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
+def vgg_complexity(config: VGGConfig, geometry: Geometry = IMAGENET) -> Complexity:
     """Analytic complexity of :class:`VGG` (max-pools cost nothing and only shrink the map).
 
     Depths and widths may be numpy int arrays (one entry per candidate config): vectorised screening."""
-    total, h, w_in = cx.ZERO, resolution, in_channels
-    for d, w, pool in zip(config.depths, config.widths, pools(resolution, len(config.depths))):
-        first, _ = layers.complexity_conv_bn(h, w_in, w, 3)
-        rest, _ = layers.complexity_conv_bn(h, w, w, 3)
+    c, g = config, geometry
+    total, h, w_in = cx.ZERO, g.resolution, g.in_channels
+    for d, w, pool in zip(c.depths, c.widths, pools(g.resolution, len(c.depths))):
+        first, _ = layers.complexity_conv_bn(h, w_in, w, 3, bn=c.bn, bias=c.conv_bias)
+        rest, _ = layers.complexity_conv_bn(h, w, w, 3, bn=c.bn, bias=c.conv_bias)
         total = total + first + rest * (d - 1)  # branch-free: depths and widths may be numpy arrays
         if pool:
             h = cx.pool_size(h, POOL, POOL)
         w_in = w
-    return total + layers.complexity_head(w_in, num_classes)
+    if c.head == "classic":
+        return total + complexity_classic_head(w_in * h * h, c.hidden, g.num_classes)
+    return total + layers.complexity_head(w_in, g.num_classes)
 
 
 class VGGSpace(DesignSpace):
@@ -100,6 +144,14 @@ class VGGSpace(DesignSpace):
 
     DEPTH = Int(1, MAX_DEPTH, doc="3x3 convs in the stage")
     WIDTH = Float(MIN_WIDTH, MAX_WIDTH, log=True, quantum=QUANTUM, doc="stage width, a multiple of 8")
+
+    def __init__(self, head: str = "gap", bn: bool = True, conv_bias: bool = False):
+        if head not in HEADS:
+            raise ValueError(f"VGGSpace: head {head!r} not one of {HEADS}")
+        self._fixed = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias)}
+
+    def options(self) -> dict[str, Any]:
+        return dict(self._fixed)
 
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {}
@@ -119,7 +171,7 @@ class VGGSpace(DesignSpace):
         for i in range(1, NUM_STAGES + 1):
             ds.append(self.DEPTH.suggest(trial, f"d{i}"))
             ws.append(int(self.WIDTH.suggest(trial, f"w{i}")))
-        return VGGConfig(tuple(ds), tuple(ws))
+        return VGGConfig(tuple(ds), tuple(ws), **self._fixed)
 
     def check(self, config: VGGConfig) -> list[str]:
         if not (len(config.depths) == len(config.widths) == NUM_STAGES):
@@ -129,20 +181,24 @@ class VGGSpace(DesignSpace):
             problems.append(f"depths {list(config.depths)} outside [1, {MAX_DEPTH}]")
         if any(not MIN_WIDTH <= w <= MAX_WIDTH or w % QUANTUM for w in config.widths):
             problems.append(f"widths {list(config.widths)} must be multiples of {QUANTUM} in [{MIN_WIDTH}, {MAX_WIDTH}]")
+        if config.head not in HEADS:
+            problems.append(f"head {config.head!r} not one of {HEADS}")
+        if config.hidden < 1 or not 0 <= config.dropout < 1:
+            problems.append(f"classic head: hidden width {config.hidden} must be positive, dropout {config.dropout} in [0, 1)")
         return problems
 
-    def screen_batch(self, values, regime, resolution, in_channels, num_classes):
+    def screen_batch(self, values, regime, geometry):
         """Vectorised regime test (every sampled config satisfies the constraints)."""
         n = len(values["d1"])
         if regime is None:
             return np.ones(n, dtype=bool), None
         stages = range(1, NUM_STAGES + 1)
-        batch = VGGConfig(tuple(values[f"d{i}"] for i in stages), tuple(values[f"w{i}"] for i in stages))
-        metric = np.asarray(getattr(vgg_complexity(batch, resolution, in_channels, num_classes), regime.metric))
+        batch = VGGConfig(tuple(values[f"d{i}"] for i in stages), tuple(values[f"w{i}"] for i in stages), **self._fixed)
+        metric = np.asarray(getattr(vgg_complexity(batch, geometry), regime.metric))
         return (metric >= regime.low) & (metric <= regime.high), metric
 
-    def build(self, config: VGGConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
-        return VGG(config, in_channels, num_classes, resolution)
+    def build(self, config: VGGConfig, geometry: Geometry = IMAGENET) -> nn.Module:
+        return VGG(config, geometry)
 
-    def complexity(self, config: VGGConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-        return vgg_complexity(config, resolution, in_channels, num_classes)
+    def complexity(self, config: VGGConfig, geometry: Geometry = IMAGENET) -> Complexity:
+        return vgg_complexity(config, geometry)

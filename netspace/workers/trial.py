@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from netspace.errors import NetspaceError
-from netspace.search_spaces import get_space
+from netspace.search_spaces import DesignSpace, Geometry, get_space
 from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
 from netspace.workers.datasets import DatasetSpec, load_dataset
 from netspace.workers.device import plan_device
@@ -28,7 +28,7 @@ def _config_dict(config: Any) -> dict[str, Any]:
 
 
 def run_trial(
-    space: str,
+    space: str | DesignSpace,
     config: Mapping[str, Any],
     dataset: DatasetSpec,
     recipe: TrainRecipe,
@@ -43,22 +43,22 @@ def run_trial(
     if ckdir is not None and (ckdir / RESULT).is_file():
         return TrialResult.from_dict(load_json(ckdir / RESULT))
 
-    ds = get_space(space)
+    ds = space if isinstance(space, DesignSpace) else get_space(space)  # an instance: a space with fixed options
     cfg = ds.config_from_dict(_config_dict(config))
     ds.validate(cfg)
     if isinstance(dataset, str):
         dataset = DatasetSpec(dataset)
     data = load_dataset(dataset)
     info = data.info
-    cx = ds.complexity(cfg, resolution=info.resolution, in_channels=info.in_channels, num_classes=info.num_classes)
+    cx = ds.complexity(cfg, Geometry.of(info))
     plan = plan_device(device if device is not None else recipe.device)
 
     torch.manual_seed(seed)
-    model = ds.build(cfg, in_channels=info.in_channels, num_classes=info.num_classes, resolution=info.resolution)
+    model = ds.build(cfg, Geometry.of(info))
     trainer = Trainer(model, DeviceData.create(data, plan, recipe.max_train_images), recipe, plan, seed)
 
     identity = {
-        "space": space, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
+        "space": ds.name, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
         "recipe": {k: v for k, v in recipe.to_dict().items() if k != "device"},
     }
     if ckdir is not None and (ckdir / CHECKPOINT).is_file():

@@ -53,3 +53,25 @@ def test_errors_are_one_line_exit_2(capsys):
 def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "netspace", "spaces", "sample", "nope"], capture_output=True, text=True)
     assert out.returncode == 2 and "Traceback" not in out.stderr and out.stderr.startswith("error:")
+
+
+def test_presets_json_lists_the_seed_networks_with_their_references(capsys):
+    rc, out, _ = run(capsys, "spaces", "presets", "--json")
+    rows = {r["name"]: r for r in map(json.loads, out.splitlines())}
+    assert rc == 0 and len([n for n in rows if n.startswith("regnet")]) == 24
+    r50 = rows["resnet50"]
+    assert r50["space"] == "resnext" and r50["params"] == r50["reference"]["params"] == 25_557_032
+    assert r50["reference"]["macs"] == 4_089_184_256 and r50["flops"] == 4_089_185_256  # + the classifier's bias adds
+    zoo = rows["regnety_200mf"]
+    assert (zoo["flops"], zoo["params"], zoo["acts"]) == (199_519_076, 3_162_996, 2_168_052) == tuple(
+        zoo["reference"][k] for k in ("flops", "params", "acts"))
+
+
+def test_presets_table_and_describe_a_preset(capsys):
+    rc, out, _ = run(capsys, "spaces", "presets")
+    assert rc == 0 and "vgg19_bn" in out and "torchvision googlenet" in out and "d2l 8.8" in out
+    rc, out, _ = run(capsys, "spaces", "describe", "d2l_googlenet", "--json")
+    info = json.loads(out)
+    assert rc == 0 and info["space"] == "inception" and info["geometry"] == {"resolution": 96, "in_channels": 1,
+                                                                              "num_classes": 10}
+    assert info["params"] == 5_977_530 and info["space_options"]["num_stages"] == 3

@@ -7,9 +7,9 @@ from conftest import campaign_dict
 from optuna.trial import TrialState
 
 from netspace.platform.campaign.spec import parse_campaign
-from netspace.platform.campaign.study import Geometry, SpaceStudy
+from netspace.platform.campaign.study import SpaceStudy
 from netspace.platform.storage.database import open_storage
-from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
 
 
 def _study(tmp_path, **kw):
@@ -26,7 +26,7 @@ def test_random_draws_follow_the_seeded_stream_across_drivers(tmp_path):
     s2 = SpaceStudy(st, spec, spec.spaces[0], Geometry(32, 3, 10))
     third = s2.draw({})
     expected = sample_configs(get_space("regnetx"), 3, seed=s.seed, regime=Regime.parse("1M:4M"),
-                              resolution=32, in_channels=3, num_classes=10)
+                              geometry=Geometry(32, 3, 10))
     assert [d.params for d in first + [third]] == [e.params for e in expected]
     assert [d.number for d in first + [third]] == [0, 1, 2]
     t = s2.trials()[2]

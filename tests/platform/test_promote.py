@@ -34,7 +34,7 @@ def campaign(pg_url, tmp_path_factory):
     import optuna
     import torch
 
-    from netspace.search_spaces import Regime, get_space, sample_configs
+    from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
     from netspace.workers import (
         DatasetSpec,
         TrainRecipe,
@@ -65,7 +65,7 @@ def campaign(pg_url, tmp_path_factory):
             params=sample.params, distributions=sample.distributions, value=value, user_attrs=base, state=state))
 
     regnet = get_space("regnetx")
-    tiny = [s for s in sample_configs(regnet, 8, seed=0, regime=Regime.parse(":1.5M"), resolution=32)
+    tiny = [s for s in sample_configs(regnet, 8, seed=0, regime=Regime.parse(":1.5M"), geometry=Geometry(32))
             if s.config.depth <= 6][0]
     result = run_trial("regnetx", tiny.config.to_dict(), dataset,
                        TrainRecipe(epochs=2, batch_size=32, lr=0.05, warmup_epochs=0, augment=False,
@@ -75,9 +75,9 @@ def campaign(pg_url, tmp_path_factory):
     add(rx, tiny, 99.0, {})  # finished, but no weights recorded
 
     vgg = get_space("vgg")
-    vs = sample_configs(vgg, 1, seed=1, resolution=32)[0]
+    vs = sample_configs(vgg, 1, seed=1, geometry=Geometry(32))[0]
     torch.manual_seed(0)
-    net = vgg.build(vs.config, info.in_channels, info.num_classes, info.resolution).eval()
+    net = vgg.build(vs.config, Geometry.of(info)).eval()
     vgg_err = evaluate_model(net, dataset)
     torch.save(net.state_dict(), root / "vgg-0.pt")
     vv = study_for("vgg")

@@ -6,6 +6,8 @@ import torch
 import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from netspace.search_spaces import Geometry
+
 
 def forward_complexity(model: nn.Module, in_channels: int, resolution: int) -> tuple[int, int, int]:
     """(flops as multiply-adds incl. bias adds, parameters, activations = conv + linear output elements)."""
@@ -32,7 +34,7 @@ def measure(space, config, resolution: int, in_channels: int, num_classes: int) 
     """Build ``config`` on the meta device (no memory, no compute) and push one image through it:
     (output shape, flops, params, acts), counted as in :func:`forward_complexity`."""
     with torch.device("meta"):
-        model = space.build(config, in_channels=in_channels, num_classes=num_classes, resolution=resolution)
+        model = space.build(config, geometry=Geometry(in_channels=in_channels, num_classes=num_classes, resolution=resolution))
     outs: list[tuple[int, bool]] = []
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):

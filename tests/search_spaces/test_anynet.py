@@ -1,7 +1,7 @@
 import pytest
 
 from netspace.errors import InvalidConfigError
-from netspace.search_spaces import get_space, sample_configs
+from netspace.search_spaces import Geometry, get_space, sample_configs
 from netspace.search_spaces.anynet import AnyNetConfig, adjust_compatibility
 
 ANYNETX = ["anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e"]
@@ -11,7 +11,7 @@ SPACES = ANYNETX + ["regnetx", "regnety"]
 @pytest.mark.parametrize("name", ANYNETX)
 def test_constraint_chain_holds_on_1000_samples(name):
     space = get_space(name)
-    samples = sample_configs(space, 1000, seed=0, resolution=32)
+    samples = sample_configs(space, 1000, seed=0, geometry=Geometry(resolution=32))
     cfgs = [s.config for s in samples]
     assert all(space.check(c) == [] for c in cfgs)
     assert all(len(c.depths) == 4 for c in cfgs)

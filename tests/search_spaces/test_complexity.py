@@ -1,7 +1,7 @@
 import pytest
 import torch.nn as nn
 
-from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
 from netspace.search_spaces import complexity as cx
 from netspace.search_spaces.regnet import zoo_config
 
@@ -24,10 +24,10 @@ def test_conv_counts_by_hand():
 @pytest.mark.parametrize("resolution", [32, 224])
 def test_analytic_complexity_equals_forward_pass(space, resolution):
     ds = get_space(space)
-    for s in sample_configs(ds, 3, seed=11, resolution=resolution, regime=Regime.parse(":600M")):
-        model = ds.build(s.config, in_channels=3, num_classes=10, resolution=resolution)
+    for s in sample_configs(ds, 3, seed=11, geometry=Geometry(resolution=resolution), regime=Regime.parse(":600M")):
+        model = ds.build(s.config, geometry=Geometry(in_channels=3, num_classes=10, resolution=resolution))
         counted = forward_complexity(model, 3, resolution)
-        analytic = ds.complexity(s.config, resolution=resolution, in_channels=3, num_classes=10)
+        analytic = ds.complexity(s.config, geometry=Geometry(resolution=resolution, in_channels=3, num_classes=10))
         assert (analytic.flops, analytic.params, analytic.acts) == counted
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from netspace.errors import InvalidConfigError
-from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
 from netspace.search_spaces.inception import (
     InceptionConfig,
     complexity_inception_block,
@@ -79,7 +79,7 @@ def test_size_counts_distinct_configs():
 
 
 def test_twenty_seeded_samples_validate():
-    samples = sample_configs(SPACE, 20, seed=0, resolution=32)
+    samples = sample_configs(SPACE, 20, seed=0, geometry=Geometry(resolution=32))
     for s in samples:
         assert SPACE.check(s.config) == []
         assert all(32 <= w <= 1024 and w % 8 == 0 for w in s.config.widths)
@@ -110,19 +110,19 @@ def test_block_complexity_googlenet_3a():
 
 
 def test_real_forward_at_32():
-    shallowest = sorted(sample_configs(SPACE, 20, seed=1, regime=SMALL, resolution=32, num_classes=10), key=lambda s: sum(s.config.depths))
+    shallowest = sorted(sample_configs(SPACE, 20, seed=1, regime=SMALL, geometry=Geometry(resolution=32, num_classes=10)), key=lambda s: sum(s.config.depths))
     for s in shallowest[:2]:  # real compute costs per layer on CPU: keep it to the two shallowest
-        model = SPACE.build(s.config, in_channels=3, num_classes=10, resolution=32)
+        model = SPACE.build(s.config, geometry=Geometry(in_channels=3, num_classes=10, resolution=32))
         assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
         assert sum(p.numel() for p in model.parameters()) == s.complexity.params
 
 
 def test_build_forward_and_complexity_at_224():
-    (s,) = sample_configs(SPACE, 1, seed=5, regime=Regime("flops", 0, 400e6), resolution=224)
-    model = SPACE.build(s.config, resolution=224)
+    (s,) = sample_configs(SPACE, 1, seed=5, regime=Regime("flops", 0, 400e6), geometry=Geometry(resolution=224))
+    model = SPACE.build(s.config, geometry=Geometry(resolution=224))
     with torch.no_grad():
         assert model(torch.randn(1, 3, 224, 224)).shape == (1, 1000)
-    cx = SPACE.complexity(s.config, resolution=224)
+    cx = SPACE.complexity(s.config, geometry=Geometry(resolution=224))
     assert measure(SPACE, s.config, 224, 3, 1000) == ((1, 1000), cx.flops, cx.params, cx.acts)
 
 

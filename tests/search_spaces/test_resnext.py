@@ -7,7 +7,7 @@ import torch
 import torchvision
 
 from netspace.errors import InvalidConfigError
-from netspace.search_spaces import Regime, get_space, sample_configs
+from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
 from netspace.search_spaces.resnext import ResNeXtConfig, stage_group_widths
 
 from .forward_count import measure
@@ -33,20 +33,20 @@ def test_resnext50_params_match_torchvision():
     with torch.device("meta"):
         tv = sum(p.numel() for p in torchvision.models.resnext50_32x4d().parameters())
     assert tv == 25_028_904
-    ours = SPACE.complexity(ResNeXtConfig((3, 4, 6, 3), 32, 4, 2.0, 2, stem_width=64), resolution=224)
+    ours = SPACE.complexity(ResNeXtConfig((3, 4, 6, 3), 32, 4, 2.0, 2, stem_width=64), geometry=Geometry(resolution=224))
     assert ours.params == tv - 7 * 7 * 3 * 64 + 3 * 3 * 3 * 64
 
 
 def test_twenty_seeded_samples_respect_width_bounds():
-    for s in sample_configs(SPACE, 20, seed=0, resolution=32, num_classes=10):
+    for s in sample_configs(SPACE, 20, seed=0, geometry=Geometry(resolution=32, num_classes=10)):
         assert SPACE.check(s.config) == []
         assert max(s.config.bottleneck_widths) <= 1024 and max(s.config.widths) <= 2048
 
 
 def test_real_forward_at_32():
-    shallowest = sorted(sample_configs(SPACE, 20, seed=1, regime=SMALL, resolution=32, num_classes=10), key=lambda s: sum(s.config.depths))
+    shallowest = sorted(sample_configs(SPACE, 20, seed=1, regime=SMALL, geometry=Geometry(resolution=32, num_classes=10)), key=lambda s: sum(s.config.depths))
     for s in shallowest[:2]:  # real compute costs per layer on CPU: keep it to the two shallowest
-        model = SPACE.build(s.config, in_channels=3, num_classes=10, resolution=32)
+        model = SPACE.build(s.config, geometry=Geometry(in_channels=3, num_classes=10, resolution=32))
         with torch.no_grad():  # train-mode BN, no autograd graph
             assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
         assert sum(p.numel() for p in model.parameters()) == s.complexity.params
@@ -54,11 +54,11 @@ def test_real_forward_at_32():
 
 def test_build_forward_and_complexity_at_224():
     config = ResNeXtConfig((1, 1, 1, 1), cardinality=4, group_width=4, width_multiplier=2.0, bottleneck_ratio=2)
-    model = SPACE.build(config, resolution=224)
+    model = SPACE.build(config, geometry=Geometry(resolution=224))
     with torch.no_grad():
         assert model(torch.randn(1, 3, 224, 224)).shape == (1, 1000)
-    assert measure(SPACE, config, 224, 3, 1000) == ((1, 1000), *SPACE.complexity(config, resolution=224).as_dict().values())
-    cx = SPACE.complexity(RESNEXT50, resolution=224)
+    assert measure(SPACE, config, 224, 3, 1000) == ((1, 1000), *SPACE.complexity(config, geometry=Geometry(resolution=224)).as_dict().values())
+    cx = SPACE.complexity(RESNEXT50, geometry=Geometry(resolution=224))
     assert measure(SPACE, RESNEXT50, 224, 3, 1000) == ((1, 1000), cx.flops, cx.params, cx.acts)
     assert 4.0e9 < cx.flops < 4.3e9  # ResNeXt-50 (32×4d): 4.2 GMACs with its 7×7 stem
 

@@ -55,8 +55,20 @@ def test_train_takes_a_line_of_spaces_sample_json(tmp_path, capsys):
     (["anynetx_a"], "error: give exactly one of --config"),
     (["anynetx_a", "--sample-seed", "0", "--dataset", "cifar10", "--data", "/no/such/dir"], "error: cifar10: /no/such/dir not found"),
     (["anynetx_a", "--config", json.dumps({"depths": [1]}), "--epochs", "1"], "error: "),
+    (["--preset", "nosuchnet"], "error: unknown preset 'nosuchnet'"),
+    (["regnetx", "--preset", "resnet50"], "error: preset 'resnet50' belongs to space 'resnext', not 'regnetx'"),
+    (["--preset", "resnet50", "--sample-seed", "0"], "error: give exactly one of --config"),
+    (["--sample-seed", "0"], "error: give SPACE (or --preset NAME)"),
 ])
 def test_errors_are_one_line(args, message, capsys):
     assert main(["train", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_train_a_preset(capsys):
+    """d2l's RegNetX32 (2 stages, biased convs: a member of anynetx_e only with 2 stages) trains on digits."""
+    assert main(["train", "--preset", "d2l_regnetx32", *FAST, "--epochs", "1", "--max-train-images", "64"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("d2l_regnetx32: anynetx_e {") and '"conv_bias": true' in out
+    assert "179k params" in out and "completed: top-1 error" in out

@@ -10,7 +10,13 @@ import pytest
 import torch
 
 from netspace.errors import NetspaceError
-from netspace.search_spaces import Regime, get_space, list_spaces, sample_configs
+from netspace.search_spaces import (
+    Geometry,
+    Regime,
+    get_space,
+    list_spaces,
+    sample_configs,
+)
 from netspace.workers import (
     DatasetSpec,
     EpochReport,
@@ -29,11 +35,10 @@ def small_sample(space: str, regime: str = "1M:3M", candidates: int = 12):
     """A sampled config from a small FLOP regime at 32 px: of a few draws, the one with the fewest conv layers
     (per-layer overhead dominates CPU time at this size), then the fewest activations."""
     ds = get_space(space)
-    samples = sample_configs(ds, candidates, seed=0, regime=Regime.parse(regime), resolution=32, in_channels=1,
-                             num_classes=10)
+    samples = sample_configs(ds, candidates, seed=0, regime=Regime.parse(regime), geometry=Geometry(32, 1, 10))
 
     def cost(sample):
-        convs = sum(isinstance(m, torch.nn.Conv2d) for m in ds.build(sample.config, 1, 10, 32).modules())
+        convs = sum(isinstance(m, torch.nn.Conv2d) for m in ds.build(sample.config, Geometry(32, 1, 10)).modules())
         return convs, sample.complexity.acts
 
     return min(samples, key=cost).config.to_dict()
@@ -95,7 +100,7 @@ def test_finished_trial_returns_stored_result(tmp_path):
     again = run_trial("anynetx_a", TINY, DIGITS, TrainRecipe(epochs=1, batch_size=64, max_train_images=64),
                       device="cpu", checkpoint_dir=tmp_path, report=called.append)
     assert again == first and called == []
-    model = get_space("anynetx_a").build(get_space("anynetx_a").config_from_dict(TINY), 1, 10, 32)
+    model = get_space("anynetx_a").build(get_space("anynetx_a").config_from_dict(TINY), Geometry(32, 1, 10))
     model.load_state_dict(load_torch(tmp_path / "weights.pt"))
     assert evaluate_model(model, DIGITS) == pytest.approx(first.top1_err)
 
@@ -142,6 +147,6 @@ def test_trial_runs_on_on_disk_formats(tmp_path, kind):
     assert result.status == "completed" and 0.0 <= result.top1_err <= 100.0
     in_ch = 1 if kind == "fashion_mnist" else 3
     res = {"cifar10": 32, "fashion_mnist": 28, "folder": 10}[kind]
-    expected = get_space("anynetx_a").complexity(get_space("anynetx_a").config_from_dict(TINY), res, in_ch,
-                                                 {"cifar10": 10, "fashion_mnist": 10, "folder": 3}[kind])
+    expected = get_space("anynetx_a").complexity(get_space("anynetx_a").config_from_dict(TINY), Geometry(
+        res, in_ch, {"cifar10": 10, "fashion_mnist": 10, "folder": 3}[kind]))
     assert result.flops == expected.flops and result.params == expected.params

@@ -246,8 +246,7 @@ def _check_regimes(spec: CampaignSpec, geometry: Geometry) -> None:
 
     for s in spec.spaces:
         if s.regime is not None:
-            next(iter_samples(get_space(s.space), 0, s.regime.to_regime(), resolution=geometry.resolution,
-                              in_channels=geometry.in_channels, num_classes=geometry.num_classes))
+            next(iter_samples(get_space(s.space), 0, s.regime.to_regime(), geometry=geometry))
 
 
 def run_campaign(spec: CampaignSpec | str | os.PathLike, *, storage: str | None = None, address: str | None = None,

@@ -25,20 +25,13 @@ from optuna.trial import FrozenTrial, TrialState
 from netspace.errors import CampaignError
 from netspace.platform.campaign.spec import CampaignSpec, SpaceSpec
 from netspace.platform.storage.urls import SEP, study_name  # noqa: F401  (the study naming contract)
-from netspace.search_spaces import Regime, get_space, iter_samples
+from netspace.search_spaces import Geometry, Regime, get_space, iter_samples
 from netspace.search_spaces.sampling import human
 
 MAX_CONSECUTIVE_REJECTIONS = 2000
 PENALTY_ERR = 100.0  # what a rejected proposal is told in the sampler's mirror study (the worst top-1 error)
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """What complexity is counted at: the dataset's input geometry."""
-
-    resolution: int = 32
-    in_channels: int = 3
-    num_classes: int = 10
 
 
 @dataclass
@@ -172,8 +165,7 @@ class SpaceStudy:
 
     def _complexity(self, config):
         g = self.geometry
-        return self.space.complexity(config, resolution=g.resolution, in_channels=g.in_channels,
-                                     num_classes=g.num_classes)
+        return self.space.complexity(config, g)
 
     def _create_running(self, params: dict[str, Any], distributions: dict[str, Any], config, cx,
                         attrs: dict[str, Any]) -> Draw:
@@ -188,8 +180,7 @@ class SpaceStudy:
 
     def _random_stream(self, seed: int) -> Iterator:
         g = self.geometry
-        return iter_samples(self.space, seed, self.regime, resolution=g.resolution, in_channels=g.in_channels,
-                            num_classes=g.num_classes)
+        return iter_samples(self.space, seed, self.regime, geometry=g)
 
     def _draw_random(self, extra_attrs: dict[str, Any]) -> Draw:
         if self._stream is None:

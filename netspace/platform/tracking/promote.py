@@ -299,7 +299,7 @@ def build_trained_model(cand: Candidate):
     """The trial's network with its final weights loaded, in eval mode on the CPU; plus its DatasetInfo and spec."""
     import torch
 
-    from netspace.search_spaces import get_space
+    from netspace.search_spaces import Geometry, get_space
     from netspace.workers import DatasetSpec, dataset_info
 
     weights = _weights_file(cand)
@@ -311,8 +311,7 @@ def build_trained_model(cand: Candidate):
     space = get_space(cand.space)
     config = (space.config_from_dict(cand.user_attrs["config"]) if cand.user_attrs.get("config")
               else space.config_from_params(cand.params))
-    model = space.build(config, in_channels=info.in_channels, num_classes=info.num_classes,
-                        resolution=info.resolution)
+    model = space.build(config, Geometry.of(info))
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
         if isinstance(state, Mapping) and "model" in state and not any(k.endswith(".weight") for k in state):

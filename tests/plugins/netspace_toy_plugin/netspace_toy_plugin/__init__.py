@@ -14,7 +14,14 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
-from netspace.search_spaces import Complexity, DesignSpace, SpaceConfig, layers
+from netspace.search_spaces import (
+    IMAGENET,
+    Complexity,
+    DesignSpace,
+    Geometry,
+    SpaceConfig,
+    layers,
+)
 from netspace.search_spaces.params import Choice, Int, Param
 
 __all__ = ["ToyConfig", "ToyNet", "ToySpace", "toy_complexity"]
@@ -45,10 +52,10 @@ class ToyNet(nn.Module):
         return self.head(self.body(x))
 
 
-def toy_complexity(config: ToyConfig, resolution: int, in_channels: int, num_classes: int) -> Complexity:
-    a, h = layers.complexity_conv_bn(resolution, in_channels, config.width, 3)
+def toy_complexity(config: ToyConfig, geometry: Geometry) -> Complexity:
+    a, h = layers.complexity_conv_bn(geometry.resolution, geometry.in_channels, config.width, 3)
     b, _ = layers.complexity_conv_bn(h, config.width, config.width, 3, config.stride)
-    return a + b + layers.complexity_head(config.width, num_classes)
+    return a + b + layers.complexity_head(config.width, geometry.num_classes)
 
 
 class ToySpace(DesignSpace):
@@ -78,8 +85,8 @@ class ToySpace(DesignSpace):
             problems.append(f"stride {config.stride} must be 1 or 2")
         return problems
 
-    def build(self, config: ToyConfig, in_channels: int = 3, num_classes: int = 1000, resolution: int = 224) -> nn.Module:
-        return ToyNet(config, in_channels, num_classes)
+    def build(self, config: ToyConfig, geometry: Geometry = IMAGENET) -> nn.Module:
+        return ToyNet(config, geometry.in_channels, geometry.num_classes)
 
-    def complexity(self, config: ToyConfig, resolution: int = 224, in_channels: int = 3, num_classes: int = 1000) -> Complexity:
-        return toy_complexity(config, resolution, in_channels, num_classes)
+    def complexity(self, config: ToyConfig, geometry: Geometry = IMAGENET) -> Complexity:
+        return toy_complexity(config, geometry)
