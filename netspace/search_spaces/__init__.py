@@ -13,6 +13,7 @@ from netspace.search_spaces.registry import (
     list_spaces,
     register,
 )
+from netspace.search_spaces.restrict import DerivedSpace, restrict, space_of_study
 from netspace.search_spaces.sampling import (
     RandomTrial,
     Regime,
@@ -22,6 +23,6 @@ from netspace.search_spaces.sampling import (
 )
 
 __all__ = [
-    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "RandomTrial", "Regime", "Sample", "SpaceConfig",
-    "get_space", "iter_samples", "list_spaces", "register", "sample_configs",
+    "Complexity", "DerivedSpace", "DesignSpace", "ENTRY_POINT_GROUP", "RandomTrial", "Regime", "Sample", "SpaceConfig",
+    "get_space", "iter_samples", "list_spaces", "register", "restrict", "sample_configs", "space_of_study",
 ]
