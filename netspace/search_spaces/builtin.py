@@ -30,4 +30,4 @@ from netspace.search_spaces.resnext import ResNeXtSpace  # noqa: E402
 
 register(ResNeXtSpace)
 
-import netspace.search_spaces.refined  # noqa: E402, F401  (derived presets: regnetx_c, regnetx_pycls)
+import netspace.search_spaces.refined  # noqa: F401  (derived presets: regnetx_c, regnetx_pycls)

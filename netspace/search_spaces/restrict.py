@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces.base import DesignSpace
