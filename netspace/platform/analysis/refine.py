@@ -11,8 +11,8 @@ the space can draw, and is printed as a ``spaces:`` entry that runs as a new spa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
