@@ -239,3 +239,36 @@ def entry_yaml(entry: Mapping[str, Any]) -> str:
 
     text = yaml.safe_dump([_plain(dict(entry))], sort_keys=False, default_flow_style=None, width=110)
     return "".join("  " + line + "\n" for line in text.splitlines())
+
+
+def study_entry(attrs: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """``base``, ``restrict``, ``samples`` and ``regime`` of a campaign study, from its user attrs (older
+    studies without ``label``/``restrict`` attrs: the study label is the registered space)."""
+    import json
+
+    raw = attrs.get("restrict")
+    restrict = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    out: dict[str, Any] = {"base": attrs.get("space") or label, "restrict": restrict, "samples": attrs.get("target"),
+                           "regime": None}
+    spec = attrs.get("spec")
+    if spec:
+        entries = json.loads(spec).get("spaces", [])
+        for s in entries if isinstance(entries, list) else []:
+            if isinstance(s, Mapping) and (s.get("label") or s.get("space")) == label:
+                out["regime"] = s.get("regime")
+                out["samples"] = s.get("samples", out["samples"])
+    return out
+
+
+def refine_campaign_space(url: str, campaign: str, label: str, **kwargs: Any) -> RefineResult:
+    """:func:`refine_space` of a campaign study read from the storage (the ``netspace refine`` command)."""
+    from netspace.errors import CampaignError
+    from netspace.platform.storage.results import load_trials, study_attrs
+
+    attrs = study_attrs(url, campaign)
+    if label not in attrs:
+        raise CampaignError(f"campaign {campaign!r} has no space labelled {label!r} (it has: {', '.join(sorted(attrs))})")
+    entry = study_entry(attrs[label], label)
+    df = load_trials(url, campaign, [label], intermediate=False)
+    return refine_space(df, label, base=entry["base"], restrict=entry["restrict"], samples=entry["samples"],
+                        regime=entry["regime"], taken_labels=set(attrs), **kwargs)
