@@ -153,6 +153,7 @@ def pairwise_comparisons(df: pd.DataFrame, spaces=None, *, normalize: str | None
     if normalize:
         c_all = pd.to_numeric(sub[normalize], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         edges = complexity_edges(c_all, n_bins, range=range, log=log_bins)
+        normalized_weights_in_range(c_all, g_all, edges, what=normalize)  # EmptyBinWarning where spaces differ
     rows = []
     for i, a in enumerate(spaces):
         for b in spaces[i + 1:]:
