@@ -297,8 +297,8 @@ def _check_compatible(spec: CampaignSpec, studies: list) -> None:
         b["regimes"] = {k: b["regimes"][k] for k in common}
         if a != b:
             raise CampaignError(
-                f"campaign {spec.name!r} already exists in this storage with a different dataset, training, strategy "
-                f"or regime; use `netspace resume {spec.name}`, or give the campaign a new name")
+                f"campaign {spec.name!r} already exists in this storage with a different dataset, training, strategy, "
+                f"regime or restriction; use `netspace resume {spec.name}`, or give the campaign a new name")
         return
 
 
