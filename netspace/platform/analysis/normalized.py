@@ -87,15 +87,20 @@ def complexity_edges(values, n_bins: int = DEFAULT_BINS, *, range: tuple[float, 
 
 def empty_bins(complexity, groups, edges) -> dict:
     """For each group: the bins (indices) holding models of another group but none of this one."""
-    c = np.asarray(complexity, dtype=float).ravel()
-    g = np.asarray(groups).ravel()
+    labels, codes = np.unique(np.asarray(groups).ravel(), return_inverse=True)
+    return _empty_bins(np.asarray(complexity, dtype=float).ravel(), labels, codes.ravel(), edges)
+
+
+def _empty_bins(c: np.ndarray, labels: np.ndarray, codes: np.ndarray, edges) -> dict:
     inside = np.isfinite(c) & (c >= edges[0]) & (c <= edges[-1])
-    b = bin_index(np.where(inside, c, edges[0]), edges)
     nb = len(edges) - 1
-    labels = list(dict.fromkeys(g.tolist()))
-    occ = {s: np.bincount(b[inside & (g == s)], minlength=nb) > 0 for s in labels}
-    anyocc = np.logical_or.reduce(list(occ.values())) if occ else np.zeros(nb, bool)
-    return {s: np.flatnonzero(anyocc & ~occ[s]).tolist() for s in labels}
+    b = bin_index(np.where(inside, c, edges[0]), edges)
+    occ = np.bincount(codes[inside] * nb + b[inside], minlength=labels.size * nb).reshape(labels.size, nb) > 0
+    anyocc = occ.any(axis=0)
+    out = {}
+    for i in np.argsort(np.unique(codes, return_index=True)[1]):  # groups in order of first appearance
+        out[labels[i].item() if hasattr(labels[i], "item") else labels[i]] = np.flatnonzero(anyocc & ~occ[i]).tolist()
+    return out
 
 
 def normalized_weights_in_range(complexity, groups, edges, *, warn: bool = True, what: str = "complexity") -> np.ndarray:
@@ -106,13 +111,14 @@ def normalized_weights_in_range(complexity, groups, edges, *, warn: bool = True,
     from netspace.search_spaces.sampling import human
 
     c = np.asarray(complexity, dtype=float).ravel()
-    g = np.asarray(groups).ravel()
+    labels, codes = np.unique(np.asarray(groups).ravel(), return_inverse=True)
+    codes = codes.ravel()
     inside = np.isfinite(c) & (c >= edges[0]) & (c <= edges[-1])
-    w = normalized_weights(np.where(inside, c, np.nan), g, edges=edges)
+    w = normalized_weights(np.where(inside, c, np.nan), codes, edges=edges)
     if warn:
         nb = len(edges) - 1
         lines = []
-        for s, bins in empty_bins(c, g, edges).items():
+        for s, bins in _empty_bins(c, labels, codes, edges).items():
             if bins:
                 k = bins[0]
                 lines.append(f"{s} has no model in {len(bins)} of the {nb} {what} bins other spaces occupy "
