@@ -81,15 +81,30 @@ def _short(cfg: dict) -> str:
 @spaces.command("describe")
 @click.argument("space")
 @click.option("--json", "as_json", is_flag=True)
-def describe_cmd(space, as_json):
-    """Parameters, ranges, constraints and size of SPACE."""
-    info = get_space(space).describe()
+@click.option("--restrict", "restriction", default=None, metavar="YAML",
+              help="Describe SPACE restricted, e.g. '{b: 1, d: {high: 40}, w0: {same_as: wa}}' (campaign syntax).")
+def describe_cmd(space, as_json, restriction):
+    """Parameters, ranges, constraints and size of SPACE (a registered or derived space)."""
+    ds = get_space(space)
+    if restriction:
+        import yaml
+
+        from netspace.errors import InvalidConfigError
+
+        try:
+            spec = yaml.safe_load(restriction)
+        except yaml.YAMLError as exc:
+            raise InvalidConfigError(f"--restrict: malformed YAML: {' '.join(str(exc).split())[:120]}") from None
+        ds = ds.restrict(spec)
+    info = ds.describe()
     if as_json:
         info = dict(info, size=None if math.isinf(info["size"]) else info["size"])
         click.echo(json.dumps(info, indent=2))
         return
     console = Console()
-    console.print(f"[bold]{info['name']}[/bold]: {info['summary']}")
+    console.print(f"[bold]{info['name']}[/bold]: {info['summary']}", highlight=False)
+    if info.get("base"):
+        console.print(f"derived from {info['base']}: restrict {json.dumps(info['restrict'])}", highlight=False)
     table = Table("parameter", "range", box=None)
     for name, desc in info["parameters"].items():
         table.add_row(name, desc)
