@@ -33,13 +33,8 @@ def list_cmd(as_json: bool):
 
 
 def _regimes(flops: str | None, params: str | None) -> Regime | None:
-    if flops and params:
-        raise click.UsageError("give either --flops or --params, not both")
-    if flops:
-        return Regime.parse(flops, "flops")
-    if params:
-        return Regime.parse(params, "params")
-    return None
+    ranges = {k: v for k, v in (("flops", flops), ("params", params)) if v}
+    return Regime.of(**ranges) if ranges else None  # both: a multi-metric regime (each must hold)
 
 
 @spaces.command("sample")

@@ -15,3 +15,13 @@ def test_describe_preset_and_restriction(capsys):
     assert "derived from regnetx_c" in out and "same as wa" in out and "restricted: b=1, d≤40, wm≥2" in out
     assert main(["spaces", "describe", "regnetx", "--restrict", "{wm: {low: 3.5}}"]) == 2
     assert capsys.readouterr().err.strip() == "error: restrict.wm.low: 3.5 is above the base range [1.5, 3]"
+
+
+def test_sample_with_two_metrics(capsys):
+    assert main(["spaces", "sample", "regnetx_c", "-n", "5", "--flops", "2M:6M", "--params", ":300k",
+                 "--resolution", "32", "--num-classes", "10", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 5
+    for r in rows:
+        assert 2e6 <= r["complexity"]["flops"] <= 6e6 and r["complexity"]["params"] <= 3e5
+        assert r["config"]["bottleneck_ratio"] == 1 and r["config"]["depth"] <= 40
