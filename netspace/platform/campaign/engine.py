@@ -245,8 +245,9 @@ def _check_regimes(spec: CampaignSpec, geometry: Geometry) -> None:
     from netspace.search_spaces import iter_samples
 
     for s in spec.spaces:
-        if s.regime is not None:
-            next(iter_samples(s.design_space(), 0, s.regime.to_regime(), resolution=geometry.resolution,
+        if s.regime is not None or s.restrict:  # a restriction can also leave no valid config
+            next(iter_samples(s.design_space(), 0, s.regime.to_regime() if s.regime else None,
+                              resolution=geometry.resolution,
                               in_channels=geometry.in_channels, num_classes=geometry.num_classes))
 
 
