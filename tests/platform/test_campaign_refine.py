@@ -9,7 +9,7 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import campaign_dict, write_campaign
+from conftest import campaign_dict
 from optuna.trial import TrialState
 
 from netspace.cli import main
@@ -67,7 +67,12 @@ def test_labelled_restricted_spaces_run_refine_and_extend(ray_cluster, workdir, 
         {"space": "regnetx", "label": "regnetx_b1", "samples": 3, "regime": regime,
          "restrict": {"b": 1, "wm": {"low": 2}, "wa": {"low": 8, "high": 248}, "w0": {"same_as": "wa"}}},
     ]
-    path = write_campaign(workdir / "c.yaml", data)
+    from netspace.platform.analysis.refine import entry_yaml
+
+    rest = {k: v for k, v in data.items() if k not in ("name", "spaces")}
+    head = "name: lab\nspaces:\n" + "".join(entry_yaml(e) for e in data["spaces"])  # indented list, as in examples/
+    path = workdir / "c.yaml"
+    path.write_text(head + yaml.safe_dump(rest, sort_keys=False))
     summary = run_campaign(path, show_progress=False)
     assert summary.complete and set(summary.counts) == {"regnetx", "regnetx_b1"}
     storage = f"sqlite:///{workdir}/netspace.db"
@@ -89,11 +94,8 @@ def test_labelled_restricted_spaces_run_refine_and_extend(ray_cluster, workdir, 
     out = json.loads(capsys.readouterr().out)
     entry = yaml.safe_load("spaces:\n" + out["yaml"])["spaces"][0]
     assert entry["label"] == "regnetx_b1-r1" and entry["space"] == "regnetx" and entry["restrict"]["w0"] == {"same_as": "wa"}
-    entry["samples"] = 2
-    text = path.read_text().replace("dataset:", "".join("  " + line + "\n" for line in
-                                                        yaml.safe_dump([entry], sort_keys=False).splitlines())
-                                    + "dataset:", 1)
-    path.write_text(text)
+    assert entry["samples"] == 3  # copied from the refined entry, as is its regime
+    path.write_text(head + out["yaml"].replace("samples: 3", "samples: 2") + yaml.safe_dump(rest, sort_keys=False))
     before = {t.number: t.datetime_complete for t in study.get_trials()}
     summary = run_campaign(path, show_progress=False)
     assert summary.complete and summary.counts["regnetx_b1-r1"]["finished"] == 2

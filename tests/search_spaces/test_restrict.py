@@ -11,7 +11,15 @@ import pytest
 from scipy import stats
 
 from netspace.errors import InvalidConfigError, RegimeError
-from netspace.search_spaces import DerivedSpace, RandomTrial, Regime, get_space, iter_samples, sample_configs, space_of_study
+from netspace.search_spaces import (
+    DerivedSpace,
+    RandomTrial,
+    Regime,
+    get_space,
+    iter_samples,
+    sample_configs,
+    space_of_study,
+)
 from netspace.search_spaces.restrict import restrict
 from netspace.search_spaces.sampling import _has_batch_path
 
