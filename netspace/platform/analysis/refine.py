@@ -125,8 +125,8 @@ def clean_regime(regime: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A stored ``RegimeSpec`` dump without its unset keys (for the YAML entry)."""
     if not regime:
         return None
-    per = {m: {k: v for k, v in (regime.get(m) or {}).items() if v is not None} if isinstance(regime.get(m), Mapping)
-           else regime.get(m) for m in ("flops", "params", "acts") if regime.get(m)}
+    per = {m: {k: regime[m][k] for k in ("low", "high") if regime[m].get(k) is not None}
+           if isinstance(regime.get(m), Mapping) else regime.get(m) for m in ("flops", "params", "acts") if regime.get(m)}
     if per:
         return per
     return {k: regime[k] for k in ("metric", "low", "high") if regime.get(k) is not None}
