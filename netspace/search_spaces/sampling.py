@@ -158,7 +158,7 @@ class Regime:
         return cls(metric, lo, hi)
 
     @classmethod
-    def of(cls, **ranges: Any) -> "Regime":
+    def of(cls, **ranges: Any) -> Regime:
         """Several metrics at once: each keyword (flops, params, acts) is ``"LO:HI"`` or ``(low, high)``."""
         if not ranges:
             raise RegimeError("a regime needs at least one of flops, params, acts")
@@ -172,7 +172,7 @@ class Regime:
             parsed.append((metric, one.low, one.high))
         return cls(*parsed[0], more=tuple(parsed[1:]))
 
-    def combine(self, other: "Regime | None") -> "Regime":
+    def combine(self, other: Regime | None) -> Regime:
         """Both regimes at once."""
         if other is None:
             return self
