@@ -20,6 +20,7 @@ COMMANDS = {
     "status": "netspace.cli.campaign:status",
     "list": "netspace.cli.campaign:list_campaigns",
     "report": "netspace.cli.report:report",
+    "refine": "netspace.cli.refine:refine",
     "dashboard": "netspace.cli.dashboard:dashboard",
     "promote": "netspace.cli.promote:promote",
     "models": "netspace.cli.promote:models",

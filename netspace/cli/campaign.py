@@ -86,6 +86,12 @@ def status(name, storage, as_json, top):
                       human(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
                       str(r["mlflow_run_id"] or "-"))
         con.print(b)
+    if st.get("comparisons"):
+        con.print("pairwise comparisons (KS two-sample test; median error difference b − a with bootstrap 95 % CI):",
+                  highlight=False)
+        for r in st["comparisons"]:
+            con.print(f"  {r['a']} vs {r['b']}: KS {r['ks']:.3f}, median diff {r['median_diff']:+.2f} pp "
+                      f"[{r['diff_lo']:+.2f}, {r['diff_hi']:+.2f}] — {r['verdict']}", highlight=False, soft_wrap=True)
     d = st["driver"]
     if d:
         con.print(f"driver: pid {d['pid']} on {d['host']}, heartbeat {d['heartbeat_age_s']} s ago"

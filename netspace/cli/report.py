@@ -25,5 +25,11 @@ def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[st
         for row in rep.summary.itertuples(index=False):
             click.echo(f"  {row.space:<14} n={row.n:<6} min={row.min_error:6.2f}%  median={row.median_error:6.2f}%  "
                        f"KS vs first={row.ks_vs_first:.3f}")
+    if rep.comparisons is not None:
+        for row in rep.comparisons.itertuples(index=False):
+            click.echo(f"  {row.a} vs {row.b}: KS {row.ks:.3f}, median diff {row.median_diff:+.2f} pp "
+                       f"[{row.diff_lo:+.2f}, {row.diff_hi:+.2f}] — {row.verdict}")
+    for w in rep.warnings:
+        click.echo(f"  warning: {w}")
     for p in [rep.index, rep.csv, *rep.figures]:
         click.echo(f"  {p}")

@@ -41,13 +41,8 @@ def list_cmd(as_json: bool):
 
 
 def _regimes(flops: str | None, params: str | None) -> Regime | None:
-    if flops and params:
-        raise click.UsageError("give either --flops or --params, not both")
-    if flops:
-        return Regime.parse(flops, "flops")
-    if params:
-        return Regime.parse(params, "params")
-    return None
+    ranges = {k: v for k, v in (("flops", flops), ("params", params)) if v}
+    return Regime.of(**ranges) if ranges else None  # both: a multi-metric regime (each must hold)
 
 
 @spaces.command("sample")
@@ -89,20 +84,36 @@ def _short(cfg: dict) -> str:
 @spaces.command("describe")
 @click.argument("space")
 @click.option("--json", "as_json", is_flag=True)
-def describe_cmd(space, as_json):
-    """Parameters, ranges, constraints and size of SPACE, or a preset's config, complexity and reference."""
-    if space not in list_spaces() and space in list_presets():
+@click.option("--restrict", "restriction", default=None, metavar="YAML",
+              help="Describe SPACE restricted, e.g. '{b: 1, d: {high: 40}, w0: {same_as: wa}}' (campaign syntax).")
+def describe_cmd(space, as_json, restriction):
+    """Parameters, ranges, constraints and size of SPACE (registered or derived), or a preset's config, complexity
+    and reference."""
+    if space not in list_spaces() and space in list_presets() and not restriction:
         _describe_preset(space, as_json)
         return
-    info = get_space(space).describe()
+    ds = get_space(space)
+    if restriction:
+        import yaml
+
+        from netspace.errors import InvalidConfigError
+
+        try:
+            spec = yaml.safe_load(restriction)
+        except yaml.YAMLError as exc:
+            raise InvalidConfigError(f"--restrict: malformed YAML: {' '.join(str(exc).split())[:120]}") from None
+        ds = ds.restrict(spec)
+    info = ds.describe()
     if as_json:
         info = dict(info, size=None if math.isinf(info["size"]) else info["size"])
         click.echo(json.dumps(info, indent=2))
         return
     console = Console()
-    console.print(f"[bold]{info['name']}[/bold]: {info['summary']}")
-    if info["options"]:
-        console.print("options: " + " ".join(f"{k}={v}" for k, v in info["options"].items()))
+    console.print(f"[bold]{info['name']}[/bold]: {info['summary']}", highlight=False)
+    if info.get("base"):
+        console.print(f"derived from {info['base']}: restrict {json.dumps(info['restrict'])}", highlight=False)
+    if info.get("options"):
+        console.print("options: " + " ".join(f"{k}={v}" for k, v in info["options"].items()), highlight=False)
     table = Table("parameter", "range", box=None)
     for name, desc in info["parameters"].items():
         table.add_row(name, desc)

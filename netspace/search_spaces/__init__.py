@@ -21,6 +21,7 @@ from netspace.search_spaces.registry import (
     list_spaces,
     register,
 )
+from netspace.search_spaces.restrict import DerivedSpace, restrict, space_of_study
 from netspace.search_spaces.sampling import (
     RandomTrial,
     Regime,
@@ -30,7 +31,7 @@ from netspace.search_spaces.sampling import (
 )
 
 __all__ = [
-    "Complexity", "DesignSpace", "ENTRY_POINT_GROUP", "Geometry", "IMAGENET", "Preset", "RandomTrial", "Reference",
-    "Regime", "Sample", "SpaceConfig", "get_preset", "get_space", "iter_samples", "list_presets", "list_spaces",
-    "register", "register_preset", "sample_configs",
+    "Complexity", "DerivedSpace", "DesignSpace", "ENTRY_POINT_GROUP", "Geometry", "IMAGENET", "Preset", "RandomTrial",
+    "Reference", "Regime", "Sample", "SpaceConfig", "get_preset", "get_space", "iter_samples", "list_presets",
+    "list_spaces", "register", "register_preset", "restrict", "sample_configs", "space_of_study",
 ]

@@ -125,6 +125,13 @@ class DesignSpace(ABC):
 
         return self.sample(optuna.trial.FixedTrial(dict(params)))
 
+    def restrict(self, restriction: Mapping[str, Any] | None = None, **kwargs: Any) -> DesignSpace:
+        """A derived space: this one with parameters fixed, narrowed, subset or tied (see
+        :mod:`netspace.search_spaces.restrict`), e.g. ``space.restrict(b=1, d={"high": 40}, wm={"low": 2})``."""
+        from netspace.search_spaces.restrict import restrict
+
+        return restrict(self, restriction, **kwargs)
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,

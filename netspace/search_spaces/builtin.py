@@ -29,3 +29,5 @@ register(InceptionSpace)
 from netspace.search_spaces.resnext import ResNeXtSpace
 
 register(ResNeXtSpace)
+
+import netspace.search_spaces.refined  # noqa: F401  (derived presets: regnetx_c, regnetx_pycls)

@@ -119,17 +119,33 @@ class ReplayTrial(RandomTrial):
 
 @dataclass(frozen=True)
 class Regime:
-    """A complexity range [low, high] on ``metric`` (flops, params or acts), counted at a geometry."""
+    """Complexity ranges, all of which a config must satisfy: [low, high] on ``metric`` (flops, params or acts),
+    counted at a geometry, plus optional further ``(metric, low, high)`` ranges in ``more``.
+
+    ``metric``/``low``/``high`` is the primary range (the one vectorised screens test); :meth:`contains` checks
+    every range. ``Regime.of(flops="2M:6M", params=(0, 1e6))`` builds a multi-metric regime.
+    """
 
     metric: str = "flops"
     low: float = 0.0
     high: float = math.inf
+    more: tuple = ()
 
     def __post_init__(self):
-        if self.metric not in METRICS:
-            raise RegimeError(f"unknown complexity metric {self.metric!r}; expected one of {', '.join(METRICS)}")
-        if not (self.low >= 0 and self.high >= self.low):
-            raise RegimeError(f"malformed {self.metric} range [{self.low:g}, {self.high:g}]: need 0 <= low <= high")
+        seen = set()
+        for metric, low, high in self.ranges:
+            if metric not in METRICS:
+                raise RegimeError(f"unknown complexity metric {metric!r}; expected one of {', '.join(METRICS)}")
+            if metric in seen:
+                raise RegimeError(f"complexity metric {metric!r} is given twice")
+            seen.add(metric)
+            if not (low >= 0 and high >= low):
+                raise RegimeError(f"malformed {metric} range [{low:g}, {high:g}]: need 0 <= low <= high")
+
+    @property
+    def ranges(self) -> list[tuple[str, float, float]]:
+        """Every ``(metric, low, high)`` range, the primary first."""
+        return [(self.metric, self.low, self.high), *[tuple(r) for r in self.more]]
 
     @classmethod
     def parse(cls, text: str, metric: str = "flops") -> Regime:
@@ -143,12 +159,37 @@ class Regime:
             raise RegimeError(f"malformed {metric} range {text!r}: low {lo:g} is above high {hi:g}")
         return cls(metric, lo, hi)
 
+    @classmethod
+    def of(cls, **ranges: Any) -> Regime:
+        """Several metrics at once: each keyword (flops, params, acts) is ``"LO:HI"`` or ``(low, high)``."""
+        if not ranges:
+            raise RegimeError("a regime needs at least one of flops, params, acts")
+        parsed = []
+        for metric, r in ranges.items():
+            if isinstance(r, Regime):
+                parsed.extend(r.ranges)
+                continue
+            one = cls.parse(r, metric) if isinstance(r, str) else cls(metric, float(r[0] or 0.0),
+                                                                       math.inf if r[1] is None else float(r[1]))
+            parsed.append((metric, one.low, one.high))
+        return cls(*parsed[0], more=tuple(parsed[1:]))
+
+    def combine(self, other: Regime | None) -> Regime:
+        """Both regimes at once."""
+        if other is None:
+            return self
+        return Regime(self.metric, self.low, self.high, more=tuple(self.more) + tuple(other.ranges))
+
     def contains(self, cx: Complexity) -> bool:
-        v = getattr(cx, self.metric)
-        return self.low <= v <= self.high
+        return all(low <= getattr(cx, metric) <= high for metric, low, high in self.ranges)
+
+    def violations(self, cx: Complexity) -> list[str]:
+        """One line per range ``cx`` falls outside."""
+        return [f"{metric} {human(getattr(cx, metric))} outside [{human(low)}, {human(high)}]"
+                for metric, low, high in self.ranges if not low <= getattr(cx, metric) <= high]
 
     def __str__(self) -> str:
-        return f"{self.metric} in [{human(self.low)}, {human(self.high)}]"
+        return " and ".join(f"{metric} in [{human(low)}, {human(high)}]" for metric, low, high in self.ranges)
 
 
 def _parse_number(part: str, text: str, metric: str) -> float:
@@ -259,6 +300,9 @@ _BATCH = 4096
 
 
 def _has_batch_path(space: DesignSpace) -> bool:
+    probe = getattr(space, "has_batch_path", None)  # derived spaces answer for their base
+    if probe is not None:
+        return bool(probe())
     return type(space).screen_batch is not DesignSpace.screen_batch
 
 

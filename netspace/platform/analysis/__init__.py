@@ -7,14 +7,17 @@
 - :mod:`.trends` — binned best / median error against a parameter or complexity
 - :mod:`.fit` — quantized linear fit (w0, wa, wm) of per-block widths and e_fit
 - :mod:`.efficiency` — expected best error among k random models (order statistics)
-- :mod:`.compare` — the same on a trials DataFrame: EDF curves, summary table, parameter trends
+- :mod:`.compare` — the same on a trials DataFrame: EDF curves, summary table, parameter trends, pairwise
+  comparisons with p-values and bootstrap intervals
+- :mod:`.refine` — the next refinement of a space: bootstrap good regions and error trends per parameter
 """
 
-from netspace.platform.analysis.bootstrap import edf_band, good_region
+from netspace.platform.analysis.bootstrap import edf_band, good_region, median_diff_interval
 from netspace.platform.analysis.compare import (
     complexity_trend,
     edf_curves,
     finished,
+    pairwise_comparisons,
     param_columns,
     param_trends,
     space_order,
@@ -25,10 +28,21 @@ from netspace.platform.analysis.edf import edf, edf_at, error_grid
 from netspace.platform.analysis.efficiency import efficiency_curve, expected_min_error
 from netspace.platform.analysis.fit import QuantizedLinearFit, e_fit, fit_error, quantized_linear_fit, quantized_widths
 from netspace.platform.analysis.ks import ks_matrix, ks_statistic
-from netspace.platform.analysis.normalized import bin_index, log_bins, normalized_weights
+from netspace.platform.analysis.normalized import (
+    EmptyBinWarning,
+    bin_index,
+    complexity_edges,
+    empty_bins,
+    log_bins,
+    normalized_weights,
+    normalized_weights_in_range,
+)
+from netspace.platform.analysis.refine import RefineResult, refine_space
 from netspace.platform.analysis.trends import binned_trend
 
 __all__ = [
+    "EmptyBinWarning", "RefineResult", "complexity_edges", "empty_bins", "median_diff_interval",
+    "normalized_weights_in_range", "pairwise_comparisons", "refine_space",
     "QuantizedLinearFit", "bin_index", "binned_trend", "complexity_trend", "e_fit", "edf", "edf_at", "edf_band", "edf_curves",
     "efficiency_curve", "error_grid", "expected_min_error", "finished", "fit_error", "good_region", "ks_matrix",
     "ks_statistic", "log_bins", "normalized_weights", "param_columns", "param_trends", "quantized_linear_fit",

@@ -64,3 +64,23 @@ def good_region(x, errors, frac: float = 0.25, n_boot: int = 2000, level: float 
     alpha = (1.0 - level) / 2.0
     lo, med, hi = np.quantile(xv[best], [alpha, 0.5, 1.0 - alpha])
     return {"lo": float(lo), "median": float(med), "hi": float(hi), "n": int(xv.size)}
+
+
+def median_diff_interval(errors_a, errors_b, n_boot: int = 1000, level: float = 0.95, seed: int = 0,
+                         max_draws: int = 20_000_000) -> tuple[float, float]:
+    """Percentile bootstrap interval of median(b) − median(a): both samples resampled independently."""
+    a, _ = _clean(errors_a)
+    b, _ = _clean(errors_b)
+    if a.size == 0 or b.size == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    diffs = np.empty(n_boot)
+    chunk = max(1, min(n_boot, max_draws // max(a.size + b.size, 1)))
+    for start in range(0, n_boot, chunk):
+        k = min(chunk, n_boot - start)
+        ma = np.median(a[rng.integers(0, a.size, size=(k, a.size))], axis=1)
+        mb = np.median(b[rng.integers(0, b.size, size=(k, b.size))], axis=1)
+        diffs[start:start + k] = mb - ma
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(diffs, [alpha, 1.0 - alpha])
+    return float(lo), float(hi)

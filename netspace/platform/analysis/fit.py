@@ -4,7 +4,8 @@ A quantized linear function with parameters (w0, wa, wm) predicts block j's widt
 u_j = w0 + wa·j,  s_j = round(log(u_j / w0) / log(wm)),  ŵ_j = round(w0·wm^s_j / q)·q
 (exactly :func:`netspace.search_spaces.regnet.block_widths`). The fit error of observed widths w_j is the mean
 log-ratio e_fit = mean_j |log(w_j / ŵ_j)|; the fit minimises it by a vectorised grid search over
-(w0, wa, wm) followed by successively finer local grids around the best candidates.
+(w0, wa, wm) — w0 over every multiple of q up to the largest width — followed by successively finer local grids
+around the best candidates.
 """
 
 from __future__ import annotations
@@ -92,6 +93,33 @@ def _exact_fit(w: np.ndarray, q: int, points: int = 4096) -> tuple[float, float,
     return None
 
 
+def _all_w0_candidates(w: np.ndarray, q: int, wa_hi: float, wm_range, grid: int, max_elems: int = 4_000_000):
+    """(w0, log wa, log wm, e_fit) of a coarse search over every multiple of ``q`` up to the largest width."""
+    w0s = np.arange(q, q * np.ceil(w.max() / q) + q, q, dtype=float)
+    coarse = max(8, grid // 3)
+    la = np.concatenate([[-np.inf], np.linspace(np.log(0.1), np.log(wa_hi), coarse)])
+    lm = np.linspace(np.log(wm_range[0]), np.log(wm_range[1]), coarse)
+    A, M = np.meshgrid(la, lm, indexing="ij")
+    A, M = A.ravel(), M.ravel()
+    W0 = np.repeat(w0s, A.size)
+    LA, LM = np.tile(A, w0s.size), np.tile(M, w0s.size)
+    # derived multipliers per w0: log(u / w0) / s for each observed width u > w0 and s = 1..6
+    uw = np.unique(w)
+    ratio = uw[None, :] / w0s[:, None]
+    dlm = np.log(np.where(ratio > 1, ratio, np.nan))[:, :, None] / np.arange(1, 7)[None, None, :]
+    ok = np.isfinite(dlm) & (dlm >= lm[0]) & (dlm <= lm[-1])
+    i0, _, _ = np.nonzero(ok)
+    la_f = np.linspace(np.log(0.1), np.log(wa_hi), grid)
+    W0 = np.concatenate([W0, np.repeat(w0s[i0], la_f.size)])
+    LA = np.concatenate([LA, np.tile(la_f, i0.size)])
+    LM = np.concatenate([LM, np.repeat(dlm[ok], la_f.size)])
+    err = np.empty(W0.size)
+    step = max(1, max_elems // max(w.size, 1))
+    for s in range(0, W0.size, step):
+        err[s:s + step] = _evaluate(w, W0[s:s + step], np.exp(LA[s:s + step]), np.exp(LM[s:s + step]), q)
+    return W0, LA, LM, err
+
+
 def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 96, refine: int = 6,
                          keep: int = 8) -> QuantizedLinearFit:
     """Best (w0, wa, wm) for the block widths of one model, minimising e_fit."""
@@ -122,6 +150,11 @@ def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 9
         f0 = np.full(fa.size, float(first))
         W0, LA, LM = np.concatenate([W0, f0]), np.concatenate([LA, fa]), np.concatenate([LM, fm])
         err = np.concatenate([err, _evaluate(w, f0, np.exp(fa), np.exp(fm), q)])
+    # every multiple of q as w0 (not only near the first width): a coarse (wa, wm) grid plus, per w0, the
+    # multipliers mapping w0 exactly onto an observed width, against the slope grid
+    cand0 = _all_w0_candidates(w, q, wa_hi, wm_range, grid)
+    W0, LA, LM = np.concatenate([W0, cand0[0]]), np.concatenate([LA, cand0[1]]), np.concatenate([LM, cand0[2]])
+    err = np.concatenate([err, cand0[3]])
     step_a = (log_wa[2] - log_wa[1]) if grid > 1 else 1.0
     step_m = (np.log(wm_range[1]) - np.log(wm_range[0])) / max(grid - 1, 1)
     for _ in range(refine):

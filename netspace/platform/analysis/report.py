@@ -30,6 +30,10 @@ class Report:
     figures: list[Path] = field(default_factory=list)
     summary: pd.DataFrame | None = None
     n_finished: int = 0
+    comparisons: pd.DataFrame | None = None             # pairwise verdicts, plain EDFs
+    comparisons_normalized: pd.DataFrame | None = None  # the same on normalized (FLOPs) EDFs, permutation p-values
+    warnings: list[str] = field(default_factory=list)   # e.g. empty complexity bins of the normalized EDF
+    attrs: dict = field(default_factory=dict)           # study user attrs per label
 
 
 def _plt():
@@ -170,17 +174,36 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
     report = Report(out, out / "index.html", out / "trials.csv")
     report.n_finished = trials_csv(df, report.csv)
     figs: list[tuple[str, Path | None]] = []
+    import warnings as _warnings
+
+    try:
+        from netspace.platform.storage.results import study_attrs
+
+        report.attrs = study_attrs(url, campaign)
+    except Exception:  # a report without settings is still a report
+        report.attrs = {}
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always", an.EmptyBinWarning)
+        _figures(done, spaces, out, seed, report, figs)
+    report.warnings = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, an.EmptyBinWarning)))
+    report.figures = [p for _, p in figs if p is not None]
+    report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
+    return report
+
+
+def _figures(done: pd.DataFrame, spaces, out: Path, seed: int, report: Report, figs: list) -> None:
     if not done.empty:
         report.summary = an.summary_table(done, spaces)
+        if len(spaces) > 1:
+            report.comparisons = an.pairwise_comparisons(done, spaces, seed=seed)
+            if "flops" in done.columns:
+                report.comparisons_normalized = an.pairwise_comparisons(done, spaces, normalize="flops", seed=seed)
         figs.append(("Error EDFs", plot_edfs(done, spaces, out / "edf.png", seed=seed)))
         figs.append(("Normalized error EDFs (FLOPs)", plot_edfs(done, spaces, out / "normalized_edf.png", normalize="flops", seed=seed)))
         figs.append(("Error vs complexity", plot_complexity(done, spaces, out / "error_vs_flops.png")))
         for s in spaces:
             figs.append((f"Parameter trends: {s}", plot_trends(done, s, out / f"trends_{s}.png")))
         figs.append(("Random search efficiency", plot_efficiency(done, spaces, out / "efficiency.png")))
-    report.figures = [p for _, p in figs if p is not None]
-    report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
-    return report
 
 
 def _table(df: pd.DataFrame | None, floatfmt: str = "{:.3f}") -> str:
@@ -204,10 +227,103 @@ img{{max-width:100%;border:1px solid #eee}}</style></head><body>
 <h1>Campaign {html.escape(campaign)}</h1>
 <p>storage: <code>{html.escape(mask_secrets(url))}</code> &middot; {len(df)} trials, {report.n_finished} finished
 &middot; <a href="{report.csv.name}">{report.csv.name}</a></p>
+{_written_summary(df, report)}
+{_settings_html(report)}
 <h2>Summary (completed trials)</h2>
 {_table(summary)}
+{_comparisons_html(report)}
+{_best_html(df)}
 <h2>Trials per state</h2>
 {counts_html}
 {imgs}
 </body></html>
 """
+
+
+# -- the written summary, settings, verdicts and best networks of index.html -----------------------------------------
+def _esc(x) -> str:
+    return html.escape(str(x))
+
+
+def _written_summary(df: pd.DataFrame, report: Report) -> str:
+    done = an.finished(df)
+    if done.empty:
+        return "<p>No finished trials yet.</p>"
+    best = done.loc[done["error"].astype(float).idxmin()]
+    parts = [f"{len(done)} networks finished across {done['space'].nunique()} design space(s); the best is "
+             f"<b>{_esc(best['space'])} #{int(best['number'])}</b> at {float(best['error']):.2f} % top-1 error."]
+    if report.comparisons is not None and not report.comparisons.empty:
+        decided = report.comparisons[report.comparisons["better"] != ""]
+        parts.append(f"Of {len(report.comparisons)} pair(s) of spaces, {len(decided)} differ at the 5 % level"
+                     + (": " + "; ".join(_esc(v) for v in decided["verdict"]) + "." if len(decided) else
+                        " (more samples per space would detect smaller differences)."))
+    if report.warnings:
+        parts.append("The normalized EDFs come with a warning (see below).")
+    return "<h2>In short</h2>\n<p>" + " ".join(parts) + "</p>"
+
+
+def _settings_html(report: Report) -> str:
+    attrs = report.attrs or {}
+    spec = next((json.loads(a["spec"]) for a in attrs.values() if a.get("spec")), None)
+    if not spec:
+        return ""
+    rows = []
+    entries = spec.get("spaces", [])
+    for sp in entries if isinstance(entries, list) else []:
+        label = sp.get("label") or sp.get("space")
+        reg = an.refine.clean_regime(sp.get("regime"))
+        rows.append({"label": label, "space": sp.get("space"), "samples": sp.get("samples"),
+                     "regime": json.dumps(reg) if reg else "", "restrict": json.dumps(sp.get("restrict") or {}) or ""})
+    tr = spec.get("training", {})
+    recipe = ", ".join(f"{k} {tr[k]}" for k in ("epochs", "batch_size", "lr", "warmup_epochs", "weight_decay") if k in tr)
+    ds = spec.get("dataset", {})
+    return (f"<h2>Campaign settings</h2>\n<p>dataset <code>{_esc(ds.get('name'))}</code> &middot; training: "
+            f"{_esc(recipe)} &middot; strategy <code>{_esc(spec.get('strategy', {}).get('kind'))}</code> (seed "
+            f"{_esc(spec.get('strategy', {}).get('seed'))}) &middot; early stopping "
+            f"<code>{_esc(spec.get('early_stopping', {}).get('kind'))}</code></p>\n"
+            + pd.DataFrame(rows).to_html(index=False, border=0, classes="t"))
+
+
+def _verdict_table(t: pd.DataFrame) -> str:
+    show = pd.DataFrame({
+        "a": t["a"], "b": t["b"], "n": [f"{x}/{y}" for x, y in zip(t["n_a"], t["n_b"])],
+        "KS": t["ks"].map("{:.3f}".format), "p-value": t["p_value"].map("{:.3g}".format),
+        "median a (%)": t["median_a"].map("{:.2f}".format), "median b (%)": t["median_b"].map("{:.2f}".format),
+        "median b − a (95 % CI)": [f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]" for d, lo, hi in
+                                   zip(t["median_diff"], t["diff_lo"], t["diff_hi"])],
+        "verdict": t["verdict"]})
+    return show.to_html(index=False, border=0, classes="t verdicts")
+
+
+def _comparisons_html(report: Report) -> str:
+    out = []
+    if report.comparisons is not None and not report.comparisons.empty:
+        out.append("<h2>Pairwise comparisons</h2>\n<p>Two-sample KS test of the error EDFs (scipy's exact or "
+                   "asymptotic p-value) and the difference of median errors with a bootstrap 95 % interval "
+                   "(1000 resamples).</p>\n" + _verdict_table(report.comparisons))
+    if report.comparisons_normalized is not None and not report.comparisons_normalized.empty:
+        out.append("<h3>On normalized EDFs (FLOPs, 40 linear bins)</h3>\n<p>KS distance of the reweighted EDFs; "
+                   "p-value by a permutation test (1000 label permutations).</p>\n"
+                   + _verdict_table(report.comparisons_normalized))
+    for w in report.warnings:
+        out.append(f'<p class="warning"><b>Warning:</b> {_esc(w)}</p>')
+    return "\n".join(out)
+
+
+def _best_html(df: pd.DataFrame, top: int = 10) -> str:
+    done = an.finished(df)
+    if done.empty:
+        return ""
+    from netspace.search_spaces.sampling import human
+
+    b = done.sort_values("error", kind="stable").head(top)
+    rows = []
+    for r in b.itertuples(index=False):
+        cfg = r.config if isinstance(r.config, dict) else {}
+        short = " ".join(f"{k}={(f'{v:.3g}' if isinstance(v, float) else v)}" for k, v in cfg.items()
+                         if k not in ("se_ratio", "stem_width"))
+        rows.append({"space": r.space, "trial": int(r.number), "top-1 error (%)": f"{float(r.error):.2f}",
+                     "FLOPs": human(float(r.flops)) if pd.notna(r.flops) else "",
+                     "params": human(float(r.params)) if pd.notna(r.params) else "",
+                     "acts": human(float(r.acts)) if pd.notna(r.acts) else "", "config": short})
+    return "<h2>Best networks</h2>\n" + pd.DataFrame(rows).to_html(index=False, border=0, classes="t")

@@ -112,24 +112,24 @@ class CampaignDriver:
         return self.spaces[name].study.draw({"dataset": self.dataset_attr})
 
     def _launch(self, d: Draw) -> dict[str, Any]:
-        st = self.spaces[d.space].study
-        ckdir = Path(self.checkpoint_dir(d.space, d.number))
+        st = self.spaces[d.label].study
+        ckdir = Path(self.checkpoint_dir(d.label, d.number))
         if not d.resumed and ckdir.exists():
             # a new trial number cannot own files yet: these are left from an older storage of the same name
             # (run_trial would return their result.json for a different config), so move them aside
             ckdir.rename(ckdir.with_name(f"{ckdir.name}.stale-{int(time.time())}"))
         if not d.mlflow_run_id:
-            d.mlflow_run_id = self.tracker.start_trial(d.space, d.number, d.params, d.config, d.complexity)
+            d.mlflow_run_id = self.tracker.start_trial(d.label, d.number, d.params, d.config, d.complexity)
             st.set_trial_attrs(d.trial_id, mlflow_run_id=d.mlflow_run_id)
-        key = (d.space, d.number)
+        key = d.key
         self.active[key] = d
         self.started[key] = time.time()
         self._publish()
         return TrialTask(
-            space=d.space, number=d.number, config=d.config,
-            checkpoint_dir=self.checkpoint_dir(d.space, d.number),
+            space=d.space, label=d.label, number=d.number, config=d.config,
+            checkpoint_dir=self.checkpoint_dir(d.label, d.number),
             dataset=self.spec.dataset.model_dump(), recipe=self.spec.training.model_dump(),
-            seed=(space_seed(self.spec.strategy.seed, d.space) + d.number) % (2**31),
+            seed=(space_seed(self.spec.strategy.seed, d.label) + d.number) % (2**31),
             threads=max(1, int(self.spec.resources.cpus_per_trial)),
             fault=self.fault,
         ).to_config()
@@ -141,7 +141,7 @@ class CampaignDriver:
         d = self.active.get(key)
         if d is None or result.get("final") or "epoch" not in result:
             return
-        st = self.spaces[d.space].study
+        st = self.spaces[d.label].study
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
         self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
@@ -152,10 +152,10 @@ class CampaignDriver:
         started = self.started.pop(key, time.time())
         if d is None:
             return
-        sp = self.spaces[d.space]
+        sp = self.spaces[d.label]
         st = sp.study
         result = result or {}
-        label = f"{d.space} #{d.number}"
+        label = f"{d.label} #{d.number}"
         if not error and result.get("final"):
             out = sched.outcome_of(result)
             # the held-back last epoch arrives with the outcome
@@ -199,15 +199,15 @@ class CampaignDriver:
                              "epochs_run": result.get("epoch", 0)})
             self.tracker.finish_trial(d.mlflow_run_id, status="failed", weights_path=None, metrics={})
             sp.failed += 1
-            if sp.failed >= self.max_failures_per_space[d.space]:
+            if sp.failed >= self.max_failures_per_space[d.label]:
                 sp.gave_up = True
-                self.progress.message(f"{d.space}: {sp.failed} trials failed; no more replacements drawn")
+                self.progress.message(f"{d.label}: {sp.failed} trials failed; no more replacements drawn")
             text = f"{label}: FAILED; a replacement sample will be drawn" if not sp.gave_up else f"{label}: FAILED"
-        self.progress.trial_done(d.space, text)
+        self.progress.trial_done(d.label, text)
         self._publish()
 
     def on_result_final(self, d: Draw, result: dict[str, Any]) -> None:
-        st = self.spaces[d.space].study
+        st = self.spaces[d.label].study
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         if result.get("train_loss") is not None:  # a real epoch report, not an outcome replayed from result.json
             st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
@@ -242,11 +242,11 @@ class RunSummary:
 
 def _check_regimes(spec: CampaignSpec, geometry: Geometry) -> None:
     """Draw one sample per space and regime (a RegimeError names an impossible one) without touching storage."""
-    from netspace.search_spaces import get_space, iter_samples
+    from netspace.search_spaces import iter_samples
 
     for s in spec.spaces:
-        if s.regime is not None:
-            next(iter_samples(get_space(s.space), 0, s.regime.to_regime(), geometry=geometry))
+        if s.regime is not None or s.restrict:  # a restriction can also leave no valid config
+            next(iter_samples(s.design_space(), 0, s.regime.to_regime() if s.regime else None, geometry=geometry))
 
 
 def run_campaign(spec: CampaignSpec | str | os.PathLike, *, storage: str | None = None, address: str | None = None,
@@ -296,8 +296,8 @@ def _check_compatible(spec: CampaignSpec, studies: list) -> None:
         b["regimes"] = {k: b["regimes"][k] for k in common}
         if a != b:
             raise CampaignError(
-                f"campaign {spec.name!r} already exists in this storage with a different dataset, training, strategy "
-                f"or regime; use `netspace resume {spec.name}`, or give the campaign a new name")
+                f"campaign {spec.name!r} already exists in this storage with a different dataset, training, strategy, "
+                f"regime or restriction; use `netspace resume {spec.name}`, or give the campaign a new name")
         return
 
 
@@ -316,14 +316,15 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         info = dataset_info(DatasetSpec(**spec.dataset.model_dump()))
         geometry = Geometry(int(info.resolution), int(info.in_channels), int(info.num_classes))
         _check_regimes(spec, geometry)  # an impossible regime fails before anything is written
-        studies = {s.space: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
+        studies = {s.key: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
         old_attrs = next(iter(studies.values())).attrs
         tracker = Tracker(spec.mlflow, spec.name)
         exp_id, parent_id = tracker.open(old_attrs.get("mlflow_experiment_id"), old_attrs.get("mlflow_parent_run_id"))
         spec_json = spec.to_json()
         tracker.log_campaign(spec_json)
         for name, s in studies.items():
-            s.set_attrs(campaign=spec.name, space=name, target=s.target, spec=spec_json,
+            s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
+                        target=s.target, spec=spec_json,
                         mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,
                                   "num_classes": geometry.num_classes},

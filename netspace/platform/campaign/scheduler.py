@@ -75,7 +75,7 @@ class BridgeSearcher(Searcher):
         cfg = self.source.next_trial()
         if cfg is None or cfg == FINISHED:
             return cfg
-        self.keys[trial_id] = (cfg["space"], cfg["number"])
+        self.keys[trial_id] = (cfg.get("label") or cfg["space"], cfg["number"])
         return cfg
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
@@ -253,7 +253,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
 def trial_name(trial) -> str:
     """``regnetx-12``: the Optuna study's space and trial number."""
     cfg = trial.config or {}
-    return f"{cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
+    return f"{cfg.get('label') or cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
 
 
 class RecordingASHA(ASHAScheduler):

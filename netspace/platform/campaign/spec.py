@@ -27,31 +27,69 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class RangeSpec(_Model):
+    """One metric's range in the multi-metric form of ``regime``."""
+
+    low: Optional[Union[float, str]] = None
+    high: Optional[Union[float, str]] = None
+
+
 class RegimeSpec(_Model):
-    """A complexity range; ``low``/``high`` accept numbers or strings such as ``"360M"``."""
+    """Complexity ranges; ``low``/``high`` accept numbers or strings such as ``"360M"``.
+
+    Single metric: ``{metric: flops, low: 2M, high: 6M}``. Several at once (all must hold):
+    ``{flops: {low: 2M, high: 6M}, params: {high: 1M}}`` or ``{flops: "2M:6M", acts: ":200k"}``.
+    """
 
     metric: Literal["flops", "params", "acts"] = "flops"
     low: Optional[Union[float, str]] = None
     high: Optional[Union[float, str]] = None
+    flops: Optional[Union[RangeSpec, str]] = None
+    params: Optional[Union[RangeSpec, str]] = None
+    acts: Optional[Union[RangeSpec, str]] = None
 
     @model_validator(mode="after")
     def _parse(self):
         regime = self.to_regime()  # raises RegimeError (a ValueError) with a one-line message
-        self.__dict__["low"], self.__dict__["high"] = regime.low, (None if math.isinf(regime.high) else regime.high)
+        if self._per_metric():
+            for metric, lo, hi in regime.ranges:
+                self.__dict__[metric] = RangeSpec(low=lo, high=None if math.isinf(hi) else hi)
+        else:
+            self.__dict__["low"], self.__dict__["high"] = regime.low, (None if math.isinf(regime.high) else regime.high)
         return self
 
+    def _per_metric(self) -> dict[str, Any]:
+        return {m: getattr(self, m) for m in ("flops", "params", "acts") if getattr(self, m) is not None}
+
     def to_regime(self):
+        from netspace.errors import RegimeError
         from netspace.search_spaces import Regime
 
+        per = self._per_metric()
+        if per:
+            if self.low is not None or self.high is not None:
+                raise RegimeError("give either metric/low/high or per-metric ranges (flops, params, acts), not both")
+            ranges = {}
+            for m, r in per.items():
+                if isinstance(r, str):
+                    ranges[m] = r
+                else:
+                    ranges[m] = f"{'' if r.low is None else r.low}:{'' if r.high is None else r.high}"
+            return Regime.of(**ranges)
         lo = "" if self.low is None else str(self.low)
         hi = "" if self.high is None else str(self.high)
         return Regime.parse(f"{lo}:{hi}", self.metric)
+
+
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
 
 
 class SpaceSpec(_Model):
     space: str
     samples: int = Field(ge=1, le=1_000_000)
     regime: Optional[RegimeSpec] = None
+    label: Optional[str] = None            # study "<campaign>::<label>"; default: the space name
+    restrict: Optional[dict[str, Any]] = None   # netspace.search_spaces.restrict operators on the base's params
 
     @field_validator("space")
     @classmethod
@@ -63,6 +101,34 @@ class SpaceSpec(_Model):
         except NetspaceError as exc:  # UnknownSpaceError is a KeyError: re-raise as pydantic's ValueError
             raise ValueError(str(exc)) from None
         return v
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not LABEL_RE.match(v):
+            raise ValueError("must start with a letter or digit and hold only letters, digits, '_', '.', '+', '-'")
+        return v
+
+    @model_validator(mode="after")
+    def _restrictable(self):
+        if self.restrict:
+            try:
+                self.design_space()
+            except NetspaceError as exc:  # "@" marks a message that continues the key path
+                raise ValueError(f"@{exc}") from None
+        return self
+
+    @property
+    def key(self) -> str:
+        """The study label: ``label``, else the space name."""
+        return self.label or self.space
+
+    def design_space(self):
+        """The (derived) design space this entry samples."""
+        from netspace.search_spaces import get_space
+        from netspace.search_spaces.restrict import restrict
+
+        return restrict(get_space(self.space), self.restrict or {}, name=self.label if self.restrict else None)
 
 
 class DatasetModel(_Model):
@@ -139,9 +205,10 @@ class CampaignSpec(_Model):
     def _unique(cls, v: list[SpaceSpec]) -> list[SpaceSpec]:
         seen = set()
         for s in v:
-            if s.space in seen:
-                raise ValueError(f"design space {s.space!r} is listed twice")
-            seen.add(s.space)
+            if s.key in seen:
+                what = f"label {s.key!r}" if s.label else f"design space {s.space!r}"
+                raise ValueError(f"{what} is listed twice; give each entry of the same space its own label")
+            seen.add(s.key)
         return v
 
     # -- derived -------------------------------------------------------------------------------------
@@ -178,7 +245,8 @@ class CampaignSpec(_Model):
         """What must not change between ``run`` invocations of one campaign (sample counts, resources, URLs and
         added spaces may)."""
         d = self.model_dump(include={"dataset", "training", "strategy", "early_stopping"})
-        d["regimes"] = {s.space: (s.regime.model_dump() if s.regime else None) for s in self.spaces}
+        d["regimes"] = {s.key: {"space": s.space, "regime": s.regime.model_dump() if s.regime else None,
+                                "restrict": s.restrict or None} for s in self.spaces}
         return json.loads(json.dumps(d, sort_keys=True))
 
 
@@ -211,7 +279,11 @@ def parse_campaign(data: Any, label: str = "campaign") -> CampaignSpec:
         errors = exc.errors()
         first = errors[0]
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise CampaignError(f"{label}: {format_loc(first['loc'])}: {_message(first)}{more}") from None
+        msg = _message(first)
+        loc = format_loc(first["loc"])
+        if msg.startswith("@"):  # the message continues the key path, e.g. "restrict.wm.low: ..."
+            raise CampaignError(f"{label}: {loc}.{msg[1:]}{more}") from None
+        raise CampaignError(f"{label}: {loc}: {msg}{more}") from None
     except NetspaceError as exc:  # raised outside pydantic's wrapping
         raise CampaignError(f"{label}: {exc}") from None
 
@@ -221,7 +293,7 @@ def format_loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif str(part) in ("function-after[_parse(), RegimeSpec]",):
+        elif str(part).startswith("function-after[") or str(part) in ("RangeSpec", "str", "float"):
             continue
         else:
             out += ("." if out else "") + str(part)

@@ -70,5 +70,18 @@ def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> d
         driver = {"host": holder["host"], "pid": holder["pid"], "heartbeat_age_s": round(holder["age_s"], 1),
                   "alive": holder["alive"]}
     return {"campaign": name, "storage": mask_secrets(url), "spaces": spaces, "totals": totals,
-            "best": best[:top], "driver": driver,
+            "best": best[:top], "driver": driver, "comparisons": comparisons(url, name),
             "done": all(v["finished"] >= v["target"] for v in spaces.values())}
+
+
+def comparisons(url: str, name: str, *, n_boot: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+    """Pairwise verdicts between the campaign's spaces (finished trials): KS with p-value, median difference
+    with its bootstrap 95 % interval (:func:`netspace.platform.analysis.pairwise_comparisons`)."""
+    from netspace.platform.analysis.compare import pairwise_comparisons
+    from netspace.platform.storage.results import load_trials
+
+    df = load_trials(url, name, attrs=["flops", "status"], intermediate=False)
+    if df.empty:
+        return []
+    table = pairwise_comparisons(df, n_boot=n_boot, seed=seed)
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in table.to_dict("records")]

@@ -25,8 +25,7 @@ from optuna.trial import FrozenTrial, TrialState
 from netspace.errors import CampaignError
 from netspace.platform.campaign.spec import CampaignSpec, SpaceSpec
 from netspace.platform.storage.urls import SEP, study_name  # noqa: F401  (the study naming contract)
-from netspace.search_spaces import Geometry, Regime, get_space, iter_samples
-from netspace.search_spaces.sampling import human
+from netspace.search_spaces import Geometry, Regime, iter_samples
 
 MAX_CONSECUTIVE_REJECTIONS = 2000
 PENALTY_ERR = 100.0  # what a rejected proposal is told in the sampler's mirror study (the worst top-1 error)
@@ -46,6 +45,14 @@ class Draw:
     complexity: dict[str, int]
     mlflow_run_id: str | None = None
     resumed: bool = False  # an abandoned RUNNING trial picked up again
+    label: str = ""  # the study label within the campaign (defaults to ``space``)
+
+    def __post_init__(self):
+        self.label = self.label or self.space
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.label, self.number)
 
 
 @dataclass
@@ -110,12 +117,13 @@ def space_seed(seed: int, space: str) -> int:
 class SpaceStudy:
     def __init__(self, storage, spec: CampaignSpec, sspec: SpaceSpec, geometry: Geometry):
         self.storage, self.spec, self.sspec, self.geometry = storage, spec, sspec, geometry
-        self.space = get_space(sspec.space)
-        self.name = study_name(spec.name, sspec.space)
+        self.space = sspec.design_space()  # the registered space, or a derived (restricted) one
+        self.label = sspec.key
+        self.name = study_name(spec.name, self.label)
         self.target = sspec.samples
         self.regime: Regime | None = sspec.regime.to_regime() if sspec.regime else None
         self.strategy = spec.strategy.kind
-        self.seed = space_seed(spec.strategy.seed, sspec.space)
+        self.seed = space_seed(spec.strategy.seed, self.label)
         directions = ["minimize", "minimize"] if spec.multi_objective else ["minimize"]
         self.study = optuna.create_study(storage=storage, study_name=self.name, directions=directions,
                                          sampler=make_sampler(self.strategy, self.seed), load_if_exists=True)
@@ -154,7 +162,8 @@ class SpaceStudy:
                 continue
             ua = t.user_attrs
             out.append(Draw(self.sspec.space, t.number, t._trial_id, dict(t.params), ua["config"],
-                            {k: ua.get(k) for k in ("flops", "params", "acts")}, ua.get("mlflow_run_id"), True))
+                            {k: ua.get(k) for k in ("flops", "params", "acts")}, ua.get("mlflow_run_id"), True,
+                            self.label))
         return out
 
     # -- drawing new trials --------------------------------------------------------------------------
@@ -176,7 +185,7 @@ class SpaceStudy:
                                              user_attrs={"config": cfg, **cxd, **attrs})
         trial_id = self.storage.create_new_trial(self.study_id, template_trial=template)
         number = self.storage.get_trial_number_from_id(trial_id)
-        return Draw(self.sspec.space, number, trial_id, dict(params), cfg, cxd)
+        return Draw(self.sspec.space, number, trial_id, dict(params), cfg, cxd, label=self.label)
 
     def _random_stream(self, seed: int) -> Iterator:
         g = self.geometry
@@ -235,9 +244,7 @@ class SpaceStudy:
                 if not problems:
                     cx = self._complexity(config)
                     if self.regime is not None and not self.regime.contains(cx):
-                        v = getattr(cx, self.regime.metric)
-                        problems = [f"{self.regime.metric} {human(v)} outside [{human(self.regime.low)}, "
-                                    f"{human(self.regime.high)}]"]
+                        problems = self.regime.violations(cx)
                 if problems:
                     rejected += 1
                     values = [PENALTY_ERR, float(cx.flops) if cx else 1e15] if self.spec.multi_objective \

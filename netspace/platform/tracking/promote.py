@@ -299,7 +299,7 @@ def build_trained_model(cand: Candidate):
     """The trial's network with its final weights loaded, in eval mode on the CPU; plus its DatasetInfo and spec."""
     import torch
 
-    from netspace.search_spaces import Geometry, get_space
+    from netspace.search_spaces import Geometry, get_space, space_of_study
     from netspace.workers import DatasetSpec, dataset_info
 
     weights = _weights_file(cand)
@@ -308,7 +308,8 @@ def build_trained_model(cand: Candidate):
         raise PromotionError(f"trial {cand.label} does not record its dataset (user attr 'dataset')")
     dataset = DatasetSpec(**dataset_attrs)
     info = dataset_info(dataset)
-    space = get_space(cand.space)
+    # the study's registered space (restricted when the study is a derived space); cand.space is its label
+    space = space_of_study(cand.study_attrs) if cand.study_attrs.get("space") else get_space(cand.space)
     config = (space.config_from_dict(cand.user_attrs["config"]) if cand.user_attrs.get("config")
               else space.config_from_params(cand.params))
     model = space.build(config, Geometry.of(info))

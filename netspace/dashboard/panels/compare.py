@@ -1,0 +1,51 @@
+"""Dashboard panel: pairwise comparisons of a campaign's spaces with p-values, intervals and plain verdicts.
+
+``render(df, campaign, study_attrs)`` draws with Streamlit; ``df`` is :func:`netspace.platform.storage.results.load_trials`
+of the campaign (finished trials are used), ``study_attrs`` the study user attrs per label.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import streamlit as st
+
+from netspace.platform.analysis import EmptyBinWarning, finished, pairwise_comparisons
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _compare(df: pd.DataFrame, normalize: str | None, n_bins: int, log_bins: bool) -> tuple[pd.DataFrame, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EmptyBinWarning)
+        table = pairwise_comparisons(df, normalize=normalize, n_bins=n_bins, log_bins=log_bins)
+    return table, [str(w.message) for w in caught if issubclass(w.category, EmptyBinWarning)]
+
+
+def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
+    st.subheader("Pairwise comparisons")
+    done = finished(df) if len(df) else df
+    if done.empty or done["space"].nunique() < 2:
+        st.info("Comparisons need finished trials in at least two spaces.")
+        return
+    c1, c2, c3 = st.columns(3)
+    choice = c1.selectbox("EDF", ["plain", "normalized by flops", "normalized by params", "normalized by acts"],
+                          key="cmp_normalize")
+    normalize = None if choice == "plain" else choice.rsplit(" ", 1)[1]
+    n_bins = int(c2.number_input("complexity bins", min_value=2, max_value=200, value=40, key="cmp_bins",
+                                 disabled=normalize is None))
+    log_bins = c3.checkbox("log bins", value=False, key="cmp_log", disabled=normalize is None)
+    cols = ["space", "error", "state"] + ([normalize] if normalize else [])
+    table, warns = _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
+    for r in table.itertuples(index=False):
+        st.markdown(f"**{r.a} vs {r.b}**: {r.verdict} — KS {r.ks:.3f}; median error {r.median_a:.2f} % vs "
+                    f"{r.median_b:.2f} % (difference {r.median_diff:+.2f} pp, 95 % CI [{r.diff_lo:+.2f}, {r.diff_hi:+.2f}])")
+    show = table.rename(columns={"p_value": "p-value", "median_diff": "median b − a", "diff_lo": "CI low",
+                                 "diff_hi": "CI high"})
+    st.dataframe(show, hide_index=True, width="stretch")
+    how = ("two-sample KS test (scipy)" if normalize is None else
+           f"KS of normalized EDFs ({n_bins} {'log' if log_bins else 'linear'} {normalize} bins), permutation p-value")
+    st.caption(f"p-value: {how}; median difference: bootstrap 95 % interval (1000 resamples); a space is called "
+               "better when p < 0.05 and its median error is lower.")
+    for w in warns:
+        st.warning(w)
