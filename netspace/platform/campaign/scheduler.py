@@ -11,6 +11,7 @@ checkpoint: reporting it to Tune as well would copy the weights every epoch for 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import Searcher
+from ray.tune.stopper import Stopper
 
 FINISHED = Searcher.FINISHED
 METRIC = "top1_err"
@@ -142,7 +144,9 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final = dict(final)
     final["final"] = True
     # flat keys: Tune flattens nested dicts in the result it hands to the searcher at completion
-    final.update({f"{OUTCOME}{k}": v for k, v in json_safe(dataclasses.asdict(result)).items()})
+    outcome = dataclasses.asdict(result)
+    final["history"] = json.dumps(outcome.pop("history", ()))  # every epoch, for the driver to log what it missed
+    final.update({f"{OUTCOME}{k}": v for k, v in json_safe(outcome).items()})
     final.update({f"{OUTCOME}{k}": v for k, v in where_am_i().items()})
     final[METRIC] = float(result.top1_err)
     tune.report(final)
@@ -240,7 +244,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
         tune_config=tune.TuneConfig(metric=METRIC, mode="min", search_alg=BridgeSearcher(bridge),
                                     scheduler=scheduler, num_samples=-1, reuse_actors=True,
                                     trial_name_creator=trial_name, trial_dirname_creator=trial_name),
-        run_config=tune.RunConfig(name=name, storage_path=storage_path, verbose=0,
+        run_config=tune.RunConfig(name=name, storage_path=storage_path, verbose=0, stop=AbortStopper(bridge),
                                   failure_config=tune.FailureConfig(max_failures=max_failures),
                                   checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
     )
@@ -248,6 +252,20 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
         tuner.fit()
     finally:
         _BRIDGES.pop(bridge, None)
+
+
+class AbortStopper(Stopper):
+    """Stops every trial at once when the driver sets ``abort`` (lost lease, storage gone). Holds only a bridge key."""
+
+    def __init__(self, bridge: str):
+        self.bridge = bridge
+
+    def __call__(self, trial_id, result) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        entry = _BRIDGES.get(self.bridge)
+        return bool(entry and getattr(entry["source"], "abort", False))
 
 
 def trial_name(trial) -> str:

@@ -130,6 +130,17 @@ class Tracker:
         self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, int(epoch)) for k, v in metrics.items()
                                                if v is not None])
 
+    def log_missing_epochs(self, run_id: str | None, history: list[dict[str, Any]]) -> int:
+        """Log the epochs of ``history`` (``EpochReport`` dicts) that the run has no ``top1_err`` for: after a
+        driver crash the worker may have trained (and checkpointed) epochs no driver recorded. Idempotent."""
+        if not run_id or not history:
+            return 0
+        logged = {m.step for m in self.client.get_metric_history(run_id, "top1_err")}
+        missing = [h for h in history if isinstance(h, dict) and int(h.get("epoch", -1)) not in logged]
+        for h in missing:
+            self.log_epoch(run_id, int(h["epoch"]), {k: h.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
+        return len(missing)
+
     def finish_trial(self, run_id: str, *, status: str, metrics: dict[str, float], weights_path: str | None) -> None:
         from mlflow.entities import Metric, RunTag
 
