@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets
+from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets, normalize_url
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -45,6 +45,7 @@ def dashboard(storage: str | None, port: int, address: str, enable_promote: bool
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         # a relative SQLite path is relative to where the command runs, whatever streamlit's cwd is
         url = "sqlite:///" + str(Path(url[len("sqlite:///"):]).resolve())
+    url = normalize_url(url)  # postgresql:// as `netspace run` reads it (psycopg2 when psycopg is missing)
     env = dict(os.environ, **{ENV_STORAGE: url})  # passed through the environment: no password in `ps`
     promote = enable_promote or os.environ.get(ENV_PROMOTE) == "1"
     env[ENV_PROMOTE] = "1" if promote else "0"

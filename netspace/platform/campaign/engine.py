@@ -39,7 +39,7 @@ from netspace.platform.campaign.study import Draw, Geometry, SpaceStudy, count_t
 from netspace.platform.campaign.task import TrialTask
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage, with_retry
 from netspace.platform.storage.urls import mask_secrets, resolve_url
-from netspace.platform.tracking.tracker import Tracker
+from netspace.platform.tracking.tracker import Tracker, check_tracking
 
 PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
 
@@ -363,6 +363,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
     engine = create_engine(url)
     _check_output_dir(spec.output_dir)
+    check_tracking(spec.mlflow.tracking_uri)
     lease = Lease(engine, spec.name).acquire()
     tracker = None
     try:

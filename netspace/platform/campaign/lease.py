@@ -78,7 +78,11 @@ class Lease:
 
     # -- acquire / release ---------------------------------------------------------------------------
     def acquire(self) -> Lease:
-        _meta.create_all(self.engine, checkfirst=True)
+        try:
+            _meta.create_all(self.engine, checkfirst=True)
+        except sa.exc.OperationalError as exc:  # a new database raced by two drivers: the other created it
+            if "already exists" not in str(exc):
+                raise
         now = time.time()
         row = dict(campaign=self.campaign, holder=self.holder, host=self.host, pid=self.pid, started=now, heartbeat=now)
         try:

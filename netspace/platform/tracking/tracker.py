@@ -28,6 +28,24 @@ def configure_env(tracking_uri: str) -> None:
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 
+_DB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql")
+
+
+def check_tracking(tracking_uri: str) -> None:
+    """One :class:`StorageError` line (password masked) unless a database-backed MLflow store can be connected to;
+    MLflow itself would retry for minutes and print every attempt. HTTP servers and file stores pass."""
+    from netspace.platform.storage.database import check_reachable
+    from netspace.platform.storage.urls import normalize_url
+
+    scheme = tracking_uri.split(":", 1)[0].split("+", 1)[0].lower()
+    if "://" not in tracking_uri or scheme not in _DB_SCHEMES:
+        return
+    try:
+        check_reachable(normalize_url(tracking_uri))
+    except StorageError as exc:
+        raise StorageError(f"MLflow tracking store: {exc}") from None
+
+
 class Tracker:
     def __init__(self, spec: MlflowSpec, campaign: str):
         configure_env(spec.tracking_uri)
