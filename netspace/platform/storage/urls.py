@@ -23,7 +23,7 @@ _URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s'\"<>`
 # secret-looking keys: anything ending in password/passwd/secret/token/apikey (sslpassword, client_secret,
 # access_token, x-api-key ...), plus the short pwd / pass
 _SECRET_KEYS = r"[A-Za-z_\-]*(?:password|passwd|secret|token|api[_\-]?key)|pwd|pass"
-_QUERY_SECRET = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_KEYS})=)([^&\s'\"<>`]*)")
+_QUERY_SECRET = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_KEYS})=)([^&;\s'\"<>`]*)")
 # key=value / key: value / "key": "value" in DSNs, driver messages, dict reprs and JSON (quoted values whole)
 _KV_SECRET = re.compile(
     rf"(?i)(\b(?:{_SECRET_KEYS})[\"']?\s*[=:]\s*)(?!\*\*\*|[\"']\*\*\*[\"'])"

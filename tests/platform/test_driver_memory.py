@@ -1,0 +1,68 @@
+"""Case: driver memory grew ~0.24 MB per trial. The driver's own bookkeeping (drawing a trial, recording its epochs
+and outcome in a real SQLite Optuna storage and a real MLflow store, the live display) must stay bounded: the
+growth between trial 100 and the last is measured with tracemalloc, through the driver's code paths, no training."""
+
+from __future__ import annotations
+
+import json
+import os
+import tracemalloc
+
+import pytest
+from conftest import campaign_dict
+
+from netspace.platform.campaign.engine import CampaignDriver
+from netspace.platform.campaign.progress import Progress
+from netspace.platform.campaign.spec import CampaignSpec
+from netspace.platform.campaign.study import Geometry, SpaceStudy
+from netspace.platform.storage.database import open_storage
+from netspace.platform.tracking.tracker import Tracker
+
+TRIALS = int(os.environ.get("NETSPACE_MEMORY_TRIALS", "600"))
+WARMUP = 100
+#: allowed growth per trial after warm-up (was ~240 KB): what an unbounded per-trial record would exceed
+PER_TRIAL_BYTES = 4096
+
+
+def _bookkeep(driver: CampaignDriver, space: str) -> None:
+    cfg = driver.next_trial()
+    key = (space, cfg["number"])
+    for epoch in (1, 2):
+        driver.on_result(key, {"epoch": epoch, "epochs": 3, "train_loss": 1.0, "top1_err": 50.0 - epoch,
+                               "images_per_s": 100.0, "elapsed_s": 1.0, "final": False})
+    history = [{"epoch": e, "epochs": 3, "train_loss": 1.0, "top1_err": 50.0 - e, "images_per_s": 100.0,
+                "elapsed_s": 1.0} for e in (1, 2, 3)]
+    final = {"epoch": 3, "epochs": 3, "train_loss": 1.0, "top1_err": 47.0, "images_per_s": 100.0, "final": True,
+             "history": json.dumps(history), "outcome.status": "completed", "outcome.top1_err": 47.0,
+             "outcome.best_top1_err": 47.0, "outcome.epochs_run": 3, "outcome.train_time_s": 3.0,
+             "outcome.images_per_s": 100.0, "outcome.flops": 1, "outcome.params": 1, "outcome.acts": 1}
+    driver.on_complete(key, final, False, False)
+
+
+@pytest.mark.slow
+def test_driver_bookkeeping_memory_is_bounded(tmp_path):
+    data = campaign_dict("mem", spaces=("anynetx_a",), samples=TRIALS + 10, output_dir=str(tmp_path / "runs"),
+                         mlflow={"tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
+                                 "artifact_location": str(tmp_path / "art"), "log_weights": False})
+    spec = CampaignSpec.model_validate(data).resolved(tmp_path)
+    storage = open_storage(f"sqlite:///{tmp_path / 'netspace.db'}")
+    sspec = spec.spaces[0]
+    studies = {sspec.space: SpaceStudy(storage, spec, sspec, Geometry(32, 1, 10))}
+    tracker = Tracker(spec.mlflow, spec.name)
+    tracker.open()
+    driver = CampaignDriver(spec, studies, tracker, Progress(spec.name, enabled=False), max_concurrent=1)
+    for _ in range(WARMUP):
+        _bookkeep(driver, sspec.space)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for _ in range(TRIALS - WARMUP):
+        _bookkeep(driver, sspec.space)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    stats = after.compare_to(before, "lineno")
+    growth = sum(s.size_diff for s in stats)
+    per_trial = growth / (TRIALS - WARMUP)
+    top = "\n".join(str(s) for s in stats[:8])
+    print(f"driver bookkeeping: {per_trial / 1024:.2f} KiB per trial over {TRIALS - WARMUP} trials\n{top}")
+    assert driver.spaces[sspec.space].finished == TRIALS
+    assert per_trial < PER_TRIAL_BYTES, f"{per_trial:.0f} B per trial\n{top}"
