@@ -66,3 +66,20 @@ def test_driver_bookkeeping_memory_is_bounded(tmp_path):
     print(f"driver bookkeeping: {per_trial / 1024:.2f} KiB per trial over {TRIALS - WARMUP} trials\n{top}")
     assert driver.spaces[sspec.space].finished == TRIALS
     assert per_trial < PER_TRIAL_BYTES, f"{per_trial:.0f} B per trial\n{top}"
+
+
+def test_long_campaign_runs_through_successive_bounded_tuners(ray_cluster, workdir, monkeypatch):
+    """Ray Tune keeps every trial a Tuner ran in the driver's memory: the driver hands at most TRIALS_PER_TUNER
+    trials to one Tuner and then starts another, so a 10,000-trial campaign holds at most that many."""
+    from conftest import write_campaign
+
+    from netspace.platform.campaign import scheduler
+    from netspace.platform.campaign.engine import run_campaign
+
+    monkeypatch.setattr(scheduler, "TRIALS_PER_TUNER", 2)
+    path = write_campaign(workdir / "c.yaml", campaign_dict("chunks", spaces=("anynetx_a",), samples=5, epochs=1,
+                                                           images=64))
+    summary = run_campaign(path, address=ray_cluster, show_progress=False)
+    assert summary.complete and summary.counts["anynetx_a"]["completed"] == 5
+    tuners = [p for p in (workdir / "netspace_runs" / "chunks" / "_tune").iterdir() if p.is_dir()]
+    assert len(tuners) == 3, tuners  # 2 + 2 + 1 trials

@@ -115,7 +115,7 @@ class CampaignDriver:
 
     def next_trial(self):
         if self.lease is not None and self.lease.lost and self.error is None:
-            self.error, self.abort = self._lost(), True
+            self.error, self.abort = self.lease.lost_error(), True
         if self.error is not None:
             return None if self.active and not self.abort else sched.FINISHED
         if len(self.active) >= self.max_concurrent:
@@ -123,18 +123,13 @@ class CampaignDriver:
         try:
             self.ensure_held()
             draw = self._pick()
+            if draw is not None:
+                return self._launch(draw)
         except BaseException as exc:  # surfaced after Tune returns
             self.error = exc
             self.abort = isinstance(exc, (LeaseLost, StorageError))
             return None if self.active and not self.abort else sched.FINISHED
-        if draw is None:
-            return None if self.active else sched.FINISHED
-        return self._launch(draw)
-
-    def _lost(self) -> LeaseLost:
-        return LeaseLost(f"campaign {self.spec.name!r}: this driver lost its lease (no heartbeat for over "
-                         f"{self.lease.stale_after_s:.0f} s) and another driver took over; stopping without "
-                         "recording anything more")
+        return None if self.active else sched.FINISHED
 
     def _in_flight(self, name: str) -> int:
         return sum(1 for (s, _) in self.active if s == name) + len(self.spaces[name].queue)

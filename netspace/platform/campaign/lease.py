@@ -137,9 +137,12 @@ class Lease:
         if not self.lost and not self._refresh():
             self.lost = True
         if self.lost:
-            raise LeaseLost(f"campaign {self.campaign!r}: this driver lost its lease (no heartbeat for over "
-                            f"{self.stale_after_s:.0f} s) and another driver took over; stopping without "
-                            "recording anything more")
+            raise self.lost_error()
+
+    def lost_error(self) -> LeaseLost:
+        return LeaseLost(f"campaign {self.campaign!r}: this driver lost its lease (no heartbeat for over "
+                         f"{self.stale_after_s:.0f} s) and another driver took over; stopping without "
+                         "recording anything more")
 
     def release(self) -> None:
         self._stop.set()
