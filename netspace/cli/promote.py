@@ -17,14 +17,15 @@ import click
 @click.option("--storage", metavar="URL", envvar="NETSPACE_STORAGE",
               help="Campaign storage URL (Optuna RDB) [env NETSPACE_STORAGE; default sqlite:///netspace.db].")
 @click.option("--tracking-uri", metavar="URI",
-              help="MLflow tracking URI [default: the campaign's, else env MLFLOW_TRACKING_URI].")
-def promote(name, trial, top_k, space, alias, registered_name, storage, tracking_uri):
+              help="MLflow tracking URI [default: env MLFLOW_TRACKING_URI, else the campaign's].")
+@click.option("--force", is_flag=True, help="Move the alias even to a network with a higher error than it names.")
+def promote(name, trial, top_k, space, alias, registered_name, storage, tracking_uri, force):
     """Register the best network of campaign NAME in the MLflow model registry under an alias."""
     from netspace.platform.tracking.promote import describe
     from netspace.platform.tracking.promote import promote as do_promote
 
     models = do_promote(storage, name, trial_number=trial, top_k=top_k, space=space, alias=alias or None,
-                        registered_name=registered_name, tracking_uri=tracking_uri)
+                        registered_name=registered_name, tracking_uri=tracking_uri, force=force)
     for line in describe(models):
         click.echo(line)
     if models and models[0].alias:

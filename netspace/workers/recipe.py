@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from netspace.errors import InvalidConfigError
@@ -104,6 +104,8 @@ class TrialResult:
     params: int
     acts: int
     weights_path: str | None = None
+    #: every epoch's report (``EpochReport.to_dict()``), so a driver can log epochs it missed (idempotently)
+    history: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

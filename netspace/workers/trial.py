@@ -1,11 +1,17 @@
 """``run_trial``: one sampled network, trained and evaluated, with per-epoch checkpoints and reports.
 
 A ``checkpoint_dir`` makes the trial restartable: ``checkpoint.pt`` (latest epoch) is resumed from,
-``result.json`` short-circuits a finished trial, ``weights.pt`` holds the final ``state_dict``.
+``result.json`` short-circuits a finished trial, ``weights.pt`` holds the final ``state_dict``. Once
+``result.json`` is written ``checkpoint.pt`` is deleted (it is never needed again). An unreadable
+``checkpoint.pt`` (truncated, corrupt) is moved aside to ``checkpoint.pt.unreadable-<time>`` and the same trial
+restarts from epoch 0, with one warning line on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +47,8 @@ def run_trial(
     """Train ``config`` of design space ``space`` on ``dataset`` with ``recipe``; see docs/contracts.md."""
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if ckdir is not None and (ckdir / RESULT).is_file():
+        with contextlib.suppress(OSError):  # left by a crash between writing result.json and deleting it
+            (ckdir / CHECKPOINT).unlink(missing_ok=True)
         return TrialResult.from_dict(load_json(ckdir / RESULT))
 
     ds = space if isinstance(space, DesignSpace) else get_space(space)  # an instance: a space with fixed options
@@ -61,8 +69,8 @@ def run_trial(
         "space": ds.name, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
         "recipe": {k: v for k, v in recipe.to_dict().items() if k != "device"},
     }
-    if ckdir is not None and (ckdir / CHECKPOINT).is_file():
-        state = load_torch(ckdir / CHECKPOINT)
+    state = read_checkpoint(ckdir / CHECKPOINT) if ckdir is not None else None
+    if state is not None:
         if state.get("identity") != identity:
             raise NetspaceError(f"{ckdir / CHECKPOINT} belongs to a different trial (space, config, dataset, recipe "
                                 f"or seed differ); use another checkpoint directory")
@@ -93,7 +101,28 @@ def run_trial(
         images_per_s=trainer.images_per_s,
         flops=cx.flops, params=cx.params, acts=cx.acts,
         weights_path=weights_path,
+        history=tuple(r.to_dict() for r in trainer.history),
     )
     if ckdir is not None:
         save_json(result.to_dict(), ckdir / RESULT)
+        (ckdir / CHECKPOINT).unlink(missing_ok=True)  # weights.pt and result.json keep all that matters
     return result
+
+
+def read_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The state in ``path``; None when there is none, or when it cannot be read (truncated or corrupt): then it
+    is moved aside (kept for inspection) and a warning says the trial restarts from epoch 0."""
+    if not path.is_file():
+        return None
+    try:
+        state = load_torch(path)
+        if not isinstance(state, dict):
+            raise ValueError(f"holds a {type(state).__name__}, not a checkpoint")
+        return state
+    except Exception as exc:  # torch raises many kinds of errors on a torn or garbage file
+        aside = path.with_name(f"{path.name}.unreadable-{int(time.time())}")
+        path.replace(aside)
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        print(f"netspace: warning: checkpoint {path} is unreadable ({reason}); moved it to {aside.name} and "
+              f"restarting this trial from epoch 0", file=sys.stderr, flush=True)
+        return None

@@ -104,12 +104,13 @@ def test_promote_best_registers_loadable_model_and_is_idempotent(campaign, capsy
     # tracking URI comes from the campaign spec; storage URL from the CLI
     assert main(["promote", CAMPAIGN, "--storage", campaign["url"]]) == 0
     out = capsys.readouterr()
-    assert "regnetx:0" in out.out and "netspace-promo v1 @champion" in out.out, out
+    assert "regnetx:0" in out.out and "registered new version 1 of netspace-promo; @champion set on v1" in out.out, out
     assert SECRET not in out.out + out.err
 
     # the same trial again: no second version, alias still on v1
     again = promote(campaign["url"], CAMPAIGN)
     assert [(m.version, m.created, m.alias) for m in again] == [("1", False, "champion")]
+    assert again[0].describe().endswith("already registered as version 1 of netspace-promo; @champion unchanged (v1)")
     versions = _versions(campaign["tracking"], "netspace-promo")
     assert len(versions) == 1
     tags = versions[0].tags
@@ -246,3 +247,52 @@ def test_top_k_checks_every_trial_before_registering_any(campaign, capsys):
     assert code == 2 and "trial regnetx:1 of campaign 'promo' has no weights" in capsys.readouterr().err
     assert main(["models", "--tracking-uri", tracking, "--name", "all-or-none"]) == 0
     assert capsys.readouterr().out.strip() == "no registered models"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_moving_the_alias_to_a_worse_model_needs_force(campaign, capsys):
+    """Case: promote moved @champion to a worse network and said "registered version 1" when nothing was new."""
+    from netspace.cli import main
+    from netspace.platform.tracking.promote import PromotionError, promote
+
+    tracking, name = campaign["tracking"], "promo-force"
+    first = promote(campaign["url"], CAMPAIGN, registered_name=name, tracking_uri=tracking)
+    assert first[0].describe().endswith("registered new version 1 of promo-force; @champion set on v1")
+    with pytest.raises(PromotionError) as e:
+        promote(campaign["url"], CAMPAIGN, trial_number="vgg:0", registered_name=name, tracking_uri=tracking)
+    assert str(e.value) == (f"@champion is regnetx:0 v1 (top-1 error {campaign['err']:.2f}%); vgg:0 is worse "
+                            f"({campaign['vgg_err']:.2f}%): pass --force to move it")
+    assert len(_versions(tracking, name)) == 1, "nothing registered when refused"
+
+    capsys.readouterr()
+    base = ["promote", CAMPAIGN, "--storage", campaign["url"], "--registered-name", name, "--tracking-uri", tracking]
+    assert main([*base, "--trial", "vgg:0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: @champion is regnetx:0") and err.count("\n") == 1 and SECRET not in err
+    assert main([*base, "--trial", "vgg:0", "--force"]) == 0
+    assert "vgg:0 (top-1 error" in (out := capsys.readouterr().out)
+    assert "registered new version 2 of promo-force; @champion moved from v1 to v2" in out, out
+    # back to the better one: no force needed, nothing new registered
+    assert main(base) == 0
+    assert "already registered as version 1 of promo-force; @champion moved from v2 to v1" in capsys.readouterr().out
+    from mlflow import MlflowClient
+
+    assert MlflowClient(tracking_uri=tracking).get_registered_model(name).aliases == {"champion": 1}
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_tracking_uri_precedence_flag_then_env_then_campaign(campaign, tmp_path, monkeypatch, capsys):
+    """Case: promote wrote to the campaign's MLflow even when --tracking-uri / $MLFLOW_TRACKING_URI were given."""
+    from netspace.cli import main
+
+    env_store = f"sqlite:///{tmp_path / 'env.db'}"
+    flag_store = f"sqlite:///{tmp_path / 'flag.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", env_store)
+    assert main(["promote", CAMPAIGN, "--storage", campaign["url"], "--registered-name", "promo-env"]) == 0
+    assert len(_versions(env_store, "promo-env")) == 1
+    assert _versions(campaign["tracking"], "promo-env") == []
+    assert main(["promote", CAMPAIGN, "--storage", campaign["url"], "--registered-name", "promo-flag",
+                 "--tracking-uri", flag_store]) == 0
+    assert len(_versions(flag_store, "promo-flag")) == 1 and _versions(env_store, "promo-flag") == []

@@ -8,11 +8,19 @@ Durability, as implemented:
   by a driver that holds the lease were abandoned by a dead one: they are re-run under the same trial number
   from their checkpoint dir (``run_trial`` resumes from ``checkpoint.pt`` or returns ``result.json``);
 * a worker killed mid-trial is retried by Tune (``max_failures``) from the same dir; if it keeps failing it is
-  told FAIL (``status=failed``) and a replacement sample is drawn.
+  told FAIL (``status=failed``) and a replacement sample is drawn;
+* fencing: every write (drawing a trial, recording an epoch or an outcome) is preceded by
+  :meth:`Lease.ensure_held`; a driver that lost its lease (frozen past it, another driver took over) records
+  nothing more and stops at once (``abort``: Tune stops every trial);
+* storage outages: storage calls retry with backoff (:mod:`netspace.platform.storage.database`); when the budget
+  is spent the driver stops with one :class:`StorageError` line, leaving RUNNING trials for ``resume``;
+* MLflow per-epoch metrics are logged idempotently: at a trial's end, epochs its child run misses (reported while
+  no driver was listening) are filled in from the trial's history.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -22,18 +30,37 @@ from typing import Any
 
 from optuna.trial import TrialState
 
-from netspace.errors import CampaignError
+from netspace.errors import CampaignError, StorageError
 from netspace.platform.campaign import scheduler as sched
-from netspace.platform.campaign.lease import Lease
+from netspace.platform.campaign.lease import Lease, LeaseLost
 from netspace.platform.campaign.progress import Progress
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
 from netspace.platform.campaign.study import Draw, Geometry, SpaceStudy, count_trials, space_seed
 from netspace.platform.campaign.task import TrialTask
-from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
+from netspace.platform.storage.database import campaign_studies, create_engine, open_storage, with_retry
 from netspace.platform.storage.urls import mask_secrets, resolve_url
-from netspace.platform.tracking.tracker import Tracker
+from netspace.platform.tracking.tracker import Tracker, check_tracking
 
 PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
+
+
+def _fenced(method):
+    """A recording callback, run only while this driver holds the lease. A lost lease or any failure while
+    recording stops the driver (``abort``) instead of raising inside Tune; the error is raised after Tune returns."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if self.abort:
+            return None
+        try:
+            self.ensure_held()
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            self.error = self.error or exc
+            self.abort = True
+            return None
+
+    return call
 
 
 @dataclass
@@ -62,6 +89,7 @@ class CampaignDriver:
         self.active: dict[tuple[str, int], Draw] = {}
         self.started: dict[tuple[str, int], float] = {}
         self.error: BaseException | None = None
+        self.abort = False  # stop every trial now (lease lost, storage gone): read by the scheduler's stopper
         self.lease: Lease | None = None
         self.resumed = 0
         self.max_failures_per_space = {n: max(3, s.target) for n, s in self.spaces.items()}
@@ -80,22 +108,28 @@ class CampaignDriver:
         return sum(max(sp.target - sp.finished, 0) for sp in self.spaces.values())
 
     # -- TrialSource ---------------------------------------------------------------------------------
+    def ensure_held(self) -> None:
+        """The fence: raise :class:`LeaseLost` unless this driver still holds the campaign lease."""
+        if self.lease is not None:
+            with_retry(self.lease.ensure_held, what="campaign storage (lease)")
+
     def next_trial(self):
         if self.lease is not None and self.lease.lost and self.error is None:
-            self.error = CampaignError(f"campaign {self.spec.name!r}: this driver lost its lease (heartbeat not "
-                                       "written for too long) and another driver took over; stopping")
+            self.error, self.abort = self.lease.lost_error(), True
         if self.error is not None:
-            return None if self.active else sched.FINISHED
+            return None if self.active and not self.abort else sched.FINISHED
         if len(self.active) >= self.max_concurrent:
             return None
         try:
+            self.ensure_held()
             draw = self._pick()
+            if draw is not None:
+                return self._launch(draw)
         except BaseException as exc:  # surfaced after Tune returns
             self.error = exc
-            return None if self.active else sched.FINISHED
-        if draw is None:
-            return None if self.active else sched.FINISHED
-        return self._launch(draw)
+            self.abort = isinstance(exc, (LeaseLost, StorageError))
+            return None if self.active and not self.abort else sched.FINISHED
+        return None if self.active else sched.FINISHED
 
     def _in_flight(self, name: str) -> int:
         return sum(1 for (s, _) in self.active if s == name) + len(self.spaces[name].queue)
@@ -137,16 +171,19 @@ class CampaignDriver:
     def checkpoint_dir(self, space: str, number: int) -> str:
         return str(Path(self.spec.output_dir) / space / f"trial-{number}")
 
+    @_fenced
     def on_result(self, key, result: dict[str, Any]) -> None:
         d = self.active.get(key)
         if d is None or result.get("final") or "epoch" not in result:
             return
+        _driver_fault(result)
         st = self.spaces[d.label].study
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
         self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
                                {k: result.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
 
+    @_fenced
     def on_complete(self, key, result: dict[str, Any] | None, error: bool, early_stopped: bool) -> None:
         d = self.active.pop(key, None)
         started = self.started.pop(key, time.time())
@@ -161,6 +198,7 @@ class CampaignDriver:
             # the held-back last epoch arrives with the outcome
             if "epoch" in result:
                 self.on_result_final(d, result)
+            self.tracker.log_missing_epochs(d.mlflow_run_id, _history(result))
             status = out.get("status", "completed")
             attrs = {
                 "status": status, "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run"),
@@ -220,6 +258,15 @@ class CampaignDriver:
             self.progress.set_space(name, target=sp.target, done=sp.finished, running=running, failed=sp.failed,
                                     best=sp.best)
         self.progress.refresh()
+
+
+def _history(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-epoch reports a final result carries (a JSON list), [] when absent or unreadable."""
+    try:
+        out = json.loads(result.get("history") or "[]")
+    except (TypeError, ValueError):
+        return []
+    return out if isinstance(out, list) else []
 
 
 def _pct(x) -> str:
@@ -309,7 +356,10 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     if new:
         _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
     engine = create_engine(url)
+    _check_output_dir(spec.output_dir)
+    check_tracking(spec.mlflow.tracking_uri)
     lease = Lease(engine, spec.name).acquire()
+    tracker = None
     try:
         from netspace.workers import DatasetSpec, dataset_info
 
@@ -355,15 +405,41 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
 
                         ray.shutdown()
             if driver.error is not None:
-                tracker.close("FAILED")
+                if not isinstance(driver.error, LeaseLost):  # the run is the new driver's now
+                    _close_quietly(tracker, "FAILED")
                 raise driver.error
         counts = {n: count_trials(s.trials(), s.target).as_dict() for n, s in studies.items()}
         done = all(c["finished"] >= c["target"] for c in counts.values())
         tracker.close("FINISHED" if done else "FAILED")
+        tracker = None
         return RunSummary(spec.name, mask_secrets(url), counts, driver.resumed, time.time() - t0)
+    except BaseException as exc:
+        if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
+            _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        raise
     finally:
         lease.release()
         engine.dispose()
+
+
+def _close_quietly(tracker: Tracker, status: str) -> None:
+    try:
+        tracker.close(status)
+    except Exception:  # MLflow unreachable too: the next run/resume reopens the parent run anyway
+        pass
+
+
+def _check_output_dir(output_dir: str) -> None:
+    """One line, before anything is stored, when ``output_dir`` cannot hold checkpoints."""
+    path = Path(output_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".netspace-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise CampaignError(f"output_dir {output_dir} is not writable ({exc.strerror or exc}); choose another "
+                            "output_dir in the campaign file") from None
 
 
 def _reconcile_mlflow(studies: dict[str, SpaceStudy], tracker: Tracker) -> None:
@@ -396,6 +472,17 @@ def _max_concurrent(spec: CampaignSpec) -> int:
     if spec.resources.max_concurrent:
         n = min(n, spec.resources.max_concurrent)
     return max(1, n)
+
+
+def _driver_fault(result: dict[str, Any]) -> None:
+    """Test hook: NETSPACE_FAULT_DRIVER_EXIT_AT_EPOCH=N and NETSPACE_FAULT_MARKER=path make the driver SIGKILL
+    itself (once) when an epoch-N report arrives, before recording it: the crash that loses an epoch's metrics."""
+    epoch, marker = os.environ.get("NETSPACE_FAULT_DRIVER_EXIT_AT_EPOCH"), os.environ.get(sched.FAULT_MARKER_ENV)
+    if epoch and marker and int(result["epoch"]) == int(epoch) and not os.path.exists(marker):
+        import signal
+
+        Path(marker).write_text(f"driver {os.getpid()} epoch {epoch}\n")
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _fault_hook() -> dict[str, Any] | None:

@@ -4,6 +4,11 @@
 this host whose process is gone) with a compare-and-swap on the holder id, so two drivers can never both hold
 it. A daemon thread refreshes the heartbeat; ``release`` deletes the row. Holding the lease is what lets the
 engine treat RUNNING trials in storage as abandoned.
+
+Fencing: the engine calls :meth:`Lease.ensure_held` before every write (a compare-and-swap heartbeat on its own
+holder id); a driver that was frozen or cut off past ``stale_after_s`` and taken over gets :class:`LeaseLost`
+there and records nothing more. Timings: ``NETSPACE_LEASE_STALE_S`` (default 30) and
+``NETSPACE_LEASE_HEARTBEAT_S`` (default 5).
 """
 
 from __future__ import annotations
@@ -21,6 +26,20 @@ from netspace.errors import CampaignError
 TABLE = "netspace_driver_lease"
 HEARTBEAT_S = 5.0
 STALE_AFTER_S = 30.0
+ENV_STALE = "NETSPACE_LEASE_STALE_S"
+ENV_HEARTBEAT = "NETSPACE_LEASE_HEARTBEAT_S"
+
+
+def env_stale_after_s() -> float:
+    return float(os.environ.get(ENV_STALE) or STALE_AFTER_S)
+
+
+def env_heartbeat_s() -> float:
+    return float(os.environ.get(ENV_HEARTBEAT) or HEARTBEAT_S)
+
+
+class LeaseLost(CampaignError):
+    """This driver no longer holds its campaign's lease: another driver took over."""
 
 _meta = sa.MetaData()
 _lease = sa.Table(
@@ -45,10 +64,11 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Lease:
-    def __init__(self, engine: sa.Engine, campaign: str, *, stale_after_s: float = STALE_AFTER_S,
-                 heartbeat_s: float = HEARTBEAT_S):
+    def __init__(self, engine: sa.Engine, campaign: str, *, stale_after_s: float | None = None,
+                 heartbeat_s: float | None = None):
         self.engine, self.campaign = engine, campaign
-        self.stale_after_s, self.heartbeat_s = stale_after_s, heartbeat_s
+        self.stale_after_s = stale_after_s if stale_after_s is not None else env_stale_after_s()
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else env_heartbeat_s()
         self.holder = uuid.uuid4().hex
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.lost = False
@@ -58,7 +78,11 @@ class Lease:
 
     # -- acquire / release ---------------------------------------------------------------------------
     def acquire(self) -> Lease:
-        _meta.create_all(self.engine, checkfirst=True)
+        try:
+            _meta.create_all(self.engine, checkfirst=True)
+        except sa.exc.OperationalError as exc:  # a new database raced by two drivers: the other created it
+            if "already exists" not in str(exc):
+                raise
         now = time.time()
         row = dict(campaign=self.campaign, holder=self.holder, host=self.host, pid=self.pid, started=now, heartbeat=now)
         try:
@@ -91,18 +115,34 @@ class Lease:
             raise CampaignError(f"campaign {self.campaign!r}: another driver took it over just now")
         self.took_over = dict(old)
 
+    def _refresh(self) -> bool:
+        """Compare-and-swap the heartbeat on this holder id; False when the row is no longer ours."""
+        with self.engine.begin() as conn:
+            res = conn.execute(_lease.update()
+                               .where(_lease.c.campaign == self.campaign, _lease.c.holder == self.holder)
+                               .values(heartbeat=time.time()))
+        return res.rowcount == 1
+
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_s):
             try:
-                with self.engine.begin() as conn:
-                    res = conn.execute(_lease.update()
-                                       .where(_lease.c.campaign == self.campaign, _lease.c.holder == self.holder)
-                                       .values(heartbeat=time.time()))
-                if res.rowcount != 1:
+                if not self._refresh():
                     self.lost = True
                     return
             except Exception:  # a transient DB error: try again at the next beat
                 continue
+
+    def ensure_held(self) -> None:
+        """The fence before every write: raise :class:`LeaseLost` unless this driver still holds the lease."""
+        if not self.lost and not self._refresh():
+            self.lost = True
+        if self.lost:
+            raise self.lost_error()
+
+    def lost_error(self) -> LeaseLost:
+        return LeaseLost(f"campaign {self.campaign!r}: this driver lost its lease (no heartbeat for over "
+                         f"{self.stale_after_s:.0f} s) and another driver took over; stopping without "
+                         "recording anything more")
 
     def release(self) -> None:
         self._stop.set()
@@ -133,5 +173,5 @@ def current_holder(engine: sa.Engine, campaign: str) -> dict | None:
     out = dict(row)
     out["age_s"] = time.time() - out["heartbeat"]
     dead_here = out["host"] == socket.gethostname() and not _pid_alive(out["pid"])
-    out["alive"] = out["age_s"] <= STALE_AFTER_S and not dead_here
+    out["alive"] = out["age_s"] <= env_stale_after_s() and not dead_here
     return out

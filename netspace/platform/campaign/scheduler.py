@@ -11,6 +11,8 @@ checkpoint: reporting it to Tune as well would copy the weights every epoch for 
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import os
 import signal
@@ -19,8 +21,12 @@ from typing import Any, Protocol
 
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import Searcher
+from ray.tune.stopper import Stopper
 
 FINISHED = Searcher.FINISHED
+#: a Tuner keeps every trial it ran (config, results) in memory: a long campaign runs through successive Tuners of
+#: at most this many trials each, so the driver's memory stays bounded (ASHA's rungs restart with each Tuner)
+TRIALS_PER_TUNER = int(os.environ.get("NETSPACE_TRIALS_PER_TUNER") or 500)
 METRIC = "top1_err"
 OUTCOME = "outcome."  # prefix of the TrialResult fields in a trial's final report
 
@@ -59,6 +65,7 @@ class BridgeSearcher(Searcher):
         self.bridge = bridge
         self.keys: dict[str, tuple[str, int]] = {}
         self.last: dict[str, dict] = {}
+        self.suggested = 0
 
     @property
     def source(self) -> TrialSource:
@@ -72,10 +79,14 @@ class BridgeSearcher(Searcher):
         return True
 
     def suggest(self, trial_id: str):
+        if self.suggested >= TRIALS_PER_TUNER:  # this Tuner is full: let it drain, run_trials starts another
+            _BRIDGES[self.bridge]["full"] = True
+            return FINISHED
         cfg = self.source.next_trial()
         if cfg is None or cfg == FINISHED:
             return cfg
         self.keys[trial_id] = (cfg.get("label") or cfg["space"], cfg["number"])
+        self.suggested += 1
         return cfg
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
@@ -142,7 +153,9 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final = dict(final)
     final["final"] = True
     # flat keys: Tune flattens nested dicts in the result it hands to the searcher at completion
-    final.update({f"{OUTCOME}{k}": v for k, v in json_safe(dataclasses.asdict(result)).items()})
+    outcome = dataclasses.asdict(result)
+    final["history"] = json.dumps(outcome.pop("history", ()))  # every epoch, for the driver to log what it missed
+    final.update({f"{OUTCOME}{k}": v for k, v in json_safe(outcome).items()})
     final.update({f"{OUTCOME}{k}": v for k, v in where_am_i().items()})
     final[METRIC] = float(result.top1_err)
     tune.report(final)
@@ -228,26 +241,45 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
         resources["gpu"] = gpus_per_trial
     bridge = f"{os.getpid()}-{time.time_ns()}"
     _BRIDGES[bridge] = {"source": source, "stopped": set()}
-    if asha:
-        scheduler = RecordingASHA(bridge, time_attr="epoch", max_t=epochs,
-                                      grace_period=int(asha["grace_period"]),
-                                      reduction_factor=float(asha["reduction_factor"]))
-    else:
-        scheduler = FIFOScheduler()
     os.makedirs(storage_path, exist_ok=True)
-    tuner = tune.Tuner(
-        tune.with_resources(train_trial, resources),
-        tune_config=tune.TuneConfig(metric=METRIC, mode="min", search_alg=BridgeSearcher(bridge),
-                                    scheduler=scheduler, num_samples=-1, reuse_actors=True,
-                                    trial_name_creator=trial_name, trial_dirname_creator=trial_name),
-        run_config=tune.RunConfig(name=name, storage_path=storage_path, verbose=0,
-                                  failure_config=tune.FailureConfig(max_failures=max_failures),
-                                  checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
-    )
     try:
-        tuner.fit()
+        for chunk in itertools.count():
+            _BRIDGES[bridge]["full"] = False
+            if asha:
+                scheduler = RecordingASHA(bridge, time_attr="epoch", max_t=epochs,
+                                          grace_period=int(asha["grace_period"]),
+                                          reduction_factor=float(asha["reduction_factor"]))
+            else:
+                scheduler = FIFOScheduler()
+            tuner = tune.Tuner(
+                tune.with_resources(train_trial, resources),
+                tune_config=tune.TuneConfig(metric=METRIC, mode="min", search_alg=BridgeSearcher(bridge),
+                                            scheduler=scheduler, num_samples=-1, reuse_actors=True,
+                                            trial_name_creator=trial_name, trial_dirname_creator=trial_name),
+                run_config=tune.RunConfig(name=name if chunk == 0 else f"{name}-{chunk}", storage_path=storage_path,
+                                          verbose=0, stop=AbortStopper(bridge),
+                                          failure_config=tune.FailureConfig(max_failures=max_failures),
+                                          checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
+            )
+            tuner.fit()
+            if not _BRIDGES[bridge]["full"] or getattr(source, "abort", False):
+                return
     finally:
         _BRIDGES.pop(bridge, None)
+
+
+class AbortStopper(Stopper):
+    """Stops every trial at once when the driver sets ``abort`` (lost lease, storage gone). Holds only a bridge key."""
+
+    def __init__(self, bridge: str):
+        self.bridge = bridge
+
+    def __call__(self, trial_id, result) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        entry = _BRIDGES.get(self.bridge)
+        return bool(entry and getattr(entry["source"], "abort", False))
 
 
 def trial_name(trial) -> str:

@@ -235,11 +235,16 @@ class CampaignSpec(_Model):
         """The spec as JSON with credentials in URLs masked (stored in the study user attrs)."""
         from netspace.platform.storage.urls import mask_secrets
 
-        data = self.model_dump()
-        if data["storage"]:
-            data["storage"] = mask_secrets(data["storage"])
-        data["mlflow"]["tracking_uri"] = mask_secrets(data["mlflow"]["tracking_uri"])
-        return json.dumps(data, sort_keys=True)
+        def masked(value):  # every string: URLs may hide in storage, tracking_uri, artifact_location, dataset root
+            if isinstance(value, str):
+                return mask_secrets(value)
+            if isinstance(value, dict):
+                return {k: masked(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [masked(v) for v in value]
+            return value
+
+        return json.dumps(masked(self.model_dump()), sort_keys=True)
 
     def fingerprint_without_samples(self) -> dict[str, Any]:
         """What must not change between ``run`` invocations of one campaign (sample counts, resources, URLs and

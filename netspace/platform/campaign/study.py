@@ -253,6 +253,7 @@ class SpaceStudy:
                     frozen = mirror._storage.get_trial(trial._trial_id)
                     frozen.set_user_attr("rejected", "; ".join(problems))
                     self._rejected.append(frozen)
+                    del self._rejected[:-1000]  # only the last 1000 are shown to the sampler: keep memory bounded
                     continue
                 mirror.tell(trial, state=TrialState.FAIL)
                 return self._create_running(dict(trial.params), dict(trial.distributions), config, cx, extra_attrs)

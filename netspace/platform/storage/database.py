@@ -2,16 +2,27 @@
 
 Checks reachability up front so an unreachable database is one line
 (``cannot reach storage postgresql://user:***@host/db: connection refused``), not a traceback.
+
+Outages: every call on the storage :func:`open_storage` returns (and :func:`with_retry` around other statements)
+is retried with exponential backoff while the database is unreachable (a connection error, not a bad query), for
+at most ``NETSPACE_STORAGE_RETRY_S`` seconds (default 120); after that it raises one :class:`StorageError` line.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+import time
 from pathlib import Path
 
 from netspace.errors import CampaignError, StorageError
 from netspace.platform.storage.urls import mask_secrets, normalize_url
 
 CONNECT_TIMEOUT_S = 5
+ENV_RETRY = "NETSPACE_STORAGE_RETRY_S"
+RETRY_S = 120.0
+BACKOFF_MAX_S = 8.0
 
 
 def _engine_kwargs(url: str) -> dict:
@@ -70,17 +81,125 @@ def _one_line(exc: BaseException, url: str) -> str:
     return mask_secrets(text)[:300]
 
 
+def retry_budget_s() -> float:
+    return float(os.environ.get(ENV_RETRY) or RETRY_S)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (worth retrying), False for a bad query or data."""
+    import sqlalchemy
+
+    seen = 0
+    while exc is not None and seen < 6:
+        if isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
+            return True
+        if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+            return True
+        if type(exc).__name__ in ("OperationalError", "InterfaceError") and "psycopg" in type(exc).__module__:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwargs):
+    """``fn(*args, **kwargs)``, retried with backoff (0.25 s doubling to 8 s) while :func:`is_transient`, for at
+    most :func:`retry_budget_s`; then one :class:`StorageError` line."""
+    budget = retry_budget_s()
+    start, delay, warned = time.monotonic(), 0.25, False
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            waited = time.monotonic() - start
+            reason = _one_line(exc, url or "")[:160]
+            if waited + delay > budget:
+                where = f" {mask_secrets(url)}" if url else ""
+                raise StorageError(f"{what}{where} unreachable for {waited:.0f} s ({reason}); stopping. Finished "
+                                   "trials are stored: `netspace resume` continues the campaign") from None
+            if not warned:
+                print(f"netspace: {what} unreachable ({reason}); retrying for up to {budget:.0f} s",
+                      file=sys.stderr, flush=True)
+                warned = True
+            time.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX_S)
+
+
+def _retrying(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if getattr(self._retry_depth, "n", 0):  # an inner call of a call already being retried
+            return method(self, *args, **kwargs)
+        self._retry_depth.n = 1
+        try:
+            return with_retry(method, self, *args, url=self._shown_url, **kwargs)
+        finally:
+            self._retry_depth.n = 0
+    return call
+
+
+_RETRYING_CLASS = None
+
+
+def _retrying_storage_class():
+    """``RDBStorage`` whose public methods retry through outages (built once, on first use)."""
+    global _RETRYING_CLASS
+    if _RETRYING_CLASS is None:
+        import threading
+
+        import optuna
+
+        base = optuna.storages.RDBStorage
+        names = [n for n, v in vars(base).items() if callable(v) and not n.startswith("_")
+                 and n not in ("upgrade", "remove_session", "get_current_version", "get_head_version",
+                               "get_all_versions")]
+        ns = {n: _retrying(getattr(base, n)) for n in names}
+
+        def __init__(self, url, **kwargs):
+            self._retry_depth = threading.local()
+            self._shown_url = url
+            base.__init__(self, url, **kwargs)
+
+        def __setstate__(self, state):
+            base.__setstate__(self, state)
+            self._retry_depth = threading.local()
+
+        def __getstate__(self):
+            state = base.__getstate__(self)
+            state.pop("_retry_depth", None)
+            return state
+
+        ns.update(__init__=__init__, __setstate__=__setstate__, __getstate__=__getstate__, __module__=__name__,
+                  __qualname__="RetryingRDBStorage")
+        _RETRYING_CLASS = type("RetryingRDBStorage", (base,), ns)
+    return _RETRYING_CLASS
+
+
+def __getattr__(name: str):  # so a pickled storage finds its class in a fresh process
+    if name == "RetryingRDBStorage":
+        return _retrying_storage_class()
+    raise AttributeError(name)
+
+
 def open_storage(url: str, *, must_exist: bool = False):
-    """An ``optuna.storages.RDBStorage`` for ``url`` after a reachability check."""
+    """An ``optuna.storages.RDBStorage`` for ``url`` after a reachability check, retrying through outages."""
     url = normalize_url(url)
     check_reachable(url, must_exist=must_exist)
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url), skip_compatibility_check=False)
-    except Exception as exc:
-        raise StorageError(f"cannot open storage {mask_secrets(url)}: {_one_line(exc, url)}") from None
+    cls = _retrying_storage_class()
+    for attempt in range(5):
+        try:
+            return cls(url, engine_kwargs=_engine_kwargs(url), skip_compatibility_check=False)
+        except Exception as exc:
+            # a new database raced by two processes: the other one created the tables first
+            if "already exists" in str(exc) and attempt < 4:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise StorageError(f"cannot open storage {mask_secrets(url)}: {_one_line(exc, url)}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def create_engine(url: str):

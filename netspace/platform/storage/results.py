@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from netspace.errors import StorageError
-from netspace.platform.storage.urls import SEP, mask_secrets
+from netspace.platform.storage.urls import SEP, mask_secrets, normalize_url
 
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
               "weights_path", "dataset", "config", "progress")
@@ -36,6 +36,7 @@ _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
 def _engine(url: str):
     import sqlalchemy
 
+    url = normalize_url(url)  # postgresql:// means what `netspace run` takes it to mean (psycopg2 if installed)
     shown = mask_secrets(url)
     try:
         parsed = sqlalchemy.engine.make_url(url)

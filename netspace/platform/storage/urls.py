@@ -20,10 +20,21 @@ MASK = "***"
 # scheme://… up to the end of the token; the userinfo is everything before the token's *last* '@', so a password
 # holding '@' or '/' is masked whole (over-masking a rare '@' in a query is safe, leaking is not)
 _URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s'\"<>`]*)")
-_SECRET_KEYS = r"password|passwd|pwd|pass|token|access_token|auth_token|api_key|apikey|secret|client_secret"
-_QUERY_SECRET = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_KEYS})=)([^&\s'\"<>`]*)")
-_KV_SECRET = re.compile(rf"(?i)(\b(?:{_SECRET_KEYS})\s*[=:]\s*)(?!\*\*\*)([^\s,;&'\"<>`)]+)")
+# secret-looking keys: anything ending in password/passwd/secret/token/apikey (sslpassword, client_secret,
+# access_token, x-api-key ...), plus the short pwd / pass
+_SECRET_KEYS = r"[A-Za-z_\-]*(?:password|passwd|secret|token|api[_\-]?key)|pwd|pass"
+_QUERY_SECRET = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_KEYS})=)([^&;\s'\"<>`]*)")
+# key=value / key: value / "key": "value" in DSNs, driver messages, dict reprs and JSON (quoted values whole)
+_KV_SECRET = re.compile(
+    rf"(?i)(\b(?:{_SECRET_KEYS})[\"']?\s*[=:]\s*)(?!\*\*\*|[\"']\*\*\*[\"'])"
+    r"('[^']*'|\"[^\"]*\"|[^\s,;&'\"<>`)}\]]+)")
 _BEARER = re.compile(r"(?i)(\b(?:bearer|token|basic)\s+)([A-Za-z0-9._~+/=\-]{12,})")
+
+
+def _kv_mask(m: re.Match) -> str:
+    value = m[2]
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    return f"{m[1]}{quote}{MASK}{quote}"
 
 
 def _mask_userinfo(m: re.Match) -> str:
@@ -47,7 +58,7 @@ def mask_secrets(text: object) -> str:
     if text is None:
         return ""
     out = _URL.sub(_mask_userinfo, str(text))
-    out = _KV_SECRET.sub(rf"\1{MASK}", out)
+    out = _KV_SECRET.sub(_kv_mask, out)
     return _BEARER.sub(rf"\1{MASK}", out)
 
 

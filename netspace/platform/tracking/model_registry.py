@@ -87,6 +87,15 @@ class ModelRegistry:
         versions = sorted(found, key=lambda mv: int(mv.version), reverse=True)
         return self._version(versions[0]) if versions else None
 
+    def alias_version(self, name: str, alias: str) -> RegisteredVersion | None:
+        """The version ``alias`` points at, or None (no such model or alias)."""
+        if not self._model_exists(name):
+            return None
+        aliases = self._call(self.client.get_registered_model, name).aliases or {}
+        if alias not in aliases:
+            return None
+        return self._version(self._call(self.client.get_model_version, name, str(aliases[alias])))
+
     def versions(self, name: str | None = None) -> list[RegisteredVersion]:
         """All versions of ``name`` (or of every registered model), by name then version."""
         if name is not None:

@@ -4,6 +4,8 @@ Reads the campaign's Optuna studies (``"{campaign}::{space}"``, see docs/contrac
 rebuilds each network from its design-space config and dataset, loads its final weights, logs it with
 ``mlflow.pytorch.log_model`` (pickle serialization: it loads back as the original module) and registers it
 under an alias. A trial is registered at most once per model name: promoting it again only moves the alias.
+Moving an alias to a model with a higher top-1 error than the one it names needs ``force=True``. The MLflow
+server is ``tracking_uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the one stored in the campaign spec.
 """
 
 from __future__ import annotations
@@ -61,10 +63,25 @@ class PromotedModel:
     params: int | None
     run_id: str | None
     created: bool  # False when the trial was already registered under this name
+    previous_version: str | None = None  # the version ``alias`` named before (None: the alias is new)
 
     @property
     def model_uri(self) -> str:
         return f"models:/{self.name}/{self.version}"
+
+    def describe(self) -> str:
+        """One line saying exactly what happened in the registry."""
+        what = (f"registered new version {self.version}" if self.created
+                else f"already registered as version {self.version}")
+        line = f"{self.space}:{self.trial_number} (top-1 error {self.top1_err:.2f}%): {what} of {self.name}"
+        if self.alias:
+            if self.previous_version is None:
+                line += f"; @{self.alias} set on v{self.version}"
+            elif self.previous_version == self.version:
+                line += f"; @{self.alias} unchanged (v{self.version})"
+            else:
+                line += f"; @{self.alias} moved from v{self.previous_version} to v{self.version}"
+        return line
 
 
 # ------------------------------------------------------------------------------------------------ public API
@@ -78,12 +95,15 @@ def promote(
     alias: str | None = DEFAULT_ALIAS,
     registered_name: str | None = None,
     tracking_uri: str | None = None,
+    force: bool = False,
 ) -> list[PromotedModel]:
     """Register the chosen trial(s) of ``campaign``; ``alias`` goes to the first (best) one.
 
     Default: the finished trial with the lowest error across the campaign's spaces (or within ``space``).
     ``trial_number``: an int, ``"N"`` (when only one space has trial N) or ``"space:N"``.
     ``top_k``: the K best finished trials.
+    ``force``: move ``alias`` even when the version it names has a lower top-1 error; without it that raises
+    :class:`PromotionError` before anything is registered.
     """
     if trial_number is not None and top_k is not None:
         raise PromotionError("give either a trial or --top, not both")
@@ -103,18 +123,38 @@ def promote(
     for cand in chosen:  # check every new one can be built before registering any
         if existing[cand.key] is None:
             _weights_file(cand)
+    current = registry.alias_version(name, alias) if alias else None
+    if current is not None and not force:
+        check_not_worse(alias, current, chosen[0], existing[chosen[0].key])
     out: list[PromotedModel] = []
     for i, cand in enumerate(chosen):
         version, created = (existing[cand.key], False) if existing[cand.key] else _register(registry, name, cand)
         this_alias = alias if (alias and i == 0) else None
-        if this_alias:
+        if this_alias and (current is None or current.version != version.version):
             registry.set_alias(name, this_alias, version.version)
         out.append(PromotedModel(
             name=name, version=version.version, alias=this_alias, campaign=campaign, space=cand.space,
             trial_number=cand.number, top1_err=cand.top1_err, flops=_int(cand.user_attrs.get("flops")),
             params=_int(cand.user_attrs.get("params")), run_id=version.run_id, created=created,
+            previous_version=current.version if (this_alias and current is not None) else None,
         ))
     return out
+
+
+def check_not_worse(alias: str, current: RegisteredVersion, cand: Candidate,
+                    registered: RegisteredVersion | None) -> None:
+    """Raise :class:`PromotionError` when ``cand`` has a higher top-1 error than the version ``alias`` names."""
+    if registered is not None and registered.version == current.version:
+        return
+    try:
+        current_err = float(current.tags["netspace.top1_err"])
+    except (KeyError, ValueError):
+        return  # not a netspace version: nothing to compare with
+    if cand.top1_err > current_err:
+        who = (f"{current.tags['netspace.space']}:{current.tags['netspace.trial']}"
+               if "netspace.space" in current.tags else f"v{current.version}")
+        raise PromotionError(f"@{alias} is {who} v{current.version} (top-1 error {current_err:.2f}%); "
+                             f"{cand.label} is worse ({cand.top1_err:.2f}%): pass --force to move it")
 
 
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
@@ -217,15 +257,16 @@ def _open_storage(storage_url: str):
 
 # ------------------------------------------------------------------------------------------------ MLflow side
 def resolve_tracking_uri(explicit: str | None, study_attrs: Mapping[str, Any]) -> str:
-    """``explicit``, else the campaign spec's MLflow tracking URI (when not masked), else $MLFLOW_TRACKING_URI."""
+    """``explicit`` (``--tracking-uri``), else ``$MLFLOW_TRACKING_URI``, else the campaign spec's MLflow tracking
+    URI (unless its password is masked there)."""
     if explicit:
         return explicit
-    from_spec = _spec_tracking_uri(study_attrs.get("spec"))
     env = os.environ.get("MLFLOW_TRACKING_URI")
-    if from_spec and not _is_masked(from_spec):
-        return from_spec
     if env:
         return env
+    from_spec = _spec_tracking_uri(study_attrs.get("spec"))
+    if from_spec and not _is_masked(from_spec):
+        return from_spec
     if from_spec:
         raise PromotionError(f"the campaign's tracking URI {from_spec} has its credentials masked: "
                              "pass --tracking-uri or set MLFLOW_TRACKING_URI")
@@ -369,10 +410,4 @@ def _one_line(exc: BaseException) -> str:
 
 def describe(models: Iterable[PromotedModel]) -> list[str]:
     """One line per promoted model, for the CLI."""
-    lines = []
-    for m in models:
-        state = "registered" if m.created else "already registered"
-        alias = f" @{m.alias}" if m.alias else ""
-        lines.append(f"{state} {m.space}:{m.trial_number} (top-1 error {m.top1_err:.2f}%) as "
-                     f"{m.name} v{m.version}{alias}")
-    return lines
+    return [m.describe() for m in models]

@@ -28,6 +28,24 @@ def configure_env(tracking_uri: str) -> None:
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 
+_DB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql")
+
+
+def check_tracking(tracking_uri: str) -> None:
+    """One :class:`StorageError` line (password masked) unless a database-backed MLflow store can be connected to;
+    MLflow itself would retry for minutes and print every attempt. HTTP servers and file stores pass."""
+    from netspace.platform.storage.database import check_reachable
+    from netspace.platform.storage.urls import normalize_url
+
+    scheme = tracking_uri.split(":", 1)[0].split("+", 1)[0].lower()
+    if "://" not in tracking_uri or scheme not in _DB_SCHEMES:
+        return
+    try:
+        check_reachable(normalize_url(tracking_uri))
+    except StorageError as exc:
+        raise StorageError(f"MLflow tracking store: {exc}") from None
+
+
 class Tracker:
     def __init__(self, spec: MlflowSpec, campaign: str):
         configure_env(spec.tracking_uri)
@@ -129,6 +147,17 @@ class Tracker:
         now = int(time.time() * 1000)
         self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, int(epoch)) for k, v in metrics.items()
                                                if v is not None])
+
+    def log_missing_epochs(self, run_id: str | None, history: list[dict[str, Any]]) -> int:
+        """Log the epochs of ``history`` (``EpochReport`` dicts) that the run has no ``top1_err`` for: after a
+        driver crash the worker may have trained (and checkpointed) epochs no driver recorded. Idempotent."""
+        if not run_id or not history:
+            return 0
+        logged = {m.step for m in self.client.get_metric_history(run_id, "top1_err")}
+        missing = [h for h in history if isinstance(h, dict) and int(h.get("epoch", -1)) not in logged]
+        for h in missing:
+            self.log_epoch(run_id, int(h["epoch"]), {k: h.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
+        return len(missing)
 
     def finish_trial(self, run_id: str, *, status: str, metrics: dict[str, float], weights_path: str | None) -> None:
         from mlflow.entities import Metric, RunTag

@@ -5,7 +5,8 @@
 
 Each file is a pickle of a dict with ``data`` (N × 3072 uint8, channel-major 32×32) and ``labels`` /
 ``fine_labels``. ROOT may also be the ``cifar-10-batches-py`` / ``cifar-100-python`` directory itself.
-(These are pickles: only point the loader at files you trust.)
+The pickles are read with :class:`RestrictedUnpickler`: only plain containers, bytes, numbers and numpy arrays
+are admitted, so a crafted batch file cannot run code (any other global is refused with a one-line error).
 """
 
 from __future__ import annotations
@@ -48,11 +49,36 @@ def _folder(spec: DatasetSpec, layout: CifarLayout) -> tuple[Path, Path]:
     return root, folder
 
 
+#: the only globals a CIFAR batch needs: numpy array reconstruction (numpy 1.x and 2.x module names) and the
+#: ``_codecs.encode`` protocol-2 pickles use for bytes
+ALLOWED_GLOBALS = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+})
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that admits only :data:`ALLOWED_GLOBALS` (arrays, dtypes) besides dicts, lists, bytes, str
+    and numbers; anything else (``os.system``, ``builtins.eval``, ...) raises :class:`pickle.UnpicklingError`."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a CIFAR batch")
+
+
+def restricted_load(f) -> object:
+    return RestrictedUnpickler(f, encoding="bytes").load()
+
+
 def _read_batch(spec: DatasetSpec, layout: CifarLayout, path: Path, root: Path) -> tuple[np.ndarray, np.ndarray]:
     bad = f"{spec.name}: {path} is not a {layout.title} python batch"
     try:
         with open(path, "rb") as f:
-            raw = pickle.load(f, encoding="bytes")
+            raw = restricted_load(f)
+    except pickle.UnpicklingError as exc:
+        raise DatasetError(f"{bad} (refused: {exc}); expected {layout.expected} under {root}") from None
     except Exception as exc:  # unpickling garbage raises many kinds of errors
         raise DatasetError(f"{bad} ({type(exc).__name__}); expected {layout.expected} under {root}") from None
     if not isinstance(raw, dict):
