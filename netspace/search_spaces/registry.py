@@ -60,6 +60,11 @@ def get_space(name: str) -> DesignSpace:
     """The registered space called ``name``; an unknown name raises a one-line error with suggestions."""
     _load_plugins()
     if name not in _INSTANCES:
+        if name.startswith("preset:"):  # a preset as a one-network space (netspace.search_spaces.fixed)
+            from netspace.search_spaces.fixed import fixed_space
+
+            _INSTANCES[name] = fixed_space(name)
+            return _INSTANCES[name]
         if name not in _FACTORIES:
             raise unknown_name("design space", name, _FACTORIES, f"known: {', '.join(sorted(_FACTORIES))}")
         space = _FACTORIES[name]()

@@ -74,3 +74,25 @@ def test_second_driver_is_refused(workdir):
     # released: the next driver gets it
     Lease(engine, "busy").acquire().release()
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_references_train_once_and_stay_out_of_comparisons(ray_cluster, workdir):
+    """`references:` presets train once each with the campaign's recipe and are marked, not compared."""
+    from netspace.platform.analysis import pairwise_comparisons
+    from netspace.platform.analysis.report import build_report
+    from netspace.platform.storage.results import load_trials
+    from netspace.search_spaces import get_preset
+
+    data = campaign_dict("refs", spaces=("regnetx",), samples=2, references=["d2l_regnetx32"])
+    summary = run_campaign(write_campaign(workdir / "c.yaml", data), show_progress=False)
+    assert summary.complete and summary.counts["d2l_regnetx32"]["finished"] == 1, summary.counts
+    url = f"sqlite:///{workdir}/netspace.db"
+    df = load_trials(url, "refs")
+    ref = df[df["reference"]]
+    assert ref["space"].tolist() == ["d2l_regnetx32"] and ref["state"].tolist() == ["COMPLETE"]
+    assert ref["config"].iloc[0] == get_preset("d2l_regnetx32").build_config().to_dict()
+    assert set(df.loc[~df["reference"], "space"]) == {"regnetx"}
+    assert pairwise_comparisons(df).empty  # one population: nothing to compare, the reference is no population
+    report = build_report(url, "refs", workdir / "report")
+    assert "d2l_regnetx32" in report.index.read_text()

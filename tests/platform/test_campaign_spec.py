@@ -113,3 +113,26 @@ def test_impossible_regime_fails_before_anything_is_stored(tmp_path, capsys):
     assert err.startswith("error: no valid regnetx config with flops in [1k, 2k]") and err.count("\n") == 1
     assert main(["list", "--storage", url, "--json"]) == 0
     assert capsys.readouterr().out.strip() == "[]"
+
+
+def test_references_become_one_sample_entries_once():
+    from netspace.platform.campaign.spec import CampaignSpec
+
+    spec = CampaignSpec.model_validate({"name": "r", "spaces": [{"space": "regnetx", "samples": 2}],
+                                        "references": ["d2l_regnetx32", "regnetx_200mf"]})
+    refs = [s for s in spec.spaces if s.reference]
+    assert [(s.key, s.space, s.samples) for s in refs] == [("d2l_regnetx32", "preset:d2l_regnetx32", 1),
+                                                           ("regnetx_200mf", "preset:regnetx_200mf", 1)]
+    assert [s.key for s in spec.populations] == ["regnetx"]
+    again = CampaignSpec.model_validate_json(spec.to_json())  # a stored spec already holds them: no duplicates
+    assert [s.key for s in again.spaces] == [s.key for s in spec.spaces]
+
+
+def test_unknown_reference_is_one_line(tmp_path):
+    from netspace.platform.campaign.spec import load_campaign
+
+    path = tmp_path / "c.yaml"
+    path.write_text("name: r\nspaces: [{space: regnetx, samples: 2}]\nreferences: [resnet51]\n")
+    with pytest.raises(CampaignError) as info:
+        load_campaign(path)
+    assert "references" in str(info.value) and "resnet51" in str(info.value) and "\n" not in str(info.value)

@@ -22,6 +22,7 @@ from netspace.platform.analysis.compare import (
     param_trends,
     space_order,
     space_weights,
+    split_references,
     summary_table,
 )
 from netspace.platform.analysis.edf import edf, edf_at, error_grid
@@ -46,5 +47,5 @@ __all__ = [
     "QuantizedLinearFit", "bin_index", "binned_trend", "complexity_trend", "e_fit", "edf", "edf_at", "edf_band", "edf_curves",
     "efficiency_curve", "error_grid", "expected_min_error", "finished", "fit_error", "good_region", "ks_matrix",
     "ks_statistic", "log_bins", "normalized_weights", "param_columns", "param_trends", "quantized_linear_fit",
-    "quantized_widths", "space_order", "space_weights", "summary_table",
+    "quantized_widths", "space_order", "space_weights", "split_references", "summary_table",
 ]

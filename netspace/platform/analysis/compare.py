@@ -25,6 +25,15 @@ def finished(df: pd.DataFrame, error: str = "error") -> pd.DataFrame:
     return df[mask]
 
 
+def split_references(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(populations, references)``: rows of sampled spaces, and rows of reference presets (the ``reference``
+    column of :func:`~netspace.platform.storage.results.load_trials`; all rows are populations without it)."""
+    if "reference" not in df.columns:
+        return df, df.iloc[0:0]
+    mask = df["reference"].fillna(False).astype(bool).to_numpy()
+    return df[~mask], df[mask]
+
+
 def space_order(df: pd.DataFrame, spaces=None) -> list[str]:
     present = list(dict.fromkeys(df["space"].tolist()))
     return [s for s in spaces if s in present] if spaces else present
@@ -144,7 +153,7 @@ def pairwise_comparisons(df: pd.DataFrame, spaces=None, *, normalize: str | None
 
     from netspace.platform.analysis.bootstrap import median_diff_interval
 
-    done = finished(df)
+    done = split_references(finished(df))[0]
     spaces = space_order(done, spaces)
     sub = done[done["space"].isin(spaces)]
     e_all = sub["error"].to_numpy(dtype=float)

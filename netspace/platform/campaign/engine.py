@@ -374,6 +374,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         tracker.log_campaign(spec_json)
         for name, s in studies.items():
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
+                        reference=s.sspec.reference,
                         target=s.target, spec=spec_json,
                         mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,

@@ -90,6 +90,7 @@ class SpaceSpec(_Model):
     regime: Optional[RegimeSpec] = None
     label: Optional[str] = None            # study "<campaign>::<label>"; default: the space name
     restrict: Optional[dict[str, Any]] = None   # netspace.search_spaces.restrict operators on the base's params
+    reference: bool = False                # a preset trained as a fixed reference point (from `references:`)
 
     @field_validator("space")
     @classmethod
@@ -184,6 +185,7 @@ class MlflowSpec(_Model):
 class CampaignSpec(_Model):
     name: str
     spaces: list[SpaceSpec] = Field(min_length=1)
+    references: list[str] = Field(default_factory=list)   # preset names, trained once each as reference points
     dataset: DatasetModel = DatasetModel()
     training: TrainingSpec = TrainingSpec()
     strategy: StrategySpec = StrategySpec()
@@ -211,7 +213,39 @@ class CampaignSpec(_Model):
             seen.add(s.key)
         return v
 
+    @field_validator("references")
+    @classmethod
+    def _presets(cls, v: list[str]) -> list[str]:
+        from netspace.search_spaces import get_preset
+
+        for name in v:
+            try:
+                get_preset(name)
+            except NetspaceError as exc:
+                raise ValueError(str(exc)) from None
+        if len(set(v)) != len(v):
+            raise ValueError("a preset is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _reference_entries(self):
+        """Each preset of ``references`` becomes a one-sample space entry ``preset:NAME`` labelled NAME (once: a
+        stored spec already holds them)."""
+        have = {s.key: s for s in self.spaces}
+        for name in self.references:
+            entry = have.get(name)
+            if entry is None:
+                self.spaces.append(SpaceSpec(space=f"preset:{name}", label=name, samples=1, reference=True))
+            elif not entry.reference:
+                raise ValueError(f"references: {name!r} is also the label of a space entry")
+        return self
+
     # -- derived -------------------------------------------------------------------------------------
+    @property
+    def populations(self) -> list[SpaceSpec]:
+        """The sampled spaces (without the reference presets)."""
+        return [s for s in self.spaces if not s.reference]
+
     @property
     def multi_objective(self) -> bool:
         return self.strategy.kind == "nsga2"

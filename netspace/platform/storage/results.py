@@ -27,7 +27,7 @@ from netspace.platform.storage.urls import SEP, mask_secrets, normalize_url
 
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
               "weights_path", "dataset", "config", "progress")
-BASE_COLUMNS = ["campaign", "space", "study", "number", "trial_id", "state", "outcome", "error", "objective_1",
+BASE_COLUMNS = ["campaign", "space", "study", "reference", "number", "trial_id", "state", "outcome", "error", "objective_1",
                 *USER_ATTRS, "last_step", "last_value", "datetime_start", "datetime_complete"]
 _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
 
@@ -194,6 +194,10 @@ def _load_trials(url: str, campaign: str, spaces: list[str] | None, keys: list[s
     trials["campaign"] = campaign
     trials["space"] = meta.loc[trials["study_id"], "space"].to_numpy() if len(trials) else []
     trials["study"] = meta.loc[trials["study_id"], "study"].to_numpy() if len(trials) else []
+    # reference presets (study attr reference = true): fixed networks drawn as points, not populations
+    refs = {int(r[0]) for r in _query(url, "SELECT study_id FROM study_user_attributes WHERE key = 'reference' "
+                                           f"AND value_json = 'true' AND study_id IN ({ids})")}
+    trials["reference"] = trials["study_id"].astype(int).isin(refs) if len(trials) else []
     df = trials.set_index("trial_id")
 
     # objective values
