@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 
 import numpy as np
 
@@ -43,6 +44,9 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
         space = get_space(name)
         study = optuna.create_study(storage=storage, study_name=f"{campaign}::{name}", direction="minimize",
                                     load_if_exists=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(["top1_err"])  # as the engine does
         spec = {"name": campaign, "spaces": {s: {"samples": n} for s in spaces}, "dataset": dataset,
                 "storage": "sqlite:///netspace.db", "recipe": {"epochs": epochs}}
         for key, value in (("campaign", campaign), ("space", name), ("target", n + running + failed),
