@@ -57,37 +57,37 @@ def render(v: View, key: str, error: float) -> None:
     if fn is None:
         st.caption("Promotion needs `netspace.platform.tracking.promote` (not installed in this build).")
         return
-    state = st.session_state.setdefault("promote", {})
+    state = st.session_state.setdefault("_promote_state", {})
     if state.get("trial") != key:
         state.clear()
         state["trial"] = key
-    if st.button(f"Promote {key} to the model registry…", key="promote"):
-        state["stage"] = "confirm"
+    # callbacks run before the page re-renders, so each click shows its outcome at once
+    st.button(f"Promote {key} to the model registry…", key="promote", on_click=_stage, args=(state, "confirm"))
     if state.get("stage") == "confirm":
         st.warning(f"Register {key} ({style.fmt_pct(error)}) in the model registry of campaign {v.campaign} and "
                    "point its alias at it?")
         c1, c2 = st.columns([1, 5])
-        if c1.button("Confirm", key="promote_confirm", type="primary"):
-            _run(v, key, state, force=False)
-        if c2.button("Cancel", key="promote_cancel"):
-            state["stage"] = None
+        c1.button("Confirm", key="promote_confirm", type="primary", on_click=_run, args=(v, key, state, False))
+        c2.button("Cancel", key="promote_cancel", on_click=_stage, args=(state, None))
     if state.get("stage") == "refused":
         st.error(state["message"])
         sure = st.checkbox("I understand: move the alias to this model although it is worse", key="promote_sure")
-        if st.button("Promote anyway", key="promote_force", disabled=not sure):
-            _run(v, key, state, force=True)
+        st.button("Promote anyway", key="promote_force", disabled=not sure, on_click=_run, args=(v, key, state, True))
     for line in state.get("done", []):
         st.success(line)
     if state.get("stage") == "failed":
         st.error(state["message"])
 
 
+def _stage(state: dict, stage: str | None) -> None:
+    state["stage"] = stage
+
+
 def _run(v: View, key: str, state: dict, force: bool) -> None:
     from netspace.platform.tracking.promote import PromotionError
 
     try:
-        with st.spinner("registering…"):
-            models = call(promote_fn(), v.url, v.campaign, key, force)
+        models = call(promote_fn(), v.url, v.campaign, key, force)
         state["done"] = [describe(m) for m in (models if isinstance(models, (list, tuple)) else [models])]
         state["stage"] = "done"
     except PromotionError as exc:  # e.g. the alias would move to a worse model: a second confirmation
