@@ -20,22 +20,24 @@ def complexity_title(metric: str) -> str:
     return f"{COMPLEXITY_LABELS.get(metric, metric)} ({unit})" if unit else metric
 
 
-def _space_color(colors: dict[str, str], legend: bool = True) -> alt.Color:
+def _space_color(colors: dict[str, str], legend: str | None = "top-left") -> alt.Color:
+    """Colour by design space; ``legend``: its corner inside the plot (where the data leaves room), or None."""
     return alt.Color("space:N", title="design space", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
-                     legend=alt.Legend(orient="bottom") if legend else None)
+                     legend=alt.Legend(orient=legend, fillColor="white", padding=4) if legend else None)
 
 
 def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str]) -> alt.Chart:
-    base = alt.Chart(curves).encode(x=alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
-                                    color=_space_color(colors))
-    line = base.mark_line(interpolate="step-after").encode(
-        y=alt.Y("F:Q", title="fraction of models with lower error", scale=alt.Scale(domain=[0, 1])),
+    base = alt.Chart(curves).encode(x=alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)))
+    line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(
+        color=_space_color(colors),
+        y=alt.Y("F:Q", title="cumulative fraction of models", scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("space:N", title="design space"), alt.Tooltip("error:Q", title="error (%)", format=".2f"),
                  alt.Tooltip("F:Q", title="fraction", format=".3f")])
     layers = [line]
     if "lo" in curves.columns:
-        layers.insert(0, base.mark_area(opacity=0.18, interpolate="step-after").encode(y="lo:Q", y2="hi:Q"))
-    return alt.layer(*layers).properties(title=title, height=330)
+        layers.insert(0, base.mark_area(opacity=0.18, interpolate="step-after").encode(
+            y="lo:Q", y2="hi:Q", color=_space_color(colors, legend=None)))
+    return alt.layer(*layers).properties(title=title, height=380)
 
 
 def _scaled(df: pd.DataFrame) -> pd.DataFrame:
@@ -58,12 +60,12 @@ def complexity_chart(df: pd.DataFrame, metric: str, colors: dict[str, str]) -> a
     pick = alt.selection_point(name=PICK, fields=["space", "number"], on="click")
     return alt.Chart(data).mark_circle(size=22).encode(
         x=alt.X(f"{metric}:Q", title=complexity_title(metric), scale=alt.Scale(type="log")),
-        y=ERROR_AXIS, color=_space_color(colors),
+        y=ERROR_AXIS, color=_space_color(colors, "top-right"),
         opacity=alt.condition(pick, alt.value(0.65), alt.value(0.25)),
         size=alt.condition(pick, alt.value(22), alt.value(14)),
         tooltip=_trial_tooltip(),
     ).add_params(pick).properties(title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)} — click a point for its trial",
-                                  height=360)
+                                  height=420)
 
 
 def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
@@ -74,11 +76,11 @@ def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
     pick = alt.selection_point(name=PICK, fields=["space", "number"], on="click")
     x = alt.X("started:T", title="trial start")
     dots = alt.Chart(data).mark_circle(size=16).encode(
-        x=x, y=ERROR_AXIS, color=_space_color(colors), opacity=alt.condition(pick, alt.value(0.55), alt.value(0.2)),
+        x=x, y=ERROR_AXIS, color=_space_color(colors, "top-right"), opacity=alt.condition(pick, alt.value(0.55), alt.value(0.2)),
         tooltip=_trial_tooltip() + [alt.Tooltip("started:T", format="%H:%M:%S")]).add_params(pick)
     best = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
-        x=x, y=alt.Y("best so far:Q"), color=_space_color(colors))
-    return alt.layer(dots, best).properties(title="history: error by trial start (lines: best so far)", height=300)
+        x=x, y=alt.Y("best so far:Q"), color=_space_color(colors, None))
+    return alt.layer(dots, best).properties(title="history: error by trial start (lines: best so far)", height=360)
 
 
 def _trend_one(df: pd.DataFrame, col: str, doc: str, max_points: int) -> alt.Chart:
@@ -95,11 +97,11 @@ def _trend_one(df: pd.DataFrame, col: str, doc: str, max_points: int) -> alt.Cha
     lines = pd.concat([pd.DataFrame({"x": t["x"], "error": t[s], "n": t["n"], "stat": s}) for s in ("median", "best")])
     scale = alt.Scale(type="log" if log else "linear", zero=False, nice=not log)
     xenc = alt.X("x:Q", title=f"{name}" + (" (log scale)" if log else ""), scale=scale,
-                 axis=alt.Axis(format="~g", tickCount=5))
+                 axis=alt.Axis(format="~r", tickCount=5))
     yenc = alt.Y("error:Q", title="error (%)", scale=alt.Scale(zero=False))
     dots = alt.Chart(pts).mark_circle(size=9, opacity=0.25, color=style.POINT_COLOR).encode(x=xenc, y=yenc)
-    stat_color = alt.Color("stat:N", title="binned", scale=alt.Scale(domain=["median", "best"],
-                                                                     range=[style.MEDIAN_COLOR, style.BEST_COLOR]))
+    stat_color = alt.Color("stat:N", title="binned", legend=None,  # explained in the section's caption
+                           scale=alt.Scale(domain=["median", "best"], range=[style.MEDIAN_COLOR, style.BEST_COLOR]))
     trend = alt.Chart(lines).mark_line(point=True).encode(
         x=xenc, y=yenc, color=stat_color,
         tooltip=[alt.Tooltip("x:Q", title=name, format="~g"), alt.Tooltip("stat:N"),
@@ -107,7 +109,7 @@ def _trend_one(df: pd.DataFrame, col: str, doc: str, max_points: int) -> alt.Cha
     counts = alt.Chart(lines[lines["stat"] == "median"]).mark_text(dy=-9, fontSize=9, color="#555").encode(
         x=xenc, y=yenc, text=alt.Text("n:Q", title="n"))
     title = alt.TitleParams(name, subtitle=doc or " ", fontSize=12, subtitleFontSize=10, subtitleColor="#666")
-    return alt.layer(dots, trend, counts).properties(width=190, height=140, title=title)
+    return alt.layer(dots, trend, counts).properties(width=165, height=140, title=title)
 
 
 def trends_chart(df: pd.DataFrame, params: list[str], docs: dict[str, str] | None = None, columns: int = 4,
@@ -136,7 +138,7 @@ def width_chart(block_widths: list[int], fitted: list[int] | None = None) -> alt
         strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[[1, 0], [5, 3]][:len(kinds)]),
                                   legend=legend),
         tooltip=["block", "width", "kind"],
-    ).properties(height=260, title="per-block widths")
+    ).properties(height=260)
 
 
 def learning_curve_chart(curve: pd.DataFrame) -> alt.Chart:
@@ -144,15 +146,7 @@ def learning_curve_chart(curve: pd.DataFrame) -> alt.Chart:
         x=alt.X("step:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("value:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("step:Q", title="epoch"), alt.Tooltip("value:Q", title="error (%)", format=".2f")],
-    ).properties(height=220, title="learning curve (validation error per epoch)")
-
-
-def importance_chart(table: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(table).mark_bar(color=style.POINT_COLOR).encode(
-        x=alt.X("importance:Q", title="importance (PED-ANOVA, normalized)"),
-        y=alt.Y("param:N", title=None, sort="-x"),
-        tooltip=["param", alt.Tooltip("importance:Q", format=".3f")],
-    ).properties(height=max(120, 18 * len(table)))
+    ).properties(height=220)
 
 
 def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400) -> alt.Chart:

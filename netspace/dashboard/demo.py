@@ -87,6 +87,23 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
     return summary
 
 
+def add_completed(url: str, campaign: str, space: str, error: float) -> int:
+    """Finish one more trial of ``space`` as the engine would (a copy of its first completed trial with top-1
+    error ``error``): how the live browser test grows a campaign while the page is open. Returns its number."""
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.load_study(study_name=f"{campaign}::{space}", storage=url)
+    src = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))[0]
+    curve = {step: max(float(v), error) for step, v in src.intermediate_values.items()}
+    curve[max(curve, default=1)] = float(error)
+    study.add_trial(create_trial(state=TrialState.COMPLETE, value=float(error), params=src.params,
+                                 distributions=src.distributions, user_attrs=dict(src.user_attrs),
+                                 intermediate_values=curve))
+    return len(study.get_trials(deepcopy=False)) - 1
+
+
 def replicate(url: str, campaign: str, copies: int, *, seed: int = 0, noise: float = 0.5) -> int:
     """Grow a populated SQLite demo storage ``copies``-fold by copying its trials row by row in SQL (each copy
     gets new trial numbers and errors jittered by ``noise``), for benchmarks with many thousands of trials —

@@ -37,9 +37,13 @@ def present(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return out, cfg
 
 
-def show(df: pd.DataFrame, **kwargs):
-    """``st.dataframe`` of ``df`` as :func:`present` formats it (full width, no index unless asked)."""
+def show(df: pd.DataFrame, widths: dict[str, str | int] | None = None, **kwargs):
+    """``st.dataframe`` of ``df`` as :func:`present` formats it (full width, no index unless asked); ``widths``:
+    column -> "small" / "medium" / "large" / pixels."""
     data, cfg = present(df)
+    for col, w in (widths or {}).items():
+        if col in cfg:
+            cfg[col]["width"] = w
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     return st.dataframe(data, column_config=cfg, **kwargs)

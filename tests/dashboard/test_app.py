@@ -77,10 +77,10 @@ def test_every_section_renders_with_storage_numbers(demo_storage, monkeypatch):
     # complexity in MF / M params, configs as compact text with floats to 3 significant digits
     assert top["flops"].max() < 1e5 and top["config"].str.contains("=").all()
     titles = " | ".join(_chart_titles(at))
-    for title in ("error EDF", "normalized EDF", "error vs FLOPs", "history", "parallel coordinates",
-                  "learning curve", "per-block widths"):
+    for title in ("error EDF", "normalized EDF", "error vs FLOPs", "history", "parallel coordinates"):
         assert title in titles
     text = _texts(at)
+    assert "learning curve: validation top-1 error" in text and "per-block widths" in text
     assert re.search(r"\d [MG]F · [\d.]+ [kMG] params", text) and "e_fit" in text
     imp = _table(at, "param", "importance")
     assert len(imp) >= 5 and imp["importance"].sum() == pytest.approx(1.0)

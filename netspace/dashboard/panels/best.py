@@ -7,6 +7,7 @@ import streamlit as st
 
 from netspace.dashboard import data, tables
 from netspace.dashboard.view import View
+from netspace.platform.analysis import style
 
 
 def top_k(v: View, k: int) -> pd.DataFrame:
@@ -23,8 +24,11 @@ def render(v: View) -> tuple[pd.DataFrame, str | None]:
     top = top_k(v, k)
     st.caption(f"the {len(top)} lowest-error of {len(v.done)} completed networks "
                f"({', '.join(v.spaces)}) · select a row to open it below")
-    event = tables.show(top[["space", "number", "error", "flops", "params", "acts", "config"]],
-                        on_select="rerun", selection_mode="single-row", key="best_table")
+    longest = max((len(style.fmt_config(c)) for c in top["config"]), default=10)
+    event = tables.show(top[["space", "number", "error", "flops", "params", "config"]], on_select="rerun",
+                        selection_mode="single-row", key="best_table",
+                        widths={"space": "small", "number": "small", "error": "small", "flops": "small",
+                                "params": "small", "config": max(300, int(7.4 * longest))})
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
     pick = None
     if rows and rows[0] < len(top):

@@ -34,7 +34,7 @@ def render(v: View) -> None:
         st.write("no numeric parameters")
         return
     st.subheader("Trends")
-    st.caption("dots: sampled models · lines: binned median and best error · numbers: models per bin · "
+    st.caption("dots: sampled models · lines: binned median (orange) and best (green) error · numbers: models per bin · "
                "wide-range parameters on log axes (tick labels are real values)")
     st.altair_chart(charts.trends_chart(sub, params, docs), width="content")
     left, right = st.columns([2, 3])
@@ -58,8 +58,7 @@ def importance(v: View, space: str, n: int) -> None:
     if isinstance(table, str):
         st.info(table)
         return
-    st.altair_chart(charts.importance_chart(table), width="stretch")
-    st.dataframe(table, hide_index=True, width="stretch", key="importance_table",
+    st.dataframe(table, hide_index=True, width="stretch", key="importance_table", height=35 * (len(table) + 1) + 3,
                  column_config={"param": "parameter",
                                 "importance": st.column_config.ProgressColumn("importance", format="%.3f",
                                                                               min_value=0.0, max_value=1.0)})

@@ -21,7 +21,8 @@ def edfs(v: View) -> None:
                                          f"normalized EDF (same {label} distribution per space)", v.colors),
                         width="stretch")
     summ = data.summary(v.url, v.campaign, sp, v.metric, v.ver)
-    st.caption(f"n: completed models · KS: D = sup|F − F_{sp[0]}| against the first space ({sp[0]}); normalized: "
+    per_space = ", ".join(f"{s} {n}" for s, n in zip(summ["space"], summ["n"]))
+    st.caption(f"EDFs of {int(summ['n'].sum())} completed models ({per_space}) · KS: D = sup|F − F_{sp[0]}| against the first space ({sp[0]}); normalized: "
                f"models weighted so every space has the same {label} distribution"
                + (" · shaded: 95 % bootstrap bands" if v.bands else ""))
     tables.show(summ)

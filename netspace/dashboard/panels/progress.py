@@ -23,7 +23,7 @@ def render(v: View, refresh_s: float | None) -> None:
     state = (f"live: every section refreshes every {refresh_s:g} s" if refresh_s
              else "finished: nothing re-read until you press 'reload data'")
     st.caption(state)
-    left, right = st.columns([2, 3])
+    left, right = st.columns([2, 5])
     with left:
         st.caption("trials per space and state (REJECTED: constraint/regime rejections, never trained)"
                    if "REJECTED" in counts.columns else "trials per space and state")
@@ -33,4 +33,4 @@ def render(v: View, refresh_s: float | None) -> None:
         if running.empty:
             st.write("no trial is running")
         else:
-            tables.show(running)
+            tables.show(running.drop(columns=["started"]), widths={c: "small" for c in running.columns})

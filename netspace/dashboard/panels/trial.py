@@ -73,8 +73,10 @@ def render(v: View, row: pd.Series) -> dict | None:
         if curve.empty:
             st.write("no per-epoch reports stored for this trial")
         else:
+            st.caption("learning curve: validation top-1 error after each epoch")
             st.altair_chart(charts.learning_curve_chart(curve), width="stretch")
         if arch is not None:
+            st.caption("per-block widths w_j (log scale) and their quantized linear fit")
             st.altair_chart(charts.width_chart(arch.block_widths, list(arch.fit.widths) if arch.fit else None),
                             width="stretch")
         else:
