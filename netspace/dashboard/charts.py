@@ -83,42 +83,61 @@ def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
     return alt.layer(dots, best).properties(title="history: error by trial start (lines: best so far)", height=360)
 
 
-def _trend_one(df: pd.DataFrame, col: str, doc: str, max_points: int) -> alt.Chart:
-    name = col[len("param_"):]
+def _trend_rows(df: pd.DataFrame, col: str, max_points: int) -> tuple[pd.DataFrame, bool]:
     x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
     e = df["error"].to_numpy(dtype=float)
     fin = x[np.isfinite(x)]
     log = bool(fin.size and fin.min() > 0 and fin.max() / fin.min() > 10)
     t = binned_trend(x, e, n_bins=8, log=log)
     keep = np.isfinite(x) & np.isfinite(e)
-    pts = pd.DataFrame({"x": x[keep], "error": e[keep]})
+    pts = pd.DataFrame({"x": x[keep], "error": e[keep], "kind": "model", "n": np.nan})
     if len(pts) > max_points:
         pts = pts.sample(max_points, random_state=0)
-    lines = pd.concat([pd.DataFrame({"x": t["x"], "error": t[s], "n": t["n"], "stat": s}) for s in ("median", "best")])
-    scale = alt.Scale(type="log" if log else "linear", zero=False, nice=not log)
-    xenc = alt.X("x:Q", title=f"{name}" + (" (log scale)" if log else ""), scale=scale,
-                 axis=alt.Axis(format="~r", tickCount=5))
-    yenc = alt.Y("error:Q", title="error (%)", scale=alt.Scale(zero=False))
-    dots = alt.Chart(pts).mark_circle(size=9, opacity=0.25, color=style.POINT_COLOR).encode(x=xenc, y=yenc)
-    stat_color = alt.Color("stat:N", title="binned", legend=None,  # explained in the section's caption
-                           scale=alt.Scale(domain=["median", "best"], range=[style.MEDIAN_COLOR, style.BEST_COLOR]))
-    trend = alt.Chart(lines).mark_line(point=True).encode(
-        x=xenc, y=yenc, color=stat_color,
-        tooltip=[alt.Tooltip("x:Q", title=name, format="~g"), alt.Tooltip("stat:N"),
-                 alt.Tooltip("error:Q", format=".2f", title="error (%)"), alt.Tooltip("n:Q", title="models in bin")])
-    counts = alt.Chart(lines[lines["stat"] == "median"]).mark_text(dy=-9, fontSize=9, color="#555").encode(
-        x=xenc, y=yenc, text=alt.Text("n:Q", title="n"))
-    title = alt.TitleParams(name, subtitle=doc or " ", fontSize=12, subtitleFontSize=10, subtitleColor="#666")
-    return alt.layer(dots, trend, counts).properties(width=165, height=140, title=title)
+    lines = [pd.DataFrame({"x": t["x"], "error": t[s], "kind": s, "n": t["n"]}) for s in ("median", "best")]
+    return pd.concat([pts, *lines], ignore_index=True).assign(param=col[len("param_"):]), log
 
 
 def trends_chart(df: pd.DataFrame, params: list[str], docs: dict[str, str] | None = None, columns: int = 4,
-                 max_points: int = 1500) -> alt.Chart:
+                 max_points: int = 800) -> tuple[pd.DataFrame, dict]:
     """Small multiples, one per parameter (its meaning as subtitle; log axes with real tick values): sampled
-    models plus binned median and best error, the number of models of each bin written above it."""
+    models plus binned median and best error, the number of models of each bin written above it.
+
+    Returns (data, Vega-Lite spec) for ``st.vega_lite_chart``: a plain spec over one shared table, so a space
+    with many parameters costs milliseconds instead of seconds of Altair object building and validation."""
     docs = docs or {}
-    charts = [_trend_one(df, c, docs.get(c[len("param_"):], ""), max_points) for c in params]
-    return alt.concat(*charts, columns=columns).resolve_scale(color="shared")
+    tables, panels = [], []
+    y = {"field": "error", "type": "quantitative", "title": "error (%)", "scale": {"zero": False}}
+    for col in params:
+        rows, log = _trend_rows(df, col, max_points)
+        tables.append(rows)
+        name = col[len("param_"):]
+        x = {"field": "x", "type": "quantitative", "title": name + (" (log scale)" if log else ""),
+             "scale": {"type": "log", "nice": False} if log else {"zero": False},
+             "axis": {"format": "~r", "tickCount": 5}}
+        stat = {"field": "kind", "type": "nominal", "legend": None,
+                "scale": {"domain": ["median", "best"], "range": [style.MEDIAN_COLOR, style.BEST_COLOR]}}
+        panels.append({
+            "title": {"text": name, "subtitle": docs.get(name, "") or " ", "fontSize": 12, "subtitleFontSize": 10,
+                      "subtitleColor": "#666"},
+            "width": 165, "height": 140,
+            "transform": [{"filter": {"field": "param", "equal": name}}],
+            "layer": [
+                {"transform": [{"filter": {"field": "kind", "equal": "model"}}],
+                 "mark": {"type": "circle", "size": 9, "opacity": 0.25, "color": style.POINT_COLOR},
+                 "encoding": {"x": x, "y": y}},
+                {"transform": [{"filter": {"field": "kind", "oneOf": ["median", "best"]}}],
+                 "mark": {"type": "line", "point": True},
+                 "encoding": {"x": x, "y": y, "color": stat, "tooltip": [
+                     {"field": "x", "type": "quantitative", "title": name, "format": "~r"},
+                     {"field": "kind", "type": "nominal", "title": "binned"},
+                     {"field": "error", "type": "quantitative", "title": "error (%)", "format": ".2f"},
+                     {"field": "n", "type": "quantitative", "title": "models in bin"}]}},
+                {"transform": [{"filter": {"field": "kind", "equal": "median"}}],
+                 "mark": {"type": "text", "dy": -9, "fontSize": 9, "color": "#555"},
+                 "encoding": {"x": x, "y": y, "text": {"field": "n", "type": "quantitative"}}},
+            ]})
+    data = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["x", "error", "kind", "n", "param"])
+    return data, {"concat": panels, "columns": columns, "resolve": {"scale": {"color": "shared"}}}
 
 
 def width_chart(block_widths: list[int], fitted: list[int] | None = None) -> alt.Chart:

@@ -19,7 +19,8 @@ from netspace.platform.storage.urls import default_storage, mask_secrets
 
 STATUS_TTL_S = 2
 DATA_TTL_S = 3600
-DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected", "mlflow_run_id", "train_time_s"]
+DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected"]  # the rest is read per trial: trial_attrs
+TRIAL_ATTRS = ("config", "mlflow_run_id", "train_time_s")
 
 
 def storage_url(argv: list[str] | None = None) -> str:
@@ -78,6 +79,12 @@ def configs(url: str, trial_ids: tuple[int, ...]) -> dict[int, object]:
 
 
 @st.cache_data(ttl=DATA_TTL_S, max_entries=64, show_spinner=False)
+def trial_attrs(url: str, trial_id: int) -> dict[str, object]:
+    """The drill-down's user attrs of one trial (config, MLflow run id, training time)."""
+    return {k: results.trial_user_attr(url, (trial_id,), k).get(int(trial_id)) for k in TRIAL_ATTRS}
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=64, show_spinner=False)
 def learning_curve(url: str, campaign: str, space: str, number: int, ver: str = "") -> pd.DataFrame:
     return results.trial_intermediate_values(url, campaign, space, number)
 
@@ -118,5 +125,5 @@ def tracking(attrs: dict[str, dict]) -> tuple[str | None, str | None]:
 
 def clear() -> None:
     for fn in (campaigns, trials, completed, status, best, curves, summary, configs, study_attrs, learning_curve,
-               importance):
+               importance, trial_attrs):
         fn.clear()

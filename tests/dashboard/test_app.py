@@ -103,7 +103,8 @@ def test_drill_down_shows_config_learning_curve_and_mlflow_run(demo_storage, mon
     study = optuna.load_study(study_name=f"demo::{space}", storage=url)
     t = study.trials[int(number)]
     assert all(f"{k}=" in config for k in t.user_attrs["config"])
-    chart = next(c for c in at.get("vega_lite_chart") if "learning curve" in c.proto.spec)
+    chart = next(c for c in at.get("vega_lite_chart")
+                 if json.loads(c.proto.spec).get("encoding", {}).get("x", {}).get("title") == "epoch")
     curve = convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
     assert curve["step"].tolist() == [1.0, 2.0, 3.0]
     assert curve["value"].iloc[-1] == pytest.approx(t.value)

@@ -30,3 +30,9 @@ def test_percent_config_and_column_names():
     assert style.fmt_config(None) == ""
     assert [style.nice(c) for c in ("param_w0", "min_error", "ks_vs_first", "images_per_s")] == [
         "w0", "min error (%)", "KS vs first", "images/s"]
+
+
+def test_known_spaces_follow_the_registry():
+    from netspace.search_spaces.registry import list_spaces
+
+    assert [s for s in list_spaces() if s in style.KNOWN_SPACES] == list(style.KNOWN_SPACES)

@@ -36,7 +36,8 @@ def render(v: View) -> None:
     st.subheader("Trends")
     st.caption("dots: sampled models · lines: binned median (orange) and best (green) error · numbers: models per bin · "
                "wide-range parameters on log axes (tick labels are real values)")
-    st.altair_chart(charts.trends_chart(sub, params, docs), width="content")
+    trend_data, trend_spec = charts.trends_chart(sub, params, docs)
+    st.vega_lite_chart(trend_data, trend_spec, width="content")
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Importance")

@@ -52,10 +52,11 @@ def _row(v: View, key: str) -> pd.Series | None:
 def render(v: View, row: pd.Series) -> dict | None:
     """Shows the trial; returns its config."""
     st.subheader(f"Trial {row['space']}:{int(row['number'])}")
-    config = data.configs(v.url, (int(row["trial_id"]),)).get(int(row["trial_id"]))
+    attrs = data.trial_attrs(v.url, int(row["trial_id"]))
+    config, took = attrs["config"], attrs["train_time_s"]
     st.write(f"top-1 error **{style.fmt_pct(row['error'])}** · {style.fmt_flops(row['flops'])} · "
              f"{style.fmt_params(row['params'])} params · {style.fmt_params(row['acts'])} activations"
-             + (f" · trained in {row['train_time_s']:.0f} s" if pd.notna(row.get("train_time_s")) else ""))
+             + (f" · trained in {float(took):.0f} s" if isinstance(took, (int, float)) else ""))
     a, b = st.columns([2, 3])
     arch = architecture(row["space"], config)
     with a:
@@ -81,13 +82,12 @@ def render(v: View, row: pd.Series) -> dict | None:
                             width="stretch")
         else:
             st.write("no per-stage description for this design space")
-    mlflow_link(v, row)
+    mlflow_link(v, attrs["mlflow_run_id"])
     return config
 
 
-def mlflow_link(v: View, row: pd.Series) -> None:
+def mlflow_link(v: View, run: str | None) -> None:
     uri, exp = data.tracking(v.attrs)
-    run = row.get("mlflow_run_id")
     if not run:
         st.caption("no MLflow run recorded for this trial")
         return

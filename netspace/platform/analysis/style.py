@@ -24,14 +24,14 @@ COLUMN_NAMES = {
 }
 
 
-def _canonical_rank(space: str) -> tuple[int, str]:
-    try:
-        from netspace.search_spaces.registry import list_spaces
+# the built-in design spaces in registry order (no import of the registry: this module stays light); other
+# spaces (plugins) follow in name order
+KNOWN_SPACES = ("anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e", "inception", "regnetx", "regnety",
+                "resnext", "toy", "vgg")
 
-        names = list_spaces()
-    except Exception:  # colours must never break a page
-        names = []
-    return (names.index(space) if space in names else len(names), space)
+
+def _canonical_rank(space: str) -> tuple[int, str]:
+    return (KNOWN_SPACES.index(space) if space in KNOWN_SPACES else len(KNOWN_SPACES), space)
 
 
 def space_colors(spaces) -> dict[str, str]:
