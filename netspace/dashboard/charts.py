@@ -23,7 +23,8 @@ def complexity_title(metric: str) -> str:
 def _space_color(colors: dict[str, str], legend: str | None = "top-left") -> alt.Color:
     """Colour by design space; ``legend``: its corner inside the plot (where the data leaves room), or None."""
     return alt.Color("space:N", title="design space", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
-                     legend=alt.Legend(orient=legend, fillColor="white", padding=4) if legend else None)
+                     legend=(alt.Legend(orient=legend, direction="horizontal") if legend == "bottom" else
+                             alt.Legend(orient=legend, fillColor="white", padding=4)) if legend else None)
 
 
 def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str]) -> alt.Chart:
@@ -76,7 +77,7 @@ def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
     pick = alt.selection_point(name=PICK, fields=["space", "number"], on="click")
     x = alt.X("started:T", title="trial start")
     dots = alt.Chart(data).mark_circle(size=16).encode(
-        x=x, y=ERROR_AXIS, color=_space_color(colors, "top-right"), opacity=alt.condition(pick, alt.value(0.55), alt.value(0.2)),
+        x=x, y=ERROR_AXIS, color=_space_color(colors, "bottom"), opacity=alt.condition(pick, alt.value(0.55), alt.value(0.2)),
         tooltip=_trial_tooltip() + [alt.Tooltip("started:T", format="%H:%M:%S")]).add_params(pick)
     best = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
         x=x, y=alt.Y("best so far:Q"), color=_space_color(colors, None))

@@ -82,6 +82,7 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                                            user_attrs=attrs))
         for _ in range(rejected):
             trials.append(create_trial(state=TrialState.FAIL, user_attrs={"rejected": "outside the FLOP regime"}))
+        _stagger(trials, si, len(spaces))
         study.add_trials(trials)
         summary[name] = {"complete": n, "running": running, "failed": failed, "rejected": rejected, "best": float(errs[:n].min()) if n else math.nan}
     return summary
@@ -153,6 +154,18 @@ def replicate(url: str, campaign: str, copies: int, *, seed: int = 0, noise: flo
     finally:
         con.close()
     return added
+
+
+def _stagger(trials, slot: int, slots: int, every_s: float = 20.0) -> None:
+    """Start times as a campaign running the spaces side by side would leave them (for the history chart)."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime.now() - timedelta(seconds=every_s * slots * len(trials))
+    for i, t in enumerate(trials):
+        start = t0 + timedelta(seconds=every_s * (i * slots + slot))
+        t.datetime_start = start
+        if t.datetime_complete is not None:
+            t.datetime_complete = start + timedelta(seconds=every_s * slots)
 
 
 def _storage(url: str):

@@ -72,10 +72,10 @@ def test_every_section_renders_with_storage_numbers(demo_storage, monkeypatch):
     assert len(running) == 6 and set(running["epoch"]) <= {1, 2} and running["top1_err"].notna().all()
     ks = _table(at, "ks_vs_first")
     assert ks["n"].tolist() == [20, 20, 20] and ks["ks_vs_first"].iloc[0] == 0
-    top = _table(at, "error", "flops", "config")
+    top = _table(at, "error", "flops", "stages")
     assert top["error"].iloc[0] == pytest.approx(best) and len(top) == 10
-    # complexity in MF / M params, configs as compact text with floats to 3 significant digits
-    assert top["flops"].max() < 1e5 and top["config"].str.contains("=").all()
+    # complexity in MF / M params, each network as blocks × width per stage
+    assert top["flops"].max() < 1e5 and top["stages"].str.match(r"^\d+×\d+( · \d+×\d+)+$").all()
     titles = " | ".join(_chart_titles(at))
     for title in ("error EDF", "normalized EDF", "error vs FLOPs", "history", "parallel coordinates"):
         assert title in titles
@@ -121,7 +121,7 @@ def test_interactions_rerender(demo_storage, monkeypatch):
     at.slider(key="top_k").set_value(3).run()
     assert not at.exception
     assert _table(at, "ks_vs_first")["space"].tolist() == ["regnetx", "anynetx_a"]  # the chosen order: KS vs regnetx
-    assert len(_table(at, "error", "flops", "config")) == 3
+    assert len(_table(at, "error", "flops", "stages")) == 3
     assert "error vs parameters" in " ".join(_chart_titles(at))
     # a RegNet winner: its fitted quantized linear function is exact
     at.sidebar.multiselect(key="spaces").set_value(["regnetx"]).run()

@@ -21,6 +21,7 @@ COLUMN_NAMES = {
     "epoch": "epoch", "epochs": "epochs", "train_loss": "train loss", "images_per_s": "images/s",
     "elapsed_s": "elapsed (s)", "started": "started", "train_time_s": "train time (s)", "config": "config",
     "datetime_start": "started", "importance": "importance", "param": "parameter", "doc": "meaning",
+    "stages": "stages (blocks × width)",
 }
 
 
