@@ -27,6 +27,17 @@ TOP = "[...document.querySelectorAll('h1, h2, h3')].find(e => e.innerText.trim()
 PARTS = {"": ("Campaign", "Parameters"), "_parameters": ("Parameters", "History"), "_trial": ("History", "Promote")}
 
 
+def _tops(b: Browser) -> dict[str, int | None]:
+    """Page y of each heading that bounds a part (None when it is not on the page)."""
+    tops = {}
+    for start, end in PARTS.values():
+        for h in (start, end):
+            title = h if h != "Campaign" else b.evaluate("[...document.querySelectorAll('h1')].map(e => e.innerText.trim())[0]")
+            y = b.evaluate(TOP.format(str(title).replace("'", "\\'")))
+            tops[h] = int(y) if y is not None else None
+    return tops
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--storage", default="sqlite:///netspace.db")
@@ -38,18 +49,16 @@ def main() -> None:
             Browser(width=1400, height=7600) as b:
         b.navigate(page)
         if not b.wait_for(READY, timeout=180):
-            sys.exit("the dashboard did not finish rendering")
+            sys.exit("the dashboard did not finish rendering; page text: " + str(b.evaluate("document.body.innerText"))[:600])
         b.wait_for("[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.innerText.trim().length) && "
                    "document.querySelectorAll('[data-testid=\"stSlider\"] [role=\"slider\"]').length > 0", timeout=30)
-        time.sleep(2.5)
-        full = b.screenshot(Path(tmp) / "full.png")
-        tops = {}
-        for start, end in PARTS.values():
-            for h in (start, end):
-                title = h if h != "Campaign" else b.evaluate(
-                    "[...document.querySelectorAll('h1')].map(e => e.innerText.trim())[0]")
-                y = b.evaluate(TOP.format(title.replace("'", "\\'")))
-                tops[h] = int(y) if y is not None else None
+        for _ in range(10):  # a live page re-renders every few seconds: retake until every heading is there
+            time.sleep(2.5)
+            full = b.screenshot(Path(tmp) / "full.png")
+            tops = _tops(b)
+            stale = b.evaluate("document.querySelectorAll('[data-stale=\"true\"]').length")
+            if None not in tops.values() and not stale:
+                break
         side = b.evaluate("(document.querySelector('[data-testid=\"stSidebar\"]') || {getBoundingClientRect: () => "
                           "({right: 0})}).getBoundingClientRect().right")
         from PIL import Image
@@ -58,6 +67,7 @@ def main() -> None:
         for suffix, (start, end) in PARTS.items():
             y0, y1 = tops[start], tops[end]
             if y0 is None or y1 is None:
+                print(f"skipped {args.name}{suffix}.png: no '{start if y0 is None else end}' heading on the page")
                 continue
             x0 = 0 if suffix == "" else int(side or 0)  # the sidebar only once, beside the top
             box = (x0, max(0, y0 - 30), img.width, min(img.height, y1 - 10))

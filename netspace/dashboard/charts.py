@@ -24,7 +24,7 @@ def _space_color(colors: dict[str, str], legend: str | None = "top-left") -> alt
     """Colour by design space; ``legend``: its corner inside the plot (where the data leaves room), or None."""
     return alt.Color("space:N", title="design space", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
                      legend=(alt.Legend(orient=legend, direction="horizontal") if legend == "bottom" else
-                             alt.Legend(orient=legend, fillColor="white", padding=4)) if legend else None)
+                             alt.Legend(orient=legend, fillColor="white", padding=4, symbolOpacity=1)) if legend else None)
 
 
 def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str]) -> alt.Chart:
@@ -37,7 +37,7 @@ def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str]) -> alt.C
     layers = [line]
     if "lo" in curves.columns:
         layers.insert(0, base.mark_area(opacity=0.18, interpolate="step-after").encode(
-            y="lo:Q", y2="hi:Q", color=_space_color(colors, legend=None)))
+            y="lo:Q", y2="hi:Q", color=_space_color(colors)))  # same legend: vega-lite merges the two
     return alt.layer(*layers).properties(title=title, height=380)
 
 
@@ -80,8 +80,8 @@ def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
         x=x, y=ERROR_AXIS, color=_space_color(colors, "bottom"), opacity=alt.condition(pick, alt.value(0.55), alt.value(0.2)),
         tooltip=_trial_tooltip() + [alt.Tooltip("started:T", format="%H:%M:%S")]).add_params(pick)
     best = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
-        x=x, y=alt.Y("best so far:Q"), color=_space_color(colors, None))
-    return alt.layer(dots, best).properties(title="history: error by trial start (lines: best so far)", height=360)
+        x=x, y=alt.Y("best so far:Q"), color=_space_color(colors, "bottom"))
+    return alt.layer(dots, best).properties(title="history: error by trial start (lines: best so far)", height=420)
 
 
 def _trend_rows(df: pd.DataFrame, col: str, max_points: int) -> tuple[pd.DataFrame, bool]:

@@ -45,5 +45,6 @@ def show(df: pd.DataFrame, widths: dict[str, str | int] | None = None, **kwargs)
         if col in cfg:
             cfg[col]["width"] = w
     kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", "–")
     kwargs.setdefault("width", "stretch")
     return st.dataframe(data, column_config=cfg, **kwargs)

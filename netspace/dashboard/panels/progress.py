@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from netspace.dashboard import data, tables
@@ -23,7 +24,7 @@ def render(v: View, refresh_s: float | None) -> None:
     state = (f"live: every section refreshes every {refresh_s:g} s" if refresh_s
              else "finished: nothing re-read until you press 'reload data'")
     st.caption(state)
-    left, right = st.columns([2, 5])
+    left, right = st.columns([2, 3])
     with left:
         st.caption("trials per space and state (REJECTED: constraint/regime rejections, never trained)"
                    if "REJECTED" in counts.columns else "trials per space and state")
@@ -33,4 +34,9 @@ def render(v: View, refresh_s: float | None) -> None:
         if running.empty:
             st.write("no trial is running")
         else:
-            tables.show(running.drop(columns=["started"]), widths={c: "small" for c in running.columns})
+            shown = running.drop(columns=["started", "epochs"])
+            for col in shown.columns[2:]:  # a trial that has not reported an epoch yet: empty cells
+                shown[col] = pd.to_numeric(shown[col], errors="coerce")
+            shown["epoch"] = [f"{int(e)} / {int(n)}" if pd.notna(e) and pd.notna(n) else None
+                              for e, n in zip(running["epoch"], running["epochs"])]
+            tables.show(shown)
