@@ -3,6 +3,7 @@ parallel coordinates of the best models."""
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -37,7 +38,9 @@ def render(v: View) -> None:
     st.caption("dots: sampled models · lines: binned median (orange) and best (green) error · numbers: models per bin · "
                "wide-range parameters on log axes (tick labels are real values)")
     trend_data, trend_spec = charts.trends_chart(sub, params, docs)
-    st.vega_lite_chart(trend_data, trend_spec, width="content")
+    records = trend_data.astype(object).where(trend_data.notna(), None).to_dict("records")
+    st.altair_chart(alt.ConcatChart.from_dict({**trend_spec, "data": {"values": records}}, validate=False),
+                    width="content")
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Importance")
