@@ -25,6 +25,19 @@ def glossary(space: str) -> dict[str, str]:
         return {}
 
 
+@st.cache_resource(ttl=data.DATA_TTL_S, max_entries=16, show_spinner=False)
+def trends(url: str, campaign: str, space: str, ver: str) -> alt.ConcatChart:
+    """The trends small multiples of ``space`` (built once per data version: Altair objects are slow to build).
+    The spec goes through Altair with the table attached as a DataFrame (a plain ``st.vega_lite_chart`` of
+    this concat spec does not paint, and inline values would be schema-validated row by row)."""
+    sub = data.completed(url, campaign, ver)
+    sub = sub[sub["space"] == space]
+    table, spec = charts.trends_chart(sub, an.param_columns(sub), glossary(space))
+    chart = alt.ConcatChart.from_dict(spec, validate=False)
+    chart.data = table
+    return chart
+
+
 def render(v: View) -> None:
     st.header("Parameters")
     space = st.selectbox("design space", v.spaces, key="trend_space")
@@ -37,10 +50,7 @@ def render(v: View) -> None:
     st.subheader("Trends")
     st.caption("dots: sampled models · lines: binned median (orange) and best (green) error · numbers: models per bin · "
                "wide-range parameters on log axes (tick labels are real values)")
-    trend_data, trend_spec = charts.trends_chart(sub, params, docs)
-    records = trend_data.astype(object).where(trend_data.notna(), None).to_dict("records")
-    st.altair_chart(alt.ConcatChart.from_dict({**trend_spec, "data": {"values": records}}, validate=False),
-                    width="content")
+    st.altair_chart(trends(v.url, v.campaign, space, v.ver), width="content")
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Importance")
