@@ -1,70 +1,79 @@
 """Screenshot `netspace dashboard` for a campaign storage (how the README's dashboard images are made).
 
-    python scripts/screenshot_dashboard.py --storage sqlite:///netspace.db --out docs/img
+    python scripts/screenshot_dashboard.py --storage sqlite:///netspace.db --out docs/img            # finished
+    python scripts/screenshot_dashboard.py --storage sqlite:///netspace.db --out docs/img --name dashboard_live
 
 Starts the real dashboard server, loads it in headless Debian Chromium (driven over the DevTools protocol by the
-same helper the browser test uses), waits for every chart to paint and writes dashboard.png (top of the page) and
-dashboard_best_networks.png (the best networks and their architecture).
+same helpers the browser test uses), waits for every chart to paint and writes NAME.png (progress, EDFs, error vs
+complexity), NAME_parameters.png (trends, importance, parallel coordinates) and NAME_trial.png (history, best
+networks and the chosen trial: config, learning curve, stages, per-block widths).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.dashboard.cdp import Browser
+from tests.dashboard.server import READY, dashboard
 
-READY = ("document.body.innerText.includes('Best networks') && "
-         "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
-         "[data-testid=\"stVegaLiteChart\"] svg').length >= 4")
+TOP = "[...document.querySelectorAll('h1, h2, h3')].find(e => e.innerText.trim() === '{}').getBoundingClientRect().top"
+PARTS = {"": ("Campaign", "Parameters"), "_parameters": ("Parameters", "History"), "_trial": ("History", "Promote")}
+
+
+def _tops(b: Browser) -> dict[str, int | None]:
+    """Page y of each heading that bounds a part (None when it is not on the page)."""
+    tops = {}
+    for start, end in PARTS.values():
+        for h in (start, end):
+            title = h if h != "Campaign" else b.evaluate("[...document.querySelectorAll('h1')].map(e => e.innerText.trim())[0]")
+            y = b.evaluate(TOP.format(str(title).replace("'", "\\'")))
+            tops[h] = int(y) if y is not None else None
+    return tops
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--storage", default="sqlite:///netspace.db")
     ap.add_argument("--out", default="docs/img")
+    ap.add_argument("--name", default="dashboard", help="file name prefix (default: dashboard)")
     args = ap.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "netspace", "dashboard", "--storage", args.storage,
-                             "--port", str(port), "--address", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        for _ in range(200):
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        with Browser(width=1400, height=4600) as b:
-            b.navigate(f"http://127.0.0.1:{port}/")
-            if not b.wait_for(READY, timeout=120):
-                sys.exit("the dashboard did not finish rendering")
-            time.sleep(2.0)
-            full = b.screenshot(Path(args.out) / "dashboard_full.png")
-            best_y = int(b.evaluate("[...document.querySelectorAll('h2, h3')].find(e => e.innerText.includes('Best networks'))"
-                                    ".getBoundingClientRect().top + window.scrollY"))
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(15)
-    from PIL import Image
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as tmp, dashboard(args.storage, Path(tmp) / "server.log") as page, \
+            Browser(width=1400, height=7600) as b:
+        b.navigate(page)
+        if not b.wait_for(READY, timeout=180):
+            sys.exit("the dashboard did not finish rendering; page text: " + str(b.evaluate("document.body.innerText"))[:600])
+        b.wait_for("[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.innerText.trim().length) && "
+                   "document.querySelectorAll('[data-testid=\"stSlider\"] [role=\"slider\"]').length > 0", timeout=30)
+        for _ in range(10):  # a live page re-renders every few seconds: retake until every heading is there
+            time.sleep(2.5)
+            full = b.screenshot(Path(tmp) / "full.png")
+            tops = _tops(b)
+            stale = b.evaluate("document.querySelectorAll('[data-stale=\"true\"]').length")
+            if None not in tops.values() and not stale:
+                break
+        side = b.evaluate("(document.querySelector('[data-testid=\"stSidebar\"]') || {getBoundingClientRect: () => "
+                          "({right: 0})}).getBoundingClientRect().right")
+        from PIL import Image
 
-    img = Image.open(full)
-    img.crop((0, 0, img.width, min(img.height, 1850))).save(Path(args.out) / "dashboard.png")
-    img.crop((0, max(0, best_y - 40), img.width, min(img.height, best_y + 1400))).save(Path(args.out) / "dashboard_best_networks.png")
-    full.unlink()
-    print(f"wrote {args.out}/dashboard.png and {args.out}/dashboard_best_networks.png")
+        img = Image.open(full)
+        for suffix, (start, end) in PARTS.items():
+            y0, y1 = tops[start], tops[end]
+            if y0 is None or y1 is None:
+                print(f"skipped {args.name}{suffix}.png: no '{start if y0 is None else end}' heading on the page")
+                continue
+            x0 = 0 if suffix == "" else int(side or 0)  # the sidebar only once, beside the top
+            box = (x0, max(0, y0 - 30), img.width, min(img.height, y1 - 10))
+            path = out / f"{args.name}{suffix}.png"
+            img.crop(box).save(path)
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Altair charts of the dashboard (pure: DataFrames in, chart specs out)."""
+"""Altair charts of the dashboard (pure: DataFrames in, chart specs out). Colours per space come from
+:func:`netspace.platform.analysis.style.space_colors`, shared with ``netspace report``."""
 
 from __future__ import annotations
 
@@ -6,89 +7,194 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from netspace.platform.analysis import binned_trend
+from netspace.platform.analysis import binned_trend, style
 
 COMPLEXITY_LABELS = {"flops": "FLOPs", "params": "parameters", "acts": "activations"}
+COMPLEXITY_UNITS = {"flops": ("MF", 1e6), "params": ("M", 1e6), "acts": ("M", 1e6)}
+PICK = "pick"  # the point-selection parameter of the clickable charts: fields space, number
+ERROR_AXIS = alt.Y("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False))
 
 
-def edf_chart(curves: pd.DataFrame, title: str = "error EDF") -> alt.Chart:
-    base = alt.Chart(curves).encode(
-        x=alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
-        color=alt.Color("space:N", title="design space", scale=alt.Scale(scheme="tableau10")))
-    line = base.mark_line(interpolate="step-after").encode(
-        y=alt.Y("F:Q", title="cumulative prob.", scale=alt.Scale(domain=[0, 1])),
-        tooltip=["space", alt.Tooltip("error:Q", format=".2f"), alt.Tooltip("F:Q", format=".3f")])
+def complexity_title(metric: str) -> str:
+    unit, _ = COMPLEXITY_UNITS.get(metric, ("", 1.0))
+    return f"{COMPLEXITY_LABELS.get(metric, metric)} ({unit})" if unit else metric
+
+
+def _space_color(colors: dict[str, str], legend: str | None = "top-left") -> alt.Color:
+    """Colour by design space; ``legend``: its corner inside the plot (where the data leaves room), or None."""
+    return alt.Color("space:N", title="design space", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                     legend=(alt.Legend(orient=legend, direction="horizontal") if legend == "bottom" else
+                             alt.Legend(orient=legend, fillColor="white", padding=4, symbolOpacity=1)) if legend else None)
+
+
+def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str]) -> alt.Chart:
+    base = alt.Chart(curves).encode(x=alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)))
+    line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(
+        color=_space_color(colors),
+        y=alt.Y("F:Q", title="cumulative fraction of models", scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("space:N", title="design space"), alt.Tooltip("error:Q", title="error (%)", format=".2f"),
+                 alt.Tooltip("F:Q", title="fraction", format=".3f")])
     layers = [line]
     if "lo" in curves.columns:
-        layers.insert(0, base.mark_area(opacity=0.2, interpolate="step-after").encode(y="lo:Q", y2="hi:Q"))
-    return alt.layer(*layers).properties(title=title, height=340)
+        layers.insert(0, base.mark_area(opacity=0.18, interpolate="step-after").encode(
+            y="lo:Q", y2="hi:Q", color=_space_color(colors)))  # same legend: vega-lite merges the two
+    return alt.layer(*layers).properties(title=title, height=380)
 
 
-def complexity_chart(df: pd.DataFrame, metric: str = "flops") -> alt.Chart:
+def _scaled(df: pd.DataFrame) -> pd.DataFrame:
     data = df[["space", "number", "error", "flops", "params", "acts"]].copy()
+    for col, (_, scale) in COMPLEXITY_UNITS.items():
+        data[col] = pd.to_numeric(data[col], errors="coerce") / scale
+    return data
+
+
+def _trial_tooltip() -> list:
+    return [alt.Tooltip("space:N", title="design space"), alt.Tooltip("number:Q", title="trial"),
+            alt.Tooltip("error:Q", title="error (%)", format=".2f"), alt.Tooltip("flops:Q", title="MF", format=".1f"),
+            alt.Tooltip("params:Q", title="M params", format=".2f")]
+
+
+def complexity_chart(df: pd.DataFrame, metric: str, colors: dict[str, str]) -> alt.Chart:
+    """Error vs complexity (log axis in MF / M, real tick values); click a point to open its trial."""
+    data = _scaled(df)
     data = data[np.isfinite(data[metric].to_numpy(dtype=float)) & (data[metric] > 0)]
-    return alt.Chart(data).mark_circle(size=18, opacity=0.5).encode(
-        x=alt.X(f"{metric}:Q", title=COMPLEXITY_LABELS.get(metric, metric), scale=alt.Scale(type="log")),
-        y=alt.Y("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
-        color=alt.Color("space:N", title="design space", scale=alt.Scale(scheme="tableau10")),
-        tooltip=["space", "number", alt.Tooltip("error:Q", format=".2f"), alt.Tooltip("flops:Q", format=".3s"),
-                 alt.Tooltip("params:Q", format=".3s"), alt.Tooltip("acts:Q", format=".3s")],
-    ).properties(title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)}", height=340).interactive()
+    pick = alt.selection_point(name=PICK, fields=["space", "number"], on="click")
+    return alt.Chart(data).mark_circle(size=22).encode(
+        x=alt.X(f"{metric}:Q", title=complexity_title(metric), scale=alt.Scale(type="log")),
+        y=ERROR_AXIS, color=_space_color(colors, "top-right"),
+        opacity=alt.condition(pick, alt.value(0.65), alt.value(0.25)),
+        size=alt.condition(pick, alt.value(22), alt.value(14)),
+        tooltip=_trial_tooltip(),
+    ).add_params(pick).properties(title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)} — click a point for its trial",
+                                  height=420)
 
 
-def trends_data(df: pd.DataFrame, params: list[str], max_points: int = 1500) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Long tables for :func:`trends_chart`: sampled points (param, x, error) and binned lines
-    (param, x, stat, err). Parameters spanning more than a factor 10 are shown as log10(param)."""
+def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
+    """Error of every finished trial against its start time, with each space's best-so-far line."""
+    data = _scaled(df).assign(started=pd.to_datetime(df["datetime_start"]).to_numpy())
+    data = data[data["started"].notna()].sort_values("started")
+    data["best so far"] = data.groupby("space")["error"].cummin()
+    pick = alt.selection_point(name=PICK, fields=["space", "number"], on="click")
+    x = alt.X("started:T", title="trial start")
+    dots = alt.Chart(data).mark_circle(size=16).encode(
+        x=x, y=ERROR_AXIS, color=_space_color(colors, "bottom"), opacity=alt.condition(pick, alt.value(0.55), alt.value(0.2)),
+        tooltip=_trial_tooltip() + [alt.Tooltip("started:T", format="%H:%M:%S")]).add_params(pick)
+    best = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
+        x=x, y=alt.Y("best so far:Q"), color=_space_color(colors, "bottom"))
+    return alt.layer(dots, best).properties(title="history: error by trial start (lines: best so far)", height=420)
+
+
+def _trend_rows(df: pd.DataFrame, col: str, max_points: int) -> tuple[pd.DataFrame, bool]:
+    x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
     e = df["error"].to_numpy(dtype=float)
-    pts = df.sample(max_points, random_state=0) if len(df) > max_points else df
-    raw, lines = [], []
+    fin = x[np.isfinite(x)]
+    log = bool(fin.size and fin.min() > 0 and fin.max() / fin.min() > 10)
+    t = binned_trend(x, e, n_bins=8, log=log)
+    keep = np.isfinite(x) & np.isfinite(e)
+    pts = pd.DataFrame({"x": x[keep], "error": e[keep], "kind": "model", "n": np.nan})
+    if len(pts) > max_points:
+        pts = pts.sample(max_points, random_state=0)
+    lines = [pd.DataFrame({"x": t["x"], "error": t[s], "kind": s, "n": t["n"]}) for s in ("median", "best")]
+    return pd.concat([pts, *lines], ignore_index=True).assign(param=col[len("param_"):]), log
+
+
+def trends_chart(df: pd.DataFrame, params: list[str], docs: dict[str, str] | None = None, columns: int = 4,
+                 max_points: int = 800) -> tuple[pd.DataFrame, dict]:
+    """Small multiples, one per parameter (its meaning as subtitle; log axes with real tick values): sampled
+    models plus binned median and best error, the number of models of each bin written above it.
+
+    Returns (data, Vega-Lite spec) for ``st.vega_lite_chart``: a plain spec over one shared table, so a space
+    with many parameters costs milliseconds instead of seconds of Altair object building and validation."""
+    docs = docs or {}
+    tables, panels = [], []
+    y = {"field": "error", "type": "quantitative", "title": "error (%)", "scale": {"zero": False}}
     for col in params:
+        rows, log = _trend_rows(df, col, max_points)
+        tables.append(rows)
         name = col[len("param_"):]
-        x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        xp = pd.to_numeric(pts[col], errors="coerce").to_numpy(dtype=float)
-        fin = x[np.isfinite(x)]
-        log = bool(fin.size and fin.min() > 0 and fin.max() / fin.min() > 10)
-        t = binned_trend(x, e, n_bins=8, log=log)
-        label = f"log10 {name}" if log else name
-        tx = np.log10(t["x"].to_numpy(dtype=float)) if log else t["x"].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rx = np.log10(xp) if log else xp
-        raw.append(pd.DataFrame({"param": label, "x": rx, "error": pts["error"].to_numpy(dtype=float)}))
-        for stat in ("median", "best"):
-            lines.append(pd.DataFrame({"param": label, "x": tx, "stat": stat, "err": t[stat].to_numpy(dtype=float)}))
-    raw_df = pd.concat(raw, ignore_index=True) if raw else pd.DataFrame(columns=["param", "x", "error"])
-    raw_df = raw_df[np.isfinite(raw_df["x"].to_numpy(dtype=float))]
-    line_df = pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=["param", "x", "stat", "err"])
-    return raw_df, line_df
-
-
-def trends_chart(df: pd.DataFrame, params: list[str], columns: int = 4) -> alt.Chart:
-    """Small multiples (one facet per parameter, independent x): sampled points plus binned median and best."""
-    raw, lines = trends_data(df, params)
-    order = list(dict.fromkeys(raw["param"]))
-    data = pd.concat([raw.assign(kind="model"), lines.rename(columns={"err": "error"}).assign(kind=lines["stat"])],
-                     ignore_index=True)[["param", "x", "error", "kind"]]
-    base = alt.Chart().encode(x=alt.X("x:Q", title=None, scale=alt.Scale(zero=False)),
-                              y=alt.Y("error:Q", title="error (%)", scale=alt.Scale(zero=False)))
-    dots = base.mark_circle(size=10, opacity=0.3, color="#4c78a8").transform_filter(alt.datum.kind == "model")
-    trend = base.mark_line(point=True).encode(
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["median", "best"], range=["#f58518", "#54a24b"]))
-    ).transform_filter(alt.datum.kind != "model")
-    return alt.layer(dots, trend, data=data).properties(width=180, height=140).facet(
-        facet=alt.Facet("param:N", title=None, sort=order), columns=columns
-    ).resolve_scale(x="independent")
+        x = {"field": "x", "type": "quantitative", "title": name + (" (log scale)" if log else ""),
+             "scale": {"type": "log", "nice": False} if log else {"zero": False},
+             "axis": {"format": "~r", "tickCount": 5}}
+        stat = {"field": "kind", "type": "nominal", "legend": None,
+                "scale": {"domain": ["median", "best"], "range": [style.MEDIAN_COLOR, style.BEST_COLOR]}}
+        panels.append({
+            "title": {"text": name, "subtitle": docs.get(name, "") or " ", "fontSize": 12, "subtitleFontSize": 10,
+                      "subtitleColor": "#666"},
+            "width": 165, "height": 140,
+            "transform": [{"filter": {"field": "param", "equal": name}}],
+            "layer": [
+                {"transform": [{"filter": {"field": "kind", "equal": "model"}}],
+                 "mark": {"type": "circle", "size": 9, "opacity": 0.25, "color": style.POINT_COLOR},
+                 "encoding": {"x": x, "y": y}},
+                {"transform": [{"filter": {"field": "kind", "oneOf": ["median", "best"]}}],
+                 "mark": {"type": "line", "point": True},
+                 "encoding": {"x": x, "y": y, "color": stat, "tooltip": [
+                     {"field": "x", "type": "quantitative", "title": name, "format": "~r"},
+                     {"field": "kind", "type": "nominal", "title": "binned"},
+                     {"field": "error", "type": "quantitative", "title": "error (%)", "format": ".2f"},
+                     {"field": "n", "type": "quantitative", "title": "models in bin"}]}},
+                {"transform": [{"filter": {"field": "kind", "equal": "median"}}],
+                 "mark": {"type": "text", "dy": -9, "fontSize": 9, "color": "#555"},
+                 "encoding": {"x": x, "y": y, "text": {"field": "n", "type": "quantitative"}}},
+            ]})
+    data = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["x", "error", "kind", "n", "param"])
+    return data, {"concat": panels, "columns": columns, "resolve": {"scale": {"color": "shared"}}}
 
 
 def width_chart(block_widths: list[int], fitted: list[int] | None = None) -> alt.Chart:
     """The paper's per-block width plot (log width vs block index), with the quantized linear fit dashed."""
-    data = pd.DataFrame({"block": np.arange(len(block_widths)), "width": block_widths, "kind": "model"})
+    data = pd.DataFrame({"block": np.arange(len(block_widths)), "width": block_widths, "kind": "network"})
+    kinds = ["network"]
     if fitted is not None:
+        kinds.append("quantized linear fit")
         data = pd.concat([data, pd.DataFrame({"block": np.arange(len(fitted)), "width": fitted,
                                               "kind": "quantized linear fit"})])
+    legend = alt.Legend(title=None, orient="bottom")
     return alt.Chart(data).mark_line(interpolate="step-after", point=True).encode(
         x=alt.X("block:Q", title="block index j"),
-        y=alt.Y("width:Q", title="width w_j", scale=alt.Scale(type="log")),
-        color=alt.Color("kind:N", title=None),
-        strokeDash=alt.StrokeDash("kind:N", legend=None),
+        y=alt.Y("width:Q", title="width w_j (channels)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
+        color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[style.POINT_COLOR, style.MEDIAN_COLOR][:len(kinds)]),
+                        legend=legend),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[[1, 0], [5, 3]][:len(kinds)]),
+                                  legend=legend),
         tooltip=["block", "width", "kind"],
-    ).properties(height=260, title="per-block widths")
+    ).properties(height=260)
+
+
+def learning_curve_chart(curve: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(curve).mark_line(point=True, color=style.POINT_COLOR).encode(
+        x=alt.X("step:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("value:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("step:Q", title="epoch"), alt.Tooltip("value:Q", title="error (%)", format=".2f")],
+    ).properties(height=220)
+
+
+def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400) -> alt.Chart:
+    """Parallel coordinates: one line per model across its params (each scaled to [0, 1] over the space, log for
+    wide ranges), coloured by error — the best models drawn last."""
+    sub = df.nsmallest(max_lines, "error") if len(df) > max_lines else df
+    rows = []
+    for col in params:
+        x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+        fin = x[np.isfinite(x)]
+        if not fin.size:
+            continue
+        log = bool(fin.min() > 0 and fin.max() / fin.min() > 10)
+        f = np.log if log else (lambda v: v)
+        lo, hi = f(fin.min()), f(fin.max())
+        v = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (f(v) - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5)
+        rows.append(pd.DataFrame({"trial": sub["number"].to_numpy(), "param": col[len("param_"):], "scaled": u,
+                                  "value": v, "error": sub["error"].to_numpy(dtype=float)}))
+    data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["trial", "param", "scaled", "value", "error"])
+    order = [c[len("param_"):] for c in params]
+    return alt.Chart(data).mark_line(opacity=0.45, strokeWidth=1).encode(
+        x=alt.X("param:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("scaled:Q", title="value (min … max of the space)", axis=alt.Axis(format=".1f")),
+        detail="trial:N",
+        color=alt.Color("error:Q", title="error (%)", scale=alt.Scale(scheme="viridis", reverse=True)),
+        order=alt.Order("error:Q", sort="descending"),
+        tooltip=[alt.Tooltip("trial:Q"), "param:N", alt.Tooltip("value:Q", format="~g"),
+                 alt.Tooltip("error:Q", format=".2f")],
+    ).properties(height=300, title=f"parallel coordinates ({len(sub)} best models)")

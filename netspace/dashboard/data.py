@@ -1,19 +1,26 @@
-"""Cached storage queries of the dashboard (st.cache_data keyed by storage URL and campaign)."""
+"""Cached storage queries of the dashboard (keyed by storage URL, campaign and a data ``version``).
+
+``status`` is the cheap poll (two small queries, a few seconds' TTL); its per-space/state counts are the
+``version`` of the heavier reads, so those are re-read exactly when a trial changed state and are otherwise
+served from the cache — a finished campaign is read once.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pandas as pd
 import streamlit as st
 
 from netspace.platform import analysis as an
-from netspace.platform.storage.results import best_error, list_campaigns, live_status, load_trials, trial_user_attr
-from netspace.platform.storage.urls import default_storage
+from netspace.platform.storage import results
+from netspace.platform.storage.urls import default_storage, mask_secrets
 
-TRIALS_TTL_S = 30
 STATUS_TTL_S = 2
-DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected"]
+DATA_TTL_S = 3600
+DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected"]  # the rest is read per trial: trial_attrs
+TRIAL_ATTRS = ("config", "mlflow_run_id", "train_time_s")
 
 
 def storage_url(argv: list[str] | None = None) -> str:
@@ -30,47 +37,93 @@ def storage_url(argv: list[str] | None = None) -> str:
 
 @st.cache_data(ttl=10, show_spinner=False)
 def campaigns(url: str) -> list[str]:
-    return list_campaigns(url)
-
-
-# trials tables are cached as shared objects (cache_resource: no pickling of 10k rows of dicts on every
-# rerun); callers treat them as read-only.
-@st.cache_resource(ttl=TRIALS_TTL_S, show_spinner="reading trials…")
-def trials(url: str, campaign: str) -> pd.DataFrame:
-    """Every trial with its params, error and complexity (configs are read per network: :func:`configs`)."""
-    return load_trials(url, campaign, attrs=DASHBOARD_ATTRS, intermediate=False)
-
-
-@st.cache_data(ttl=TRIALS_TTL_S, show_spinner=False)
-def configs(url: str, trial_ids: tuple[int, ...]) -> dict[int, object]:
-    return trial_user_attr(url, trial_ids, "config")
-
-
-@st.cache_resource(ttl=TRIALS_TTL_S, show_spinner=False)
-def completed(url: str, campaign: str) -> pd.DataFrame:
-    return an.finished(trials(url, campaign)).reset_index(drop=True)
+    return results.list_campaigns(url)
 
 
 @st.cache_data(ttl=STATUS_TTL_S, show_spinner=False)
 def status(url: str, campaign: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return live_status(url, campaign)
+    return results.live_status(url, campaign)
+
+
+def version(counts: pd.DataFrame) -> str:
+    """A key that changes whenever a trial is added or changes state."""
+    return counts.sort_index().sort_index(axis=1).to_json()
 
 
 @st.cache_data(ttl=STATUS_TTL_S, show_spinner=False)
 def best(url: str, campaign: str) -> float:
-    return best_error(url, campaign)
+    return results.best_error(url, campaign)
 
 
-@st.cache_data(ttl=TRIALS_TTL_S, show_spinner=False)
-def curves(url: str, campaign: str, spaces: tuple[str, ...], normalize: str | None, bands: bool) -> pd.DataFrame:
-    return an.edf_curves(completed(url, campaign), list(spaces), normalize=normalize, bands=bands, n_boot=200)
+# trials tables are cached as shared objects (cache_resource: no pickling of 10k rows on every rerun); callers
+# treat them as read-only.
+@st.cache_resource(ttl=DATA_TTL_S, max_entries=4, show_spinner="reading trials…")
+def trials(url: str, campaign: str, ver: str = "") -> pd.DataFrame:
+    """Every trial with its params, error and complexity (configs are read per network: :func:`configs`)."""
+    return results.load_trials(url, campaign, attrs=DASHBOARD_ATTRS, intermediate=False)
 
 
-@st.cache_data(ttl=TRIALS_TTL_S, show_spinner=False)
-def summary(url: str, campaign: str, spaces: tuple[str, ...], complexity: str) -> pd.DataFrame:
-    return an.summary_table(completed(url, campaign), list(spaces), complexity=complexity)
+@st.cache_resource(ttl=DATA_TTL_S, max_entries=4, show_spinner=False)
+def completed(url: str, campaign: str, ver: str = "") -> pd.DataFrame:
+    return an.finished(trials(url, campaign, ver)).reset_index(drop=True)
+
+
+@st.cache_data(ttl=DATA_TTL_S, show_spinner=False)
+def study_attrs(url: str, campaign: str, ver: str = "") -> dict[str, dict]:
+    return results.study_attrs(url, campaign)
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=64, show_spinner=False)
+def configs(url: str, trial_ids: tuple[int, ...]) -> dict[int, object]:
+    return results.trial_user_attr(url, trial_ids, "config")
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=64, show_spinner=False)
+def trial_attrs(url: str, trial_id: int) -> dict[str, object]:
+    """The drill-down's user attrs of one trial (config, MLflow run id, training time)."""
+    return {k: results.trial_user_attr(url, (trial_id,), k).get(int(trial_id)) for k in TRIAL_ATTRS}
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=64, show_spinner=False)
+def learning_curve(url: str, campaign: str, space: str, number: int, ver: str = "") -> pd.DataFrame:
+    return results.trial_intermediate_values(url, campaign, space, number)
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=16, show_spinner=False)
+def curves(url: str, campaign: str, spaces: tuple[str, ...], normalize: str | None, bands: bool,
+           ver: str = "") -> pd.DataFrame:
+    return an.edf_curves(completed(url, campaign, ver), list(spaces), normalize=normalize, bands=bands, n_boot=200)
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=16, show_spinner=False)
+def summary(url: str, campaign: str, spaces: tuple[str, ...], complexity: str, ver: str = "") -> pd.DataFrame:
+    return an.summary_table(completed(url, campaign, ver), list(spaces), complexity=complexity)
+
+
+@st.cache_data(ttl=DATA_TTL_S, max_entries=32, show_spinner="computing parameter importance…")
+def importance(url: str, campaign: str, space: str, ver: str = "") -> pd.DataFrame | str:
+    """Optuna's PED-ANOVA importances of ``space``'s params for the top-1 error (a table), or a one-line reason."""
+    from netspace.dashboard.importance import param_importances
+
+    return param_importances(url, f"{campaign}::{space}")
+
+
+def tracking(attrs: dict[str, dict]) -> tuple[str | None, str | None]:
+    """(masked MLflow tracking URI from the campaign spec, experiment id) of the campaign's studies."""
+    for a in attrs.values():
+        spec = a.get("spec")
+        try:
+            spec = json.loads(spec) if isinstance(spec, str) else spec
+            uri = (spec or {}).get("mlflow", {}).get("tracking_uri")
+        except (ValueError, AttributeError):
+            uri = None
+        exp = a.get("mlflow_experiment_id")
+        if uri or exp:
+            return (mask_secrets(uri) if uri else None), (str(exp) if exp is not None else None)
+    return None, None
 
 
 def clear() -> None:
-    for fn in (campaigns, trials, completed, status, best, curves, summary, configs):
+    for fn in (campaigns, trials, completed, status, best, curves, summary, configs, study_attrs, learning_curve,
+               importance, trial_attrs):
         fn.clear()

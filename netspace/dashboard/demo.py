@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 
 import numpy as np
 
@@ -43,6 +44,9 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
         space = get_space(name)
         study = optuna.create_study(storage=storage, study_name=f"{campaign}::{name}", direction="minimize",
                                     load_if_exists=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(["top1_err"])  # as the engine does
         spec = {"name": campaign, "spaces": {s: {"samples": n} for s in spaces}, "dataset": dataset,
                 "storage": "sqlite:///netspace.db", "recipe": {"epochs": epochs}}
         for key, value in (("campaign", campaign), ("space", name), ("target", n + running + failed),
@@ -78,9 +82,27 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                                            user_attrs=attrs))
         for _ in range(rejected):
             trials.append(create_trial(state=TrialState.FAIL, user_attrs={"rejected": "outside the FLOP regime"}))
+        _stagger(trials, si, len(spaces))
         study.add_trials(trials)
         summary[name] = {"complete": n, "running": running, "failed": failed, "rejected": rejected, "best": float(errs[:n].min()) if n else math.nan}
     return summary
+
+
+def add_completed(url: str, campaign: str, space: str, error: float) -> int:
+    """Finish one more trial of ``space`` as the engine would (a copy of its first completed trial with top-1
+    error ``error``): how the live browser test grows a campaign while the page is open. Returns its number."""
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.load_study(study_name=f"{campaign}::{space}", storage=url)
+    src = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))[0]
+    curve = {step: max(float(v), error) for step, v in src.intermediate_values.items()}
+    curve[max(curve, default=1)] = float(error)
+    study.add_trial(create_trial(state=TrialState.COMPLETE, value=float(error), params=src.params,
+                                 distributions=src.distributions, user_attrs=dict(src.user_attrs),
+                                 intermediate_values=curve))
+    return len(study.get_trials(deepcopy=False)) - 1
 
 
 def replicate(url: str, campaign: str, copies: int, *, seed: int = 0, noise: float = 0.5) -> int:
@@ -132,6 +154,18 @@ def replicate(url: str, campaign: str, copies: int, *, seed: int = 0, noise: flo
     finally:
         con.close()
     return added
+
+
+def _stagger(trials, slot: int, slots: int, every_s: float = 20.0) -> None:
+    """Start times as a campaign running the spaces side by side would leave them (for the history chart)."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime.now() - timedelta(seconds=every_s * slots * len(trials))
+    for i, t in enumerate(trials):
+        start = t0 + timedelta(seconds=every_s * (i * slots + slot))
+        t.datetime_start = start
+        if t.datetime_complete is not None:
+            t.datetime_complete = start + timedelta(seconds=every_s * slots)
 
 
 def _storage(url: str):

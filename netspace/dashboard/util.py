@@ -13,11 +13,3 @@ def promote_fn():
         return None
     fn = getattr(mod, "promote", None)
     return fn if callable(fn) else None
-
-
-def fmt_count(x) -> str:
-    x = float(x)
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(x) >= scale:
-            return f"{x / scale:.3g}{unit}"
-    return f"{x:.3g}"

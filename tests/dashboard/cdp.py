@@ -22,7 +22,7 @@ class Browser:
     """One headless Chromium with a fresh profile; ``page`` is a CDP session on its first tab."""
 
     def __init__(self, width: int = 1400, height: int = 4200):
-        self._profile = tempfile.TemporaryDirectory(prefix="netspace-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="netspace-chromium-", ignore_cleanup_errors=True)
         self.proc = subprocess.Popen(
             [CHROMIUM, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
              f"--window-size={width},{height}", "about:blank"],

@@ -1,20 +1,30 @@
 """The dashboard script under Streamlit's AppTest on a real populated SQLite storage."""
 
+import json
+import re
+import time
 from pathlib import Path
 
 import optuna
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 import netspace.dashboard
+from netspace.dashboard import data
 from netspace.platform.storage.urls import mask_secrets
 
 APP = str(Path(netspace.dashboard.__file__).with_name("app.py"))
+SECTIONS = ["Progress", "Error EDFs", "Error vs complexity", "Parameters", "History", "Best networks"]
 
 
-def _run(url, monkeypatch) -> AppTest:
+def _run(url, monkeypatch, promote: bool = False) -> AppTest:
     monkeypatch.setenv("NETSPACE_STORAGE", url)
-    at = AppTest.from_file(APP, default_timeout=60)
+    if promote:
+        monkeypatch.setenv("NETSPACE_DASHBOARD_PROMOTE", "1")
+    else:
+        monkeypatch.delenv("NETSPACE_DASHBOARD_PROMOTE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=90)
     return at.run()
 
 
@@ -22,29 +32,83 @@ def _metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
+def _table(at, *columns):
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+def _chart_titles(at) -> list[str]:
+    out = []
+    for c in at.get("vega_lite_chart"):
+        spec = json.loads(c.proto.spec)
+        for layer in [spec, *spec.get("layer", []), *spec.get("concat", [])]:
+            t = layer.get("title")
+            out.append(t.get("text") if isinstance(t, dict) else t)
+    return [t for t in out if t]
+
+
+def _texts(at) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [c.value for c in at.code])
+
+
 def test_every_section_renders_with_storage_numbers(demo_storage, monkeypatch):
     url, summary = demo_storage
     at = _run(url, monkeypatch)
     assert not at.exception
-    assert [h.value for h in at.header] == ["Progress", "Error EDFs", "Error vs complexity", "Parameter trends",
-                                            "Best networks"]
+    assert [h.value for h in at.header] == SECTIONS
     m = _metrics(at)
     assert m["trials"] == str(sum(s["complete"] + s["running"] + s["failed"] for s in summary.values()))
     assert m["complete"] == str(sum(s["complete"] for s in summary.values()))
     assert m["running"] == str(sum(s["running"] for s in summary.values()))
     assert m["failed"] == str(sum(s["failed"] for s in summary.values()))
     best = min(s["best"] for s in summary.values())
-    assert m["best error (%)"] == f"{best:.2f}"
+    assert m["best error"] == f"{best:.2f} %"
+    assert any(c.value.startswith("live: every section refreshes") for c in at.caption)
 
-    counts, running, ks, top = (at.dataframe[i].value for i in range(4))
+    counts = at.dataframe[0].value
     for space, s in summary.items():
         assert counts.loc[space, "COMPLETE"] == s["complete"] and counts.loc[space, "RUNNING"] == s["running"]
         assert counts.loc[space, "FAIL"] == s["failed"] and counts.loc[space, "REJECTED"] == s["rejected"]
-    assert len(running) == 6 and set(running["epoch"]) <= {1, 2} and running["top1_err"].notna().all()
-    assert ks["n"].tolist() == [20, 20, 20] and ks["KS vs first"].iloc[0] == 0
+    running = _table(at, "epoch", "top1_err")
+    assert len(running) == 6 and set(running["epoch"]) <= {"1 / 3", "2 / 3"} and running["top1_err"].notna().all()
+    ks = _table(at, "ks_vs_first")
+    assert ks["n"].tolist() == [20, 20, 20] and ks["ks_vs_first"].iloc[0] == 0
+    top = _table(at, "error", "flops", "stages")
     assert top["error"].iloc[0] == pytest.approx(best) and len(top) == 10
-    assert len(at.get("vega_lite_chart")) == 5  # 2 EDFs, complexity, trends, per-block widths
-    assert any("e_fit" in c.value for c in at.caption)
+    # complexity in MF / M params, each network as blocks × width per stage
+    assert top["flops"].max() < 1e5 and top["stages"].str.match(r"^\d+×\d+( · \d+×\d+)+$").all()
+    titles = " | ".join(_chart_titles(at))
+    for title in ("error EDF", "normalized EDF", "error vs FLOPs", "history", "parallel coordinates"):
+        assert title in titles
+    text = _texts(at)
+    assert "learning curve: validation top-1 error" in text and "per-block widths" in text
+    assert re.search(r"\d [MG]F · [\d.]+ [kMG] params", text) and "e_fit" in text
+    imp = _table(at, "param", "importance")
+    assert len(imp) >= 5 and imp["importance"].sum() == pytest.approx(1.0)
+    glossary = _table(at, "parameter", "meaning")
+    assert glossary["meaning"].str.len().gt(0).all()
+
+
+def test_drill_down_shows_config_learning_curve_and_mlflow_run(demo_storage, monkeypatch):
+    url, _ = demo_storage
+    at = _run(url, monkeypatch)
+    options = at.selectbox(key="trial").options
+    assert len(options) == 10
+    pick = at.selectbox(key="trial").options[3].split()[0]
+    at.selectbox(key="trial").set_value(pick).run()
+    assert not at.exception
+    assert at.subheader[[s.value for s in at.subheader].index(f"Trial {pick}")]
+    config = at.code[0].value
+    assert "\n" in config and "=" in config
+    space, _, number = pick.rpartition(":")
+    study = optuna.load_study(study_name=f"demo::{space}", storage=url)
+    t = study.trials[int(number)]
+    assert all(f"{k}=" in config for k in t.user_attrs["config"])
+    chart = next(c for c in at.get("vega_lite_chart")
+                 if json.loads(c.proto.spec).get("encoding", {}).get("x", {}).get("title") == "epoch")
+    curve = convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
+    assert curve["step"].tolist() == [1.0, 2.0, 3.0]
+    assert curve["value"].iloc[-1] == pytest.approx(t.value)
+    assert f"MLflow run `{t.user_attrs['mlflow_run_id']}`" in _texts(at)
 
 
 def test_interactions_rerender(demo_storage, monkeypatch):
@@ -55,30 +119,56 @@ def test_interactions_rerender(demo_storage, monkeypatch):
     at.sidebar.checkbox(key="bands").uncheck().run()
     at.selectbox(key="trend_space").set_value("anynetx_a").run()
     at.slider(key="top_k").set_value(3).run()
-    at.selectbox(key="network").set_value(2).run()
     assert not at.exception
-    ks = at.dataframe[2].value
-    assert ks["space"].tolist() == ["regnetx", "anynetx_a"]
-    assert len(at.dataframe[3].value) == 3
+    assert _table(at, "ks_vs_first")["space"].tolist() == ["regnetx", "anynetx_a"]  # the chosen order: KS vs regnetx
+    assert len(_table(at, "error", "flops", "stages")) == 3
+    assert "error vs parameters" in " ".join(_chart_titles(at))
     # a RegNet winner: its fitted quantized linear function is exact
     at.sidebar.multiselect(key="spaces").set_value(["regnetx"]).run()
-    at.selectbox(key="network").set_value(0).run()
     assert any("e_fit = 0.0000" in c.value for c in at.caption)
+    at.sidebar.checkbox(key="pause").check().run()
+    assert any(c.value.startswith("finished: nothing re-read") for c in at.caption)
     at.sidebar.selectbox(key="campaign").set_value("second").run()
     assert not at.exception and _metrics(at)["trials"] == "5" and at.title[0].value == "Campaign second"
 
 
-def test_promote_button_reports_instead_of_raising(demo_storage, monkeypatch):
+def test_a_finished_campaign_is_not_polled_and_new_trials_show_on_rerun(demo_storage, tmp_path, monkeypatch):
+    from netspace.dashboard.demo import populate
+
+    url = f"sqlite:///{tmp_path / 'done.db'}"
+    populate(url, "done", ("regnetx",), n=12, running=0, failed=0, seed=5)
+    at = _run(url, monkeypatch)
+    assert not at.exception
+    assert any(c.value.startswith("finished: nothing re-read") for c in at.caption)
+    assert "12 completed networks" in _texts(at)
+    study = optuna.load_study(study_name="done::regnetx", storage=url)
+    t = study.trials[0]
+    study.add_trial(optuna.trial.create_trial(value=1.5, params=t.params, distributions=t.distributions,
+                                              user_attrs={**t.user_attrs, "mlflow_run_id": "new"}))
+    time.sleep(data.STATUS_TTL_S + 0.5)  # the state counts (the data version) are cached that long
+    at.run()
+    assert "13 completed networks" in _texts(at) and _metrics(at)["best error"] == "1.50 %"
+
+
+def test_promote_is_hidden_unless_enabled(demo_storage, monkeypatch):
     url, _ = demo_storage
     at = _run(url, monkeypatch)
-    button = at.button(key="promote")
-    if button.disabled:  # netspace.platform.tracking.promote absent in this build
-        assert any("netspace.platform.tracking.promote" in c.value for c in at.caption)
-        return
-    button.click().run(timeout=120)
+    assert not [b for b in at.button if b.key == "promote"]
+    assert "--enable-promote" in _texts(at)
+
+
+def test_promote_confirms_first_and_reports_instead_of_raising(demo_storage, monkeypatch):
+    url, _ = demo_storage
+    at = _run(url, monkeypatch, promote=True)
+    at.button(key="promote").click().run()
+    assert not at.exception and "point its alias at it?" in at.warning[0].value
+    at.button(key="promote_cancel").click().run()
+    assert not at.warning
+    at.button(key="promote").click().run()
+    at.button(key="promote_confirm").click().run(timeout=120)
     assert not at.exception
     # the demo's weights files do not exist, so promotion fails, as one line in the page
-    assert len(at.error) + len(at.success) == 1
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
 
 
 def test_storage_errors_and_credentials_are_masked(tmp_path, monkeypatch):

@@ -1,97 +1,90 @@
-"""`netspace dashboard` as a real Streamlit server, loaded in headless Debian Chromium."""
+"""`netspace dashboard` as a real Streamlit server, loaded in headless Debian Chromium: a finished campaign, and a
+live one whose trials finish while the page is open (every section must follow without a reload)."""
 
 import os
+import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
+import threading
 import time
-import urllib.request
 from pathlib import Path
 
-import optuna
 import pytest
 
+from netspace.dashboard.demo import add_completed, populate
+
 from .cdp import CHROMIUM, Browser
+from .server import READY, dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed (apt-get install -y chromium)")]
+
+TEXT = "document.body.innerText"
+ERRORS = "document.querySelectorAll('[data-testid=\"stException\"]').length"
+METRICS = "[...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].map(e => e.innerText)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _completed(text: str) -> tuple[int, int]:
+    """(models in the EDF caption, networks in the best-networks caption) as the page shows them."""
+    edf = re.search(r"EDFs of (\d+) completed models", text)
+    best = re.search(r"lowest-error of (\d+) completed networks", text)
+    return (int(edf.group(1)) if edf else -1, int(best.group(1)) if best else -1)
 
 
-@pytest.fixture
-def server(demo_storage, tmp_path):
-    src, summary = demo_storage
-    db = tmp_path / "campaigns.db"  # a copy: this test adds a trial while the page is open
-    shutil.copy(src[len("sqlite:///"):], db)
-    url = f"sqlite:///{db}"
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "netspace", "dashboard", "--storage", url, "--port", str(port), "--address", "127.0.0.1"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("dashboard did not start: " + (tmp_path / "server.log").read_text()[-2000:])
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/", url, summary
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        log.close()
-
-
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed (apt-get install -y chromium)")
-def test_dashboard_in_headless_chromium(server):
-    page_url, url, summary = server
-    total = sum(s["complete"] + s["running"] + s["failed"] for s in summary.values())
-    with Browser() as b:
-        b.navigate(page_url)
-        ready = b.wait_for(
-            "document.body.innerText.includes('Best networks') && "
-            "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
-            "[data-testid=\"stVegaLiteChart\"] svg').length >= 4 && "
-            "document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 3", timeout=90)
+def test_finished_campaign(tmp_path):
+    url = f"sqlite:///{tmp_path / 'done.db'}"
+    summary = populate(url, "done", ("regnetx", "anynetx_a", "anynetx_e"), n=30, running=0, failed=1, seed=4)
+    with dashboard(url, tmp_path / "server.log") as page, Browser() as b:
+        b.navigate(page)
+        ready = b.wait_for(READY, timeout=120)
         time.sleep(1.0)  # let the last charts paint
-        shot = b.screenshot(ARTIFACTS / "dashboard.png")
-        if os.environ.get("NETSPACE_UPDATE_DOCS_IMG"):
-            shutil.copy(shot, ROOT / "docs" / "img" / "dashboard.png")
-        text = b.evaluate("document.body.innerText")
-        charts = b.evaluate("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length")
-        tables = b.evaluate("document.querySelectorAll('[data-testid=\"stDataFrame\"]').length")
-        errors = b.evaluate("document.querySelectorAll('[data-testid=\"stException\"]').length")
-        # live progress: a trial that starts now shows up without reloading the page
-        study = optuna.load_study(study_name="demo::regnetx", storage=url)
-        study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.RUNNING,
-                                                  user_attrs={"progress": {"epoch": 1, "epochs": 3, "top1_err": 77.5}}))
-        metrics = "[...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].map(e => e.innerText)"
-        refreshed = b.wait_for(f"{metrics}.includes('{total + 1}') && {metrics}.includes('7')", timeout=30)
+        b.screenshot(ARTIFACTS / "dashboard_finished.png")
+        text, errors = b.evaluate(TEXT), b.evaluate(ERRORS)
     assert ready, f"page incomplete; text starts: {text[:500]!r}"
     assert errors == 0
-    assert charts >= 5 and tables >= 4
-    for section in ("Progress", "Error EDFs", "Error vs complexity", "Parameter trends", "Best networks",
-                    "running trials"):
+    for section in ("Progress", "Error EDFs", "Error vs complexity", "Parameters", "Importance",
+                    "Parallel coordinates", "History", "Best networks", "Trial ", "learning curve"):
         assert section in text
-    assert refreshed, "the progress section did not pick up the new running trial"
+    assert "finished: nothing re-read" in text and _completed(text) == (90, 90)
     best = min(s["best"] for s in summary.values())
-    assert str(total) in text and f"{best:.2f}" in text
+    assert f"{best:.2f} %" in text and re.search(r"\d [MG]F", text)
+
+
+def test_live_campaign_refreshes_every_section_without_reload(demo_storage, tmp_path):
+    src, summary = demo_storage
+    db = tmp_path / "campaigns.db"  # a copy: trials finish in it while the page is open
+    shutil.copy(src[len("sqlite:///"):], db)
+    url = f"sqlite:///{db}"
+    n0 = sum(s["complete"] for s in summary.values())
+    new_errors = [0.9, 0.8, 0.7]
+    with dashboard(url, tmp_path / "server.log") as page, Browser() as b:
+        b.navigate(page)
+        ready = b.wait_for(READY, timeout=120)
+        first = b.evaluate(TEXT)
+        b.evaluate("window.__not_reloaded = true")  # a page reload would drop it
+
+        def finish_trials():  # the campaign goes on: trials finish while the page stays open
+            for err in new_errors:
+                time.sleep(1.5)
+                add_completed(url, "demo", "regnetx", err)
+
+        writer = threading.Thread(target=finish_trials)
+        writer.start()
+        writer.join()
+        n1 = n0 + len(new_errors)
+        refreshed = b.wait_for(f"{TEXT}.includes('EDFs of {n1} completed models') && "
+                               f"{TEXT}.includes('lowest-error of {n1} completed networks') && "
+                               f"{METRICS}.includes('0.70 %')", timeout=45)
+        time.sleep(1.0)
+        shot = b.screenshot(ARTIFACTS / "dashboard_live.png")
+        after, kept, errors = b.evaluate(TEXT), b.evaluate("window.__not_reloaded === true"), b.evaluate(ERRORS)
+    assert ready, f"page incomplete; text starts: {first[:500]!r}"
+    assert "live: every section refreshes" in first and _completed(first) == (n0, n0)
+    assert refreshed, f"sections did not follow the campaign: {_completed(after)} instead of {(n1, n1)}"
+    assert kept, "the page was reloaded"
+    assert errors == 0 and _completed(after) == (n1, n1)
     assert shot.stat().st_size > 20_000
+    if os.environ.get("NETSPACE_UPDATE_DOCS_IMG"):
+        shutil.copy(shot, ROOT / "docs" / "img" / "dashboard_live_test.png")

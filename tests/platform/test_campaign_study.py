@@ -61,3 +61,10 @@ def test_optimising_strategies_start_inside_the_regime(tmp_path, strategy):
     draws = [s.draw({}) for _ in range(3)]
     assert all(1e6 <= d.complexity["flops"] <= 4e6 for d in draws)
     assert not [t for t in s.trials() if t.state == TrialState.FAIL]  # random phase drawn regime-aware
+
+
+def test_studies_carry_metric_names(tmp_path):
+    import optuna
+
+    s, st, _ = _study(tmp_path)
+    assert optuna.load_study(study_name=s.name, storage=st).metric_names == ["top1_err"]

@@ -147,3 +147,15 @@ def test_lean_load_live_status_and_single_attr(storage):
         assert counts.loc[space, "COMPLETE"] == s["complete"] and counts.loc[space, "FAIL"] == s["failed"]
         assert counts.loc[space, "REJECTED"] == s["rejected"]
     assert len(running) == 4 and running["epochs"].tolist() == [3] * 4 and running["top1_err"].notna().all()
+
+
+def test_trial_intermediate_values(storage):
+    from netspace.platform.storage.results import trial_intermediate_values
+
+    url, _ = storage
+    df = load_trials(url, "demo")
+    row = df[(df["space"] == "regnetx") & (df["state"] == "COMPLETE")].iloc[0]
+    curve = trial_intermediate_values(url, "demo", "regnetx", int(row["number"]))
+    assert curve["step"].tolist() == [1.0, 2.0, 3.0] and curve["value"].iloc[-1] == pytest.approx(row["error"])
+    assert trial_intermediate_values(url, "demo", "anynetx_c", 10_000).empty
+    assert trial_intermediate_values(url, "demo", "no_such_space", 0).empty

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from netspace.platform import analysis as an
+from netspace.platform.analysis import style
 from netspace.platform.storage.results import load_trials, state_counts
 from netspace.platform.storage.urls import mask_secrets
 
@@ -46,8 +47,7 @@ def _plt():
 
 
 def _colors(spaces):
-    cmap = _plt().get_cmap("tab10")
-    return {s: cmap(i % 10) for i, s in enumerate(spaces)}
+    return style.space_colors(spaces)  # the dashboard's colours
 
 
 def plot_edfs(df: pd.DataFrame, spaces, path: Path, normalize: str | None = None, bands: bool = True, seed: int = 0) -> Path:
@@ -87,6 +87,7 @@ def plot_complexity(df: pd.DataFrame, spaces, path: Path) -> Path:
             t = an.binned_trend(x, sub["error"], n_bins=8, log=True, max_categories=0)
             ax.plot(t["x"], t["best"], color=colors[s], lw=1.5)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(_unit_formatter(style.fmt_flops if col == "flops" else style.fmt_params))
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("top-1 error (%)")
@@ -107,13 +108,13 @@ def plot_trends(df: pd.DataFrame, space: str, path: Path, max_params: int = 16) 
     e = sub["error"].to_numpy(dtype=float)
     for ax, col in zip(axes.ravel(), cols):
         x = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
-        ax.scatter(x, e, s=6, alpha=0.35, color="tab:blue")
+        ax.scatter(x, e, s=6, alpha=0.35, color=style.POINT_COLOR)
         t = an.binned_trend(x, e, n_bins=8)
-        ax.plot(t["x"], t["median"], "-o", ms=3, color="tab:orange", label="median")
-        ax.plot(t["x"], t["best"], "-o", ms=3, color="tab:green", label="best")
+        ax.plot(t["x"], t["median"], "-o", ms=3, color=style.MEDIAN_COLOR, label="median")
+        ax.plot(t["x"], t["best"], "-o", ms=3, color=style.BEST_COLOR, label="best")
         gr = an.good_region(x, e, n_boot=1000, seed=0)
         if gr["n"] and gr["hi"] > gr["lo"]:
-            ax.axvspan(gr["lo"], gr["hi"], color="tab:green", alpha=0.08, label="best model, 95% bootstrap")
+            ax.axvspan(gr["lo"], gr["hi"], color=style.BEST_COLOR, alpha=0.08, label="best model, 95% bootstrap")
         if np.nanmin(x) > 0 and np.nanmax(x) / np.nanmin(x) > 10:
             from matplotlib.ticker import NullFormatter, ScalarFormatter
 
@@ -145,6 +146,12 @@ def plot_efficiency(df: pd.DataFrame, spaces, path: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _unit_formatter(fmt):
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: fmt(v))
 
 
 def _save(fig, path: Path) -> Path:

@@ -14,6 +14,7 @@ with status ``failed``; ``rejected`` = FAIL with ``rejected``; ``running`` = RUN
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -127,6 +128,9 @@ class SpaceStudy:
         directions = ["minimize", "minimize"] if spec.multi_objective else ["minimize"]
         self.study = optuna.create_study(storage=storage, study_name=self.name, directions=directions,
                                          sampler=make_sampler(self.strategy, self.seed), load_if_exists=True)
+        with warnings.catch_warnings():  # metric names, so Optuna tools (optuna-dashboard, plots) label objectives
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            self.study.set_metric_names(["top1_err", "flops"] if spec.multi_objective else ["top1_err"])
         self.study_id = self.study._study_id
         self._stream: Iterator | None = None
         self._stream_pos = 0

@@ -349,3 +349,17 @@ def best_error(url: str, campaign: str) -> float:
                        f"AND v.value_type = 'FINITE'")
     value = rows[0][0] if rows else None
     return float(value) if value is not None else math.nan
+
+
+def trial_intermediate_values(url: str, campaign: str, space: str, number: int) -> pd.DataFrame:
+    """The per-epoch reports (Optuna intermediate values: step = epoch, value = top-1 error %) of trial
+    ``number`` of ``space`` in ``campaign``, ordered by step; empty when it reported none."""
+    sub = _campaign_studies(url, campaign)
+    sub = sub[sub["space"] == space]
+    if sub.empty:
+        return pd.DataFrame(columns=["step", "value"])
+    df = _frame(url, f"SELECT v.step, v.intermediate_value, v.intermediate_value_type FROM trial_intermediate_values v "
+                     f"JOIN trials t ON t.trial_id = v.trial_id WHERE t.study_id IN ({_ids(sub)}) "
+                     f"AND t.number = {int(number)}", ["step", "value", "type"])
+    df["value"] = _special(df)
+    return df[["step", "value"]].astype(float).sort_values("step").reset_index(drop=True)

@@ -1,0 +1,58 @@
+"""What every section of the page reads: one consistent snapshot of a campaign (loaded through :mod:`.data`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from netspace.dashboard import data
+from netspace.platform.analysis import style
+
+
+@dataclass
+class View:
+    url: str
+    campaign: str
+    ver: str                      # data version: changes when a trial is added or changes state
+    counts: pd.DataFrame          # trials per space and state
+    running: pd.DataFrame         # running trials with their latest epoch report
+    all_spaces: list[str]
+    spaces: list[str]             # the chosen ones that have completed trials, in campaign order
+    done: pd.DataFrame            # completed trials of the chosen spaces
+    attrs: dict[str, dict]        # study user attrs per space
+    colors: dict[str, str] = field(default_factory=dict)
+    metric: str = "flops"
+    bands: bool = True
+
+    @property
+    def live(self) -> bool:
+        return is_live(self.counts, self.attrs)
+
+    @property
+    def n_complete(self) -> int:
+        return int(self.counts["COMPLETE"].sum()) if "COMPLETE" in self.counts else 0
+
+
+def is_live(counts: pd.DataFrame, attrs: dict[str, dict]) -> bool:
+    """Trials are running, or fewer trials finished than the campaign's targets (between two trials)."""
+    if counts.empty:
+        return False
+    if int(counts.get("RUNNING", pd.Series(dtype=int)).sum()) > 0:
+        return True
+    finished = sum(int(counts[c].sum()) for c in ("COMPLETE", "FAIL", "PRUNED") if c in counts)
+    target = sum(int(a.get("target") or 0) for a in attrs.values())
+    return finished < target
+
+
+def load(url: str, campaign: str, chosen: list[str], metric: str, bands: bool) -> View:
+    counts, running = data.status(url, campaign)
+    ver = data.version(counts)
+    attrs = data.study_attrs(url, campaign, ver)
+    all_spaces = sorted(set(counts.index) | set(attrs))
+    done_all = data.completed(url, campaign, ver)
+    chosen = [s for s in (chosen or all_spaces) if s in all_spaces] or all_spaces
+    done = done_all[done_all["space"].isin(chosen)]
+    present = set(done["space"])
+    return View(url, campaign, ver, counts, running, all_spaces, [s for s in chosen if s in present], done, attrs,
+                style.space_colors(all_spaces), metric, bands)
