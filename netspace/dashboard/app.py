@@ -10,7 +10,17 @@ from __future__ import annotations
 import streamlit as st
 
 from netspace.dashboard import charts, data, view
-from netspace.dashboard.panels import best, history, parameters, populations, progress, promote, trial
+from netspace.dashboard.panels import (
+    best,
+    compare,
+    history,
+    parameters,
+    populations,
+    progress,
+    promote,
+    refine,
+    trial,
+)
 from netspace.errors import NetspaceError
 from netspace.platform.storage.urls import mask_secrets
 
@@ -57,8 +67,7 @@ def page() -> None:
         return
     populations.edfs(v)
 
-    # ------------------------------------------------------------------ Comparisons (panels/compare.py, branch i9)
-    # integrator: st.header("Comparisons"); compare.render(v.done, v.campaign, v.attrs)
+    compare.render(v.done, v.campaign, v.attrs)
 
     scatter_click = populations.complexity(v)
     parameters.render(v)
@@ -69,8 +78,7 @@ def page() -> None:
         trial.render(v, row)
         promote.render(v, trial.key_of(row), float(row["error"]))
 
-    # ------------------------------------------------------------------ Refine (panels/refine.py, branch i9)
-    # integrator: st.header("Refine"); refine.render(v.done, v.campaign, v.attrs)
+    refine.render(v.done, v.campaign, v.attrs)
 
 
 page()

@@ -27,14 +27,27 @@ def _space_color(colors: dict[str, str], legend: str | None = "top-left") -> alt
                              alt.Legend(orient=legend, fillColor="white", padding=4, symbolOpacity=1)) if legend else None)
 
 
-def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str]) -> alt.Chart:
+def reference_marks(refs: pd.DataFrame | None) -> list:
+    """Reference presets on an EDF: a dashed vertical rule at each one's error, labelled with its name."""
+    if refs is None or refs.empty:
+        return []
+    data = refs[["space", "error"]].assign(F=0.97)
+    rule = alt.Chart(data).mark_rule(color="#444", strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x="error:Q", tooltip=[alt.Tooltip("space:N", title="reference preset"),
+                              alt.Tooltip("error:Q", title="error (%)", format=".2f")])
+    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11, color="#444").encode(
+        x="error:Q", y=alt.Y("F:Q", scale=alt.Scale(domain=[0, 1])), text="space:N")
+    return [rule, text]
+
+
+def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str], refs: pd.DataFrame | None = None) -> alt.Chart:
     base = alt.Chart(curves).encode(x=alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)))
     line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(
         color=_space_color(colors),
         y=alt.Y("F:Q", title="cumulative fraction of models", scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("space:N", title="design space"), alt.Tooltip("error:Q", title="error (%)", format=".2f"),
                  alt.Tooltip("F:Q", title="fraction", format=".3f")])
-    layers = [line]
+    layers = [line, *reference_marks(refs)]
     if "lo" in curves.columns:
         layers.insert(0, base.mark_area(opacity=0.18, interpolate="step-after").encode(
             y="lo:Q", y2="hi:Q", color=_space_color(colors)))  # same legend: vega-lite merges the two
@@ -54,19 +67,31 @@ def _trial_tooltip() -> list:
             alt.Tooltip("params:Q", title="M params", format=".2f")]
 
 
-def complexity_chart(df: pd.DataFrame, metric: str, colors: dict[str, str]) -> alt.Chart:
-    """Error vs complexity (log axis in MF / M, real tick values); click a point to open its trial."""
+def complexity_chart(df: pd.DataFrame, metric: str, colors: dict[str, str],
+                     refs: pd.DataFrame | None = None) -> alt.Chart:
+    """Error vs complexity (log axis in MF / M, real tick values); click a point to open its trial. Reference
+    presets (``refs``) are black stars labelled with their names."""
     data = _scaled(df)
     data = data[np.isfinite(data[metric].to_numpy(dtype=float)) & (data[metric] > 0)]
     pick = alt.selection_point(name=PICK, fields=["space", "number"], on="click")
-    return alt.Chart(data).mark_circle(size=22).encode(
+    points = alt.Chart(data).mark_circle(size=22).encode(
         x=alt.X(f"{metric}:Q", title=complexity_title(metric), scale=alt.Scale(type="log")),
         y=ERROR_AXIS, color=_space_color(colors, "top-right"),
         opacity=alt.condition(pick, alt.value(0.65), alt.value(0.25)),
         size=alt.condition(pick, alt.value(22), alt.value(14)),
         tooltip=_trial_tooltip(),
-    ).add_params(pick).properties(title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)} — click a point for its trial",
-                                  height=420)
+    ).add_params(pick)
+    layers = [points]
+    if refs is not None and not refs.empty:
+        stars = _scaled(refs)
+        x = alt.X(f"{metric}:Q", scale=alt.Scale(type="log"))
+        layers.append(alt.Chart(stars).mark_point(shape="diamond", size=120, filled=True, color="black").encode(
+            x=x, y=ERROR_AXIS, tooltip=[alt.Tooltip("space:N", title="reference preset"),
+                                        *_trial_tooltip()[2:]]))
+        layers.append(alt.Chart(stars).mark_text(align="left", dx=8, fontSize=11).encode(x=x, y=ERROR_AXIS,
+                                                                                            text="space:N"))
+    return alt.layer(*layers).properties(
+        title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)} — click a point for its trial", height=420)
 
 
 def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:

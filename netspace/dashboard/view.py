@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from netspace.dashboard import data
-from netspace.platform.analysis import style
+from netspace.platform.analysis import split_references, style
 
 
 @dataclass
@@ -21,6 +21,7 @@ class View:
     spaces: list[str]             # the chosen ones that have completed trials, in campaign order
     done: pd.DataFrame            # completed trials of the chosen spaces
     attrs: dict[str, dict]        # study user attrs per space
+    refs: pd.DataFrame = field(default_factory=pd.DataFrame)  # completed reference presets (drawn as marks)
     colors: dict[str, str] = field(default_factory=dict)
     metric: str = "flops"
     bands: bool = True
@@ -52,7 +53,8 @@ def load(url: str, campaign: str, chosen: list[str], metric: str, bands: bool) -
     all_spaces = sorted(set(counts.index) | set(attrs))
     done_all = data.completed(url, campaign, ver)
     chosen = [s for s in (chosen or all_spaces) if s in all_spaces] or all_spaces
-    done = done_all[done_all["space"].isin(chosen)]
+    done, refs = split_references(done_all[done_all["space"].isin(chosen)])
     present = set(done["space"])
+    populations = [s for s in all_spaces if not attrs.get(s, {}).get("reference")]
     return View(url, campaign, ver, counts, running, all_spaces, [s for s in chosen if s in present], done, attrs,
-                style.space_colors(all_spaces), metric, bands)
+                refs, style.space_colors(populations), metric, bands)

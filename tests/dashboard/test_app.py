@@ -15,7 +15,8 @@ from netspace.dashboard import data
 from netspace.platform.storage.urls import mask_secrets
 
 APP = str(Path(netspace.dashboard.__file__).with_name("app.py"))
-SECTIONS = ["Progress", "Error EDFs", "Error vs complexity", "Parameters", "History", "Best networks"]
+SECTIONS = ["Progress", "Error EDFs", "Pairwise comparisons", "Error vs complexity", "Parameters", "History", "Best networks",
+            "Refine a space"]
 
 
 def _run(url, monkeypatch, promote: bool = False) -> AppTest:

@@ -23,7 +23,7 @@ def _compare(df: pd.DataFrame, normalize: str | None, n_bins: int, log_bins: boo
 
 
 def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
-    st.subheader("Pairwise comparisons")
+    st.header("Pairwise comparisons")
     done = finished(df) if len(df) else df
     if done.empty or done["space"].nunique() < 2:
         st.info("Comparisons need finished trials in at least two spaces.")
@@ -35,7 +35,7 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     n_bins = int(c2.number_input("complexity bins", min_value=2, max_value=200, value=40, key="cmp_bins",
                                  disabled=normalize is None))
     log_bins = c3.checkbox("log bins", value=False, key="cmp_log", disabled=normalize is None)
-    cols = ["space", "error", "state"] + ([normalize] if normalize else [])
+    cols = ["space", "error", "state", "reference"] + ([normalize] if normalize else [])
     table, warns = _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
     for r in table.itertuples(index=False):
         st.markdown(f"**{r.a} vs {r.b}**: {r.verdict} — KS {r.ks:.3f}; median error {r.median_a:.2f} % vs "

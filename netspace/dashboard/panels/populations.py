@@ -15,10 +15,10 @@ def edfs(v: View) -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.altair_chart(charts.edf_chart(data.curves(v.url, v.campaign, sp, None, v.bands, v.ver),
-                                         "error EDF", v.colors), width="stretch")
+                                         "error EDF", v.colors, v.refs), width="stretch")
     with c2:
         st.altair_chart(charts.edf_chart(data.curves(v.url, v.campaign, sp, v.metric, v.bands, v.ver),
-                                         f"normalized EDF (same {label} distribution per space)", v.colors),
+                                         f"normalized EDF (same {label} distribution per space)", v.colors, v.refs),
                         width="stretch")
     summ = data.summary(v.url, v.campaign, sp, v.metric, v.ver)
     per_space = ", ".join(f"{s} {n}" for s, n in zip(summ["space"], summ["n"]))
@@ -31,7 +31,7 @@ def edfs(v: View) -> None:
 def complexity(v: View) -> str | None:
     """The scatter; returns 'space:number' of a clicked point (the drill-down), else None."""
     st.header("Error vs complexity")
-    event = st.altair_chart(charts.complexity_chart(v.done, v.metric, v.colors), width="stretch",
+    event = st.altair_chart(charts.complexity_chart(v.done, v.metric, v.colors, v.refs), width="stretch",
                             on_select="rerun", selection_mode=charts.PICK, key="scatter_chart")
     return picked(event)
 

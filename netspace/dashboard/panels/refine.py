@@ -26,7 +26,7 @@ def _refine(df: pd.DataFrame, label: str, entry_json: str, taken: tuple, top_fra
 def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     import json
 
-    st.subheader("Refine a space")
+    st.header("Refine a space")
     done = finished(df) if len(df) else df
     labels = list(dict.fromkeys(done["space"].tolist())) if len(done) else []
     if not labels:

@@ -50,7 +50,15 @@ def _colors(spaces):
     return style.space_colors(spaces)  # the dashboard's colours
 
 
-def plot_edfs(df: pd.DataFrame, spaces, path: Path, normalize: str | None = None, bands: bool = True, seed: int = 0) -> Path:
+def _reference_lines(ax, refs: pd.DataFrame | None) -> None:
+    """Reference presets on an EDF: a dashed vertical line at each one's error, labelled with its name."""
+    for r in (refs if refs is not None else pd.DataFrame()).itertuples(index=False):
+        ax.axvline(float(r.error), color="0.25", ls="--", lw=1)
+        ax.text(float(r.error), 0.98, f" {r.space}", rotation=90, va="top", ha="left", fontsize=7, color="0.25")
+
+
+def plot_edfs(df: pd.DataFrame, spaces, path: Path, normalize: str | None = None, bands: bool = True, seed: int = 0,
+              refs: pd.DataFrame | None = None) -> Path:
     plt = _plt()
     cur = an.edf_curves(df, spaces, normalize=normalize, bands=bands, seed=seed)
     summary = an.summary_table(df, spaces, complexity=normalize or "flops")
@@ -66,6 +74,7 @@ def plot_edfs(df: pd.DataFrame, spaces, path: Path, normalize: str | None = None
         ax.plot(c["error"], c["F"], color=colors[s], lw=2, label=label)
         if bands:
             ax.fill_between(c["error"], c["lo"], c["hi"], color=colors[s], alpha=0.2, lw=0)
+    _reference_lines(ax, refs)
     ax.set_xlabel("top-1 error (%)")
     ax.set_ylabel("cumulative prob." + (" (normalized by " + normalize + ")" if normalize else ""))
     ax.set_title(("normalized " if normalize else "") + "error EDF" + (" with 95% bootstrap bands" if bands else ""))
@@ -75,7 +84,7 @@ def plot_edfs(df: pd.DataFrame, spaces, path: Path, normalize: str | None = None
     return _save(fig, path)
 
 
-def plot_complexity(df: pd.DataFrame, spaces, path: Path) -> Path:
+def plot_complexity(df: pd.DataFrame, spaces, path: Path, refs: pd.DataFrame | None = None) -> Path:
     plt = _plt()
     colors = _colors(spaces)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
@@ -86,6 +95,10 @@ def plot_complexity(df: pd.DataFrame, spaces, path: Path) -> Path:
             ax.scatter(x, sub["error"], s=8, alpha=0.5, color=colors[s], label=s)
             t = an.binned_trend(x, sub["error"], n_bins=8, log=True, max_categories=0)
             ax.plot(t["x"], t["best"], color=colors[s], lw=1.5)
+        for r in (refs if refs is not None else pd.DataFrame()).itertuples(index=False):  # reference presets
+            ax.scatter([float(getattr(r, col))], [float(r.error)], marker="*", s=120, color="black", zorder=5)
+            ax.annotate(r.space, (float(getattr(r, col)), float(r.error)), xytext=(4, 4),
+                        textcoords="offset points", fontsize=7)
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(_unit_formatter(style.fmt_flops if col == "flops" else style.fmt_params))
         ax.set_xlabel(label)
@@ -176,8 +189,8 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     df = load_trials(url, campaign)
-    done = an.finished(df)
-    spaces = an.space_order(done, spaces) or an.space_order(df, spaces)
+    done, refs = an.split_references(an.finished(df))
+    spaces = an.space_order(done, spaces) or an.space_order(an.split_references(df)[0], spaces)
     report = Report(out, out / "index.html", out / "trials.csv")
     report.n_finished = trials_csv(df, report.csv)
     figs: list[tuple[str, Path | None]] = []
@@ -191,23 +204,25 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
         report.attrs = {}
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always", an.EmptyBinWarning)
-        _figures(done, spaces, out, seed, report, figs)
+        _figures(done, spaces, out, seed, report, figs, refs)
     report.warnings = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, an.EmptyBinWarning)))
     report.figures = [p for _, p in figs if p is not None]
     report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
     return report
 
 
-def _figures(done: pd.DataFrame, spaces, out: Path, seed: int, report: Report, figs: list) -> None:
+def _figures(done: pd.DataFrame, spaces, out: Path, seed: int, report: Report, figs: list,
+             refs: pd.DataFrame | None = None) -> None:
     if not done.empty:
         report.summary = an.summary_table(done, spaces)
         if len(spaces) > 1:
             report.comparisons = an.pairwise_comparisons(done, spaces, seed=seed)
             if "flops" in done.columns:
                 report.comparisons_normalized = an.pairwise_comparisons(done, spaces, normalize="flops", seed=seed)
-        figs.append(("Error EDFs", plot_edfs(done, spaces, out / "edf.png", seed=seed)))
-        figs.append(("Normalized error EDFs (FLOPs)", plot_edfs(done, spaces, out / "normalized_edf.png", normalize="flops", seed=seed)))
-        figs.append(("Error vs complexity", plot_complexity(done, spaces, out / "error_vs_flops.png")))
+        figs.append(("Error EDFs", plot_edfs(done, spaces, out / "edf.png", seed=seed, refs=refs)))
+        figs.append(("Normalized error EDFs (FLOPs)", plot_edfs(done, spaces, out / "normalized_edf.png", normalize="flops", seed=seed,
+                                                                   refs=refs)))
+        figs.append(("Error vs complexity", plot_complexity(done, spaces, out / "error_vs_flops.png", refs)))
         for s in spaces:
             figs.append((f"Parameter trends: {s}", plot_trends(done, s, out / f"trends_{s}.png")))
         figs.append(("Random search efficiency", plot_efficiency(done, spaces, out / "efficiency.png")))
@@ -264,6 +279,10 @@ def _written_summary(df: pd.DataFrame, report: Report) -> str:
         parts.append(f"Of {len(report.comparisons)} pair(s) of spaces, {len(decided)} differ at the 5 % level"
                      + (": " + "; ".join(_esc(v) for v in decided["verdict"]) + "." if len(decided) else
                         " (more samples per space would detect smaller differences)."))
+    refs = an.split_references(done)[1]
+    if len(refs):
+        parts.append("Reference presets (trained with the same recipe, drawn as dashed lines and stars): "
+                     + ", ".join(f"{_esc(r.space)} {float(r.error):.2f} %" for r in refs.itertuples(index=False)) + ".")
     if report.warnings:
         parts.append("The normalized EDFs come with a warning (see below).")
     return "<h2>In short</h2>\n<p>" + " ".join(parts) + "</p>"
