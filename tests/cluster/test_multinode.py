@@ -92,7 +92,8 @@ output_dir: {tmp_path / "runs"}
     prom = subprocess.run([str(BIN / "netspace"), "promote", name], env=env, cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     assert prom.returncode == 0, prom.stderr[-3000:]
-    assert f"netspace-{name} v1 @champion" in prom.stdout and SECRET not in prom.stdout + prom.stderr
+    assert f"registered new version 1 of netspace-{name}; @champion set on v1" in prom.stdout
+    assert SECRET not in prom.stdout + prom.stderr
     best = min(trials, key=lambda t: t.values[0])
     assert f"regnetx:{best.number} " in prom.stdout
 

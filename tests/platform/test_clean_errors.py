@@ -3,11 +3,11 @@ processes racing on one new SQLite file) and asserts a single ``error:`` line, p
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -79,37 +79,33 @@ def test_postgresql_scheme_works_in_report_and_list_as_in_run(tmp_path, pg_datab
     assert listed.returncode == 0 and "errs" in listed.stdout and SECRET not in listed.stdout + listed.stderr
 
 
-def _open_and_lease(url: str, barrier, out) -> None:
-    try:
-        from netspace.platform.campaign.lease import Lease
-        from netspace.platform.storage.database import create_engine, open_storage
+_OPEN_AND_LEASE = """
+import sys, time
+from netspace.platform.campaign.lease import Lease
+from netspace.platform.storage.database import create_engine, open_storage
 
-        barrier.wait(30)
-        open_storage(url)
-        lease = Lease(create_engine(url), "race")
-        try:
-            lease.acquire()
-            out.put("leased")
-            barrier.wait(30)  # hold it while the others try
-            lease.release()
-        except Exception as exc:
-            out.put(f"{type(exc).__name__}: {exc}")
-            barrier.wait(30)
-    except Exception as exc:
-        out.put(f"{type(exc).__name__}: {exc}")
+url, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))  # all processes create the new file at the same moment
+try:
+    open_storage(url)
+    lease = Lease(create_engine(url), "race")
+    lease.acquire()
+    print("leased", flush=True)
+    time.sleep(max(0.0, start + 8 - time.time()))  # hold it while the others try
+    lease.release()
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}", flush=True)
+"""
 
 
 def test_new_sqlite_file_raced_by_several_drivers(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    ctx = mp.get_context("spawn")
-    n = 3
-    barrier, out = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_open_and_lease, args=(url, barrier, out)) for _ in range(n)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    results = sorted(out.get(timeout=5) for _ in range(n))
+    start = time.time() + 6  # after every interpreter has imported netspace
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AND_LEASE, url, str(start)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(not err.strip() for _, err in outs), [err for _, err in outs]
+    results = sorted(out.strip() for out, _ in outs)
     assert results.count("leased") == 1, results
     for r in results:
         if r != "leased":

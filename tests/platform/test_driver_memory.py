@@ -13,7 +13,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import campaign_dict
+from conftest import campaign_dict, write_campaign
 
 from netspace.platform.campaign.engine import CampaignDriver
 from netspace.platform.campaign.progress import Progress
@@ -85,8 +85,6 @@ def test_driver_bookkeeping_memory_is_bounded(tmp_path):
 def test_long_campaign_runs_through_successive_bounded_tuners(ray_cluster, workdir, monkeypatch):
     """Ray Tune keeps every trial a Tuner ran in the driver's memory: the driver hands at most TRIALS_PER_TUNER
     trials to one Tuner and then starts another, so a 10,000-trial campaign holds at most that many."""
-    from conftest import write_campaign
-
     from netspace.platform.campaign import scheduler
     from netspace.platform.campaign.engine import run_campaign
 

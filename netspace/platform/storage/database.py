@@ -195,7 +195,8 @@ def open_storage(url: str, *, must_exist: bool = False):
             return cls(url, engine_kwargs=_engine_kwargs(url), skip_compatibility_check=False)
         except Exception as exc:
             # a new database raced by two processes: the other one created the tables first
-            if "already exists" in str(exc) and attempt < 4:
+            msg = str(exc)
+            if attempt < 4 and any(t in msg for t in ("already exists", "UNIQUE constraint failed", "duplicate key")):
                 time.sleep(0.2 * (attempt + 1))
                 continue
             raise StorageError(f"cannot open storage {mask_secrets(url)}: {_one_line(exc, url)}") from None
@@ -208,7 +209,6 @@ def create_engine(url: str):
 
     url = normalize_url(url)
     return sqlalchemy.create_engine(url, **_engine_kwargs(url))
-
 
 
 def campaign_of(study) -> str | None:
