@@ -148,7 +148,10 @@ def test_presets_and_derived_space_everywhere():
     for s in sample_configs(c, 100, seed=0, **GEOM):
         assert s.config.bottleneck_ratio == 1 and s.config.depth <= 40 and s.config.wm >= 2
     p = get_space("regnetx_pycls")
-    assert p.parameters()["g"].choices == (8, 16, 32) and p.parameters()["d"].low == 12
+    assert p.parameters()["d"].low == 12 and p.parameters()["g"].high == 128
+    gs = {s.config.group_width for s in sample_configs(p, 200, seed=0, **GEOM)}
+    assert all(g % 8 == 0 and 8 <= g <= 128 for g in gs) and max(gs) > 32 and {s.config.depth for s in
+                                                                                sample_configs(p, 50, seed=1, **GEOM)} <= set(range(12, 29))
     # a restriction of a preset narrows further; the network and complexity are the base's
     cc = c.restrict(d={"low": 12, "high": 28})
     s = sample_configs(cc, 1, seed=0, **GEOM)[0]
