@@ -24,8 +24,10 @@ from netspace.platform.tracking.tracker import Tracker
 
 TRIALS = int(os.environ.get("NETSPACE_MEMORY_TRIALS", "200"))
 WARMUP = 40  # engines, caches, MLflow and Optuna lazy state settle in the first trials
-#: allowed steady growth per trial (was ~240 KB): 10,000 trials stay within ~20 MB
-PER_TRIAL_BYTES = 2048
+#: allowed steady growth per trial. The reported leak was ~240 KB per trial; measured here 1.1-2.7 KB. The bound
+#: (30x below the leak; 10,000 trials within ~80 MB) leaves room for a one-off resize of a long-lived table landing in
+#: the measured window: a 144 KiB SQLAlchemy event-registry table was seen on CI (1.8 KB per trial over 80 trials).
+PER_TRIAL_BYTES = 8192
 
 
 def _bookkeep(driver: CampaignDriver, space: str) -> None:
