@@ -44,14 +44,19 @@ def _start_driver(args, workdir, env_extra, log_name):
     return subprocess.Popen(netspace_cmd(*args), cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT), log
 
 
+def _start_campaign(name: str, samples: int, workdir, ray_cluster, url: str, retry_s: int):
+    """A one-space campaign on ``url`` driven by a real `netspace run` subprocess with a storage retry budget."""
+    path = write_campaign(workdir / "c.yaml", campaign_dict(
+        name, spaces=("anynetx_a",), samples=samples, epochs=3, images=256, storage=url,
+        resources={"max_concurrent": 1}))
+    return _start_driver(["run", str(path), "--address", ray_cluster, "--quiet"], workdir,
+                         {"NETSPACE_STORAGE_RETRY_S": str(retry_s)}, "driver.log")
+
+
 @pytest.mark.postgres
 def test_ten_second_outage_is_ridden_out(ray_cluster, workdir, private_pg):
     samples = 3
-    path = write_campaign(workdir / "c.yaml", campaign_dict(
-        "outage", spaces=("anynetx_a",), samples=samples, epochs=3, images=256, storage=private_pg.url,
-        resources={"max_concurrent": 1}))
-    proc, log = _start_driver(["run", str(path), "--address", ray_cluster, "--quiet"], workdir,
-                              {"NETSPACE_STORAGE_RETRY_S": "90"}, "driver.log")
+    proc, log = _start_campaign("outage", samples, workdir, ray_cluster, private_pg.url, 90)
     try:
         wait_for(lambda: proc.poll() is not None or (_counts(private_pg.url).get("COMPLETE", 0) >= 1
                                                      and _counts(private_pg.url).get("RUNNING", 0) >= 1),
@@ -74,11 +79,7 @@ def test_ten_second_outage_is_ridden_out(ray_cluster, workdir, private_pg):
 @pytest.mark.postgres
 def test_longer_outage_stops_with_one_line_then_resume_completes(ray_cluster, workdir, private_pg):
     samples = 2
-    path = write_campaign(workdir / "c.yaml", campaign_dict(
-        "outage2", spaces=("anynetx_a",), samples=samples, epochs=3, images=256, storage=private_pg.url,
-        resources={"max_concurrent": 1}))
-    proc, log = _start_driver(["run", str(path), "--address", ray_cluster, "--quiet"], workdir,
-                              {"NETSPACE_STORAGE_RETRY_S": "4"}, "driver.log")
+    proc, log = _start_campaign("outage2", samples, workdir, ray_cluster, private_pg.url, 4)
     try:
         wait_for(lambda: proc.poll() is not None or _counts(private_pg.url).get("RUNNING", 0) >= 1,
                  timeout=300, interval=0.2, what="a running trial")
