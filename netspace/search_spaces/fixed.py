@@ -11,6 +11,7 @@ from typing import Any
 
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.params import Param, TrialLike
+from netspace.search_spaces.presets import get_preset
 
 PREFIX = "preset:"
 
@@ -19,8 +20,6 @@ class FixedSpace(DesignSpace):
     """The one-network space of a preset."""
 
     def __init__(self, preset_name: str):
-        from netspace.search_spaces.presets import get_preset
-
         self.preset = get_preset(preset_name)
         self.inner = self.preset.design_space()
         self.name = PREFIX + self.preset.name
