@@ -35,7 +35,7 @@ class SpaceConfig:
     """Mixin for frozen dataclass configs: JSON round-trip with tuples restored."""
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(dataclasses.asdict(self)))  # type: ignore[arg-type]
+        return json.loads(json.dumps(dataclasses.asdict(self)))  # type: ignore[call-overload]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]):
@@ -58,7 +58,7 @@ class DesignSpace(ABC):
     #: one line for ``netspace spaces list``
     summary: ClassVar[str] = ""
     #: the config dataclass this space samples
-    config_cls: ClassVar[type]
+    config_cls: ClassVar[type[SpaceConfig]]
 
     # -- declaration ---------------------------------------------------------------------------------
     @abstractmethod

@@ -22,9 +22,9 @@ class FixedSpace(DesignSpace):
     def __init__(self, preset_name: str):
         self.preset = get_preset(preset_name)
         self.inner = self.preset.design_space()
-        self.name = PREFIX + self.preset.name
-        self.summary = f"the preset {self.preset.name} ({self.preset.summary or self.preset.space}) as a fixed network"
-        self.config_cls = self.inner.config_cls
+        self.name = PREFIX + self.preset.name  # type: ignore[misc]  # per instance
+        self.summary = f"the preset {self.preset.name} ({self.preset.summary or self.preset.space}) as a fixed network"  # type: ignore[misc]
+        self.config_cls = self.inner.config_cls  # type: ignore[misc]
 
     def parameters(self) -> dict[str, Param]:
         return {}

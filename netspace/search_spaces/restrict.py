@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces.base import DesignSpace
@@ -130,7 +130,7 @@ def _subset(p: Param, values: Any, path: str) -> Param:
     if isinstance(p, Choice):
         keep = []
         for v in values:
-            c = _fix(p, v, path).choices[0]
+            c = cast(Choice, _fix(p, v, path)).choices[0]
             if c not in keep:
                 keep.append(c)
         return Choice(tuple(c for c in p.choices if c in keep), p.doc)
@@ -155,9 +155,9 @@ class DerivedSpace(DesignSpace):
                  summary: str | None = None, path: str = "restrict"):
         self.base = base
         self.restriction: dict[str, Any] = json.loads(json.dumps(dict(restrict or {})))
-        self.name = name or f"{base.name}[{_short(self.restriction)}]"
-        self.summary = summary or f"{base.name} restricted: {_short(self.restriction)}"
-        self.config_cls = base.config_cls
+        self.name = name or f"{base.name}[{_short(self.restriction)}]"  # type: ignore[misc]  # per instance
+        self.summary = summary or f"{base.name} restricted: {_short(self.restriction)}"  # type: ignore[misc]
+        self.config_cls = base.config_cls  # type: ignore[misc]
         self._params, self._ties = self._parse(base, self.restriction, path)
         self._declared = frozenset(base.parameters())
 
@@ -205,12 +205,12 @@ class DerivedSpace(DesignSpace):
             if not _same_kind(a, b):
                 raise InvalidConfigError(f"{where}: {key} ({a.describe()}) and {src} ({b.describe()}) are different kinds")
             if isinstance(a, Choice):
-                extra = [c for c in b.choices if c not in a.choices]
+                extra = [c for c in cast(Choice, b).choices if c not in a.choices]
                 if extra:
                     raise InvalidConfigError(f"{where}: {src} can be {_fmt(extra[0])}, which {key} cannot; "
                                              f"restrict {src} to values of {_range_text(a)} first")
-            elif not (a.low <= b.low and b.high <= a.high):
-                raise InvalidConfigError(f"{where}: {src}'s range [{_fmt(b.low)}, {_fmt(b.high)}] is not inside "
+            elif not (a.low <= b.low and b.high <= a.high):  # type: ignore[union-attr]  # b is a's kind
+                raise InvalidConfigError(f"{where}: {src}'s range [{_fmt(b.low)}, {_fmt(b.high)}] is not inside "  # type: ignore[union-attr]
                                          f"{key}'s [{_fmt(a.low)}, {_fmt(a.high)}]; narrow {src} first, e.g. "
                                          f"{src}: {{low: {_fmt(a.low)}, high: {_fmt(a.high)}}}")
             params.pop(key)
@@ -259,7 +259,7 @@ class DerivedSpace(DesignSpace):
         if not self.base.has_batch_path():
             return False
         # ties copy the source's raw draw; the batch path only sees values, equal to raw draws except when rounded
-        return all(not (isinstance(self._params[s], Float) and self._params[s].quantum) for s in self._ties.values())
+        return all(not (isinstance(p := self._params[s], Float) and p.quantum) for s in self._ties.values())
 
     def screen_batch(self, values, *args, **kwargs):
         full = dict(values)
@@ -292,7 +292,8 @@ class _RestrictedTrial:
     answers tied parameters with their source's draw (drawn once, in whatever order the base asks)."""
 
     def __init__(self, trial, space: DerivedSpace):
-        self._trial, self._space, self._raw = trial, space, {}
+        self._trial, self._space = trial, space
+        self._raw: dict[str, Any] = {}
 
     @property
     def params(self):

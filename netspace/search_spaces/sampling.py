@@ -77,7 +77,7 @@ class RandomTrial:
             IntDistribution,
         )
 
-        out = {}
+        out: dict[str, Any] = {}
         for name, spec in self._specs.items():
             if spec[0] == "int":
                 _, low, high, step, log = spec
