@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup quickstart test bench lock dashboard clean
+.PHONY: setup quickstart lint test test-fast bench lock dashboard clean
 
 $(STAMP): pyproject.toml constraints.txt tests/plugins/netspace_toy_plugin/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,21 @@ quickstart: $(STAMP)
 	$(VENV)/bin/netspace run examples/quickstart.yaml
 	$(VENV)/bin/netspace report quickstart --out reports/quickstart
 
-## The test suite (the same command CI runs through .ci/run).
-test: $(STAMP)
-	bash scripts/test_services.sh
+## Lint and type check ([tool.mypy] in pyproject.toml): the first step of both test tiers.
+lint: $(STAMP)
 	$(VENV)/bin/ruff check netspace tests benchmarks scripts
+	$(PY) -m mypy
+
+## The test suite (the same command CI runs through .ci/run): lint, type check, then every test.
+test: lint
+	bash scripts/test_services.sh
 	$(PY) -m pytest -q
+
+## The quick tier for development: lint, type check, then the tests not marked slow (no training runs, Ray
+## cluster or browser). `make test` stays the whole suite.
+test-fast: lint
+	bash scripts/test_services.sh
+	$(PY) -m pytest -q -m "not slow"
 
 ## Benchmarks (not tests): figures are printed, see the README's Benchmarks section.
 bench: $(STAMP)

@@ -17,7 +17,7 @@ def _torch_threads():
     yield
 
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
+from tests.support.services import PG_HOST, PG_PORT
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ any :class:`~netspace.errors.NetspaceError` becomes ``error: <one line>`` and ex
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click

@@ -66,7 +66,7 @@ def status(name, storage, as_json, top):
     from rich.console import Console
     from rich.table import Table
 
-    from netspace.search_spaces.sampling import human
+    from netspace.search_spaces.sampling import format_count
 
     con = Console()
     t = Table(title=f"campaign {name} ({st['storage']})", title_justify="left")
@@ -82,8 +82,8 @@ def status(name, storage, as_json, top):
             b.add_column(col, justify="left" if col in ("space", "mlflow run") else "right")
         for r in st["best"]:
             b.add_row(r["space"], str(r["number"]), f"{r['top1_err']:.2f}",
-                      human(r["flops"]) if r["flops"] is not None else "-",
-                      human(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
+                      format_count(r["flops"]) if r["flops"] is not None else "-",
+                      format_count(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
                       str(r["mlflow_run_id"] or "-"))
         con.print(b)
     if st.get("comparisons"):

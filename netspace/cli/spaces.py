@@ -16,9 +16,10 @@ from netspace.search_spaces import (
     get_space,
     list_presets,
     list_spaces,
+    restrict,
     sample_configs,
 )
-from netspace.search_spaces.sampling import human
+from netspace.search_spaces.sampling import format_count
 
 
 @click.group()
@@ -66,7 +67,7 @@ def sample_cmd(space, n, flops, params, seed, resolution, in_channels, num_class
         return
     table = Table("#", "config", "flops", "params", "acts", title=f"{n} samples of {space}" + (f" with {regime}" if regime else ""))
     for i, s in enumerate(samples):
-        table.add_row(str(i), _short(s.config.to_dict()), human(s.complexity.flops), human(s.complexity.params), human(s.complexity.acts))
+        table.add_row(str(i), _short(s.config.to_dict()), format_count(s.complexity.flops), format_count(s.complexity.params), format_count(s.complexity.acts))
     Console(width=160).print(table)
 
 
@@ -102,7 +103,7 @@ def describe_cmd(space, as_json, restriction):
             spec = yaml.safe_load(restriction)
         except yaml.YAMLError as exc:
             raise InvalidConfigError(f"--restrict: malformed YAML: {' '.join(str(exc).split())[:120]}") from None
-        ds = ds.restrict(spec)
+        ds = restrict(ds, spec)
     info = ds.describe()
     if as_json:
         info = dict(info, size=None if math.isinf(info["size"]) else info["size"])
@@ -157,7 +158,7 @@ def presets_cmd(as_json: bool):
         g, ref = r["geometry"], r["reference"]
         ref_flops = ref["flops"] if ref["flops"] is not None else ref["macs"]
         table.add_row(r["name"], r["space"], f"{g['in_channels']}x{g['resolution']}, {g['num_classes']}",
-                      human(r["flops"]), human(r["params"]), human(r["acts"]),
+                      format_count(r["flops"]), format_count(r["params"]), format_count(r["acts"]),
                       f"{ref['params']:,}" if ref["params"] is not None else "-",
                       f"{ref_flops:,}" if ref_flops is not None else "-", _source(ref))
     Console(width=200).print(table)

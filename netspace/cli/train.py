@@ -69,7 +69,7 @@ def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, re
         get_space,
         sample_configs,
     )
-    from netspace.search_spaces.sampling import human
+    from netspace.search_spaces.sampling import format_count
 
     if sum(x is not None for x in (config_arg, sample_seed, preset)) != 1:
         raise NetspaceError("give exactly one of --config JSON|FILE, --sample-seed N and --preset NAME")
@@ -107,7 +107,7 @@ def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, re
     click.echo((f"{preset}: " if preset else "") + f"{space} {json.dumps(cfg.to_dict())}")
     click.echo(f"{dataset}: {info.train_size} train / {info.test_size} test images, {info.in_channels}x"
                f"{info.resolution}x{info.resolution}, {info.num_classes} classes; "
-               f"{human(cx.flops)}FLOPs, {human(cx.params)} params")
+               f"{format_count(cx.flops)}FLOPs, {format_count(cx.params)} params")
     finished = checkpoint_dir is not None and (Path(checkpoint_dir) / "result.json").is_file()
     if finished:
         click.echo(f"already finished: the result stored in {Path(checkpoint_dir) / 'result.json'}")
@@ -121,6 +121,6 @@ def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, re
     result = run_trial(ds, cfg.to_dict(), spec, recipe, seed=seed, checkpoint_dir=checkpoint_dir, report=report)
     click.echo(f"{result.status}: top-1 error {result.top1_err:.2f} % (best {result.best_top1_err:.2f} %) after "
                f"{result.epochs_run} epochs, {result.train_time_s:.1f} s, {result.images_per_s:.0f} images/s; "
-               f"{human(result.flops)}FLOPs, {human(result.params)} params, {human(result.acts)} acts")
+               f"{format_count(result.flops)}FLOPs, {format_count(result.params)} params, {format_count(result.acts)} acts")
     if result.weights_path:
         click.echo(f"weights: {result.weights_path}")

@@ -24,16 +24,16 @@ def present(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             out[col] = pd.to_numeric(out[col], errors="coerce") / scale
             cfg[name] = st.column_config.NumberColumn(label, format=fmt)
         elif name in PCT:
-            cfg[name] = st.column_config.NumberColumn(style.nice(name), format="%.2f")
+            cfg[name] = st.column_config.NumberColumn(style.column_label(name), format="%.2f")
         elif name.startswith("ks"):
-            cfg[name] = st.column_config.NumberColumn(style.nice(name), format="%.3f")
+            cfg[name] = st.column_config.NumberColumn(style.column_label(name), format="%.3f")
         elif name == "config":
             out[col] = out[col].map(style.fmt_config)
             cfg[name] = st.column_config.TextColumn("config", width="large")
         elif pd.api.types.is_float_dtype(out[col]):
-            cfg[name] = st.column_config.NumberColumn(style.nice(name), format="%.3g")
+            cfg[name] = st.column_config.NumberColumn(style.column_label(name), format="%.3g")
         else:
-            cfg[name] = st.column_config.Column(style.nice(name))
+            cfg[name] = st.column_config.Column(style.column_label(name))
     return out, cfg
 
 

@@ -3,6 +3,10 @@
 >>> from netspace.search_spaces import get_space, sample_configs, Regime
 >>> space = get_space("regnetx")
 >>> [s.complexity.flops for s in sample_configs(space, 2, seed=0, regime=Regime.parse("360M:400M"))]  # doctest: +SKIP
+
+Layers, bottom to top: value types (``geometry``, ``complexity``, ``params``) → the space API (``base``) →
+``restrict`` (derived spaces), ``sampling`` → ``registry`` → the spaces and ``presets`` → ``wiring`` (registers them,
+loaded on first use of the registry). No module imports one above it (tests/test_import_graph.py checks this).
 """
 
 from netspace.search_spaces.base import DesignSpace, SpaceConfig
@@ -17,11 +21,13 @@ from netspace.search_spaces.presets import (
 )
 from netspace.search_spaces.registry import (
     ENTRY_POINT_GROUP,
+    add_builtin_loader,
     get_space,
     list_spaces,
     register,
+    space_of_study,
 )
-from netspace.search_spaces.restrict import DerivedSpace, restrict, space_of_study
+from netspace.search_spaces.restrict import DerivedSpace, restrict
 from netspace.search_spaces.sampling import (
     RandomTrial,
     Regime,
@@ -29,6 +35,14 @@ from netspace.search_spaces.sampling import (
     iter_samples,
     sample_configs,
 )
+
+
+def _wire_builtins() -> None:
+    """Register netspace's own spaces and presets (imports torch, hence only on first use of the registry)."""
+    import netspace.search_spaces.wiring  # noqa: F401
+
+
+add_builtin_loader(_wire_builtins)
 
 __all__ = [
     "Complexity", "DerivedSpace", "DesignSpace", "ENTRY_POINT_GROUP", "Geometry", "IMAGENET", "Preset", "RandomTrial",

@@ -257,7 +257,7 @@ class AnyNetXSpace(DesignSpace):
     def options(self) -> dict[str, Any]:
         return {"num_stages": self.num_stages, "block": self.block, "stem": self.stem}
 
-    def _config_options(self) -> dict[str, str]:
+    def _config_options(self) -> dict[str, Any]:
         """The config fields this instance fixes."""
         return {"block": self.block, "stem": self.stem}
 

@@ -4,7 +4,9 @@ A design space is a :class:`DesignSpace` subclass: it declares its parameters, s
 Optuna-style trial (so any Optuna sampler drives it), checks constraints, builds a ``torch.nn.Module`` and counts
 complexity analytically (no weights allocated). Register one with
 :func:`netspace.search_spaces.registry.register`, or from another package through the entry-point group
-``netspace.search_spaces``.
+``netspace.search_spaces``. Derive a restricted space with :func:`netspace.search_spaces.restrict.restrict`.
+
+This module is the bottom of the package: it imports no other space module but its value types.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class SpaceConfig:
     """Mixin for frozen dataclass configs: JSON round-trip with tuples restored."""
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(dataclasses.asdict(self)))  # type: ignore[arg-type]
+        return json.loads(json.dumps(dataclasses.asdict(self)))  # type: ignore[call-overload]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]):
@@ -56,7 +58,7 @@ class DesignSpace(ABC):
     #: one line for ``netspace spaces list``
     summary: ClassVar[str] = ""
     #: the config dataclass this space samples
-    config_cls: ClassVar[type]
+    config_cls: ClassVar[type[SpaceConfig]]
 
     # -- declaration ---------------------------------------------------------------------------------
     @abstractmethod
@@ -101,6 +103,10 @@ class DesignSpace(ABC):
         """
         raise NotImplementedError
 
+    def has_batch_path(self) -> bool:
+        """Whether sampling may draw in vectorised batches: the space implements :meth:`screen_batch`."""
+        return type(self).screen_batch is not DesignSpace.screen_batch
+
     def validate(self, config) -> None:
         problems = self.check(config)
         if problems:
@@ -124,13 +130,6 @@ class DesignSpace(ABC):
         import optuna
 
         return self.sample(optuna.trial.FixedTrial(dict(params)))
-
-    def restrict(self, restriction: Mapping[str, Any] | None = None, **kwargs: Any) -> DesignSpace:
-        """A derived space: this one with parameters fixed, narrowed, subset or tied (see
-        :mod:`netspace.search_spaces.restrict`), e.g. ``space.restrict(b=1, d={"high": 40}, wm={"low": 2})``."""
-        from netspace.search_spaces.restrict import restrict
-
-        return restrict(self, restriction, **kwargs)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ from typing import Any
 
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.params import Param, TrialLike
+from netspace.search_spaces.presets import get_preset
 
 PREFIX = "preset:"
 
@@ -19,13 +20,11 @@ class FixedSpace(DesignSpace):
     """The one-network space of a preset."""
 
     def __init__(self, preset_name: str):
-        from netspace.search_spaces.presets import get_preset
-
         self.preset = get_preset(preset_name)
         self.inner = self.preset.design_space()
-        self.name = PREFIX + self.preset.name
-        self.summary = f"the preset {self.preset.name} ({self.preset.summary or self.preset.space}) as a fixed network"
-        self.config_cls = self.inner.config_cls
+        self.name = PREFIX + self.preset.name  # type: ignore[misc]  # per instance
+        self.summary = f"the preset {self.preset.name} ({self.preset.summary or self.preset.space}) as a fixed network"  # type: ignore[misc]
+        self.config_cls = self.inner.config_cls  # type: ignore[misc]
 
     def parameters(self) -> dict[str, Param]:
         return {}

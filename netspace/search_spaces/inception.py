@@ -211,7 +211,7 @@ class Inception(nn.Module):
     def __init__(self, config: InceptionConfig, geometry: Geometry = IMAGENET):
         super().__init__()
         self.config = config
-        unit = {"bn": config.bn, "bias": config.conv_bias, "kernel_5x5": config.kernel_5x5}
+        unit: dict[str, Any] = {"bn": config.bn, "bias": config.conv_bias, "kernel_5x5": config.kernel_5x5}
         self.stem = make_stem(config, geometry.in_channels, geometry.resolution)
         stages, w_in = [], config.stem_out
         for stage in config.stage_blocks():
@@ -233,7 +233,7 @@ def inception_complexity(config: InceptionConfig, geometry: Geometry = IMAGENET)
     every explicit block.
 
     Every per-stage field may hold numpy int arrays (one entry per candidate config): vectorised screening."""
-    unit = {"bn": config.bn, "bias": config.conv_bias, "kernel_5x5": config.kernel_5x5}
+    unit: dict[str, Any] = {"bn": config.bn, "bias": config.conv_bias, "kernel_5x5": config.kernel_5x5}
     total, h = complexity_stem(config, geometry)
     w_in = config.stem_out
     if config.blocks:
@@ -301,7 +301,7 @@ class InceptionSpace(DesignSpace):
     def __init__(self, num_stages: int = NUM_STAGES, stem: str = "simple", bn: bool = True, conv_bias: bool = False,
                  kernel_5x5: int = 5, stem_width: int = STEM_WIDTH):
         self.num_stages = num_stages
-        self._fixed = {"stem": stem, "bn": bool(bn), "conv_bias": bool(conv_bias), "kernel_5x5": kernel_5x5,
+        self._fixed: dict[str, Any] = {"stem": stem, "bn": bool(bn), "conv_bias": bool(conv_bias), "kernel_5x5": kernel_5x5,
                         "stem_width": stem_width}
         problems = self._check_options(InceptionConfig(**self._fixed))
         if num_stages not in STAGE_COUNTS or problems:

@@ -125,7 +125,7 @@ class _Residual(nn.Module):
     def __init__(self, f: nn.Sequential, proj: nn.Module | None):
         super().__init__()
         self.f = f
-        nn.init.zeros_(self.f[-1].weight)
+        nn.init.zeros_(self.f[-1].weight)  # type: ignore[arg-type]
         self.proj = proj
         self.relu = nn.ReLU(inplace=True)
 

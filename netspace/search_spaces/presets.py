@@ -7,7 +7,8 @@
 
 A preset is a config of a registered space (``space``) that is a member of the space instance built with
 ``space_options`` (e.g. ``{"stem": "resnet"}``), at the geometry its reference figures are counted at. Other packages
-add theirs with :func:`register_preset`.
+add theirs with :func:`register_preset`; netspace's seed presets (:mod:`~netspace.search_spaces.seeds`) are
+registered by :mod:`~netspace.search_spaces.wiring`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from netspace.errors import NetspaceError
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.geometry import IMAGENET, Geometry
-from netspace.search_spaces.registry import get_space, unknown_name
+from netspace.search_spaces.registry import get_space, load_builtins, unknown_name
 
 if TYPE_CHECKING:
     import torch.nn as nn
@@ -91,36 +92,25 @@ class Preset:
 
 
 _PRESETS: dict[str, Preset] = {}
-_builtins_loaded = False
 
 
 def register_preset(preset: Preset, *, replace: bool = False) -> Preset:
     """Add ``preset`` to the registry (a name already taken needs ``replace=True``)."""
-    _load_builtins()
+    load_builtins()  # the seed presets first (netspace.search_spaces.wiring)
     if preset.name in _PRESETS and not replace:
         raise NetspaceError(f"preset {preset.name!r} is already registered")
     _PRESETS[preset.name] = preset
     return preset
 
 
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from netspace.search_spaces.seeds import BUILTIN_PRESETS
-
-        for p in BUILTIN_PRESETS:
-            _PRESETS.setdefault(p.name, p)
-
-
 def list_presets() -> list[str]:
-    _load_builtins()
+    load_builtins()  # the seed presets first (netspace.search_spaces.wiring)
     return sorted(_PRESETS)
 
 
 def get_preset(name: str) -> Preset:
     """The preset called ``name``; an unknown name raises a one-line error with suggestions."""
-    _load_builtins()
+    load_builtins()  # the seed presets first (netspace.search_spaces.wiring)
     if name not in _PRESETS:
         raise unknown_name("preset", name, _PRESETS, "see `netspace spaces presets`")
     return _PRESETS[name]

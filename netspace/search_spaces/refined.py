@@ -1,4 +1,4 @@
-"""Built-in derived spaces: the papers' refinements of RegNetX, registered like the other built-ins.
+"""Built-in derived spaces: the papers' refinements of RegNetX (registered by :mod:`~netspace.search_spaces.wiring`).
 
 * ``regnetx_c`` — RegNetX_C of *Designing Network Design Spaces* (Sec. 5): b = 1, d ≤ 40, wm ≥ 2. The paper
   also limits parameters and activations; give those as a multi-metric ``regime`` in the campaign file.
@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from netspace.search_spaces.params import Choice, Float, Int, Param
-from netspace.search_spaces.registry import get_space, register
+from netspace.search_spaces.registry import get_space
 from netspace.search_spaces.regnet import QUANTUM, RegNetX
 from netspace.search_spaces.restrict import DerivedSpace
 
-PRESETS = {
+DERIVED_SPACES = {
     "regnetx_c": ("regnetx", {"b": 1, "d": {"high": 40}, "wm": {"low": 2}},
                   "RegNetX_C (paper Sec. 5): RegNetX with b = 1, d <= 40, wm >= 2"),
 }
@@ -39,11 +39,7 @@ class RegNetXPycls(RegNetX):
     }
 
 
-def _factory(name: str):
-    base, spec, summary = PRESETS[name]
+def derived_space_factory(name: str):
+    """A zero-argument factory of the derived space ``name`` of :data:`DERIVED_SPACES` (its base from the registry)."""
+    base, spec, summary = DERIVED_SPACES[name]
     return lambda: DerivedSpace(get_space(base), spec, name=name, summary=summary)
-
-
-for _name in PRESETS:
-    register(_factory(_name), name=_name)
-register(RegNetXPycls)

@@ -119,12 +119,12 @@ class RegNetSpace(DesignSpace):
     def sample(self, trial) -> RegNetConfig:
         p = self.PARAMS
         return RegNetConfig(
-            depth=p["d"].suggest(trial, "d"),
-            w0=p["w0"].suggest(trial, "w0"),
+            depth=p["d"].suggest(trial, "d"),  # type: ignore[arg-type]  # an Int param: an int
+            w0=p["w0"].suggest(trial, "w0"),  # type: ignore[arg-type]
             wa=p["wa"].suggest(trial, "wa"),
             wm=p["wm"].suggest(trial, "wm"),
-            bottleneck_ratio=p["b"].suggest(trial, "b"),
-            group_width=p["g"].suggest(trial, "g"),
+            bottleneck_ratio=p["b"].suggest(trial, "b"),  # type: ignore[arg-type]
+            group_width=p["g"].suggest(trial, "g"),  # type: ignore[arg-type]
             se_ratio=self.se_ratio,
             block=self.block,
         )

@@ -1,6 +1,6 @@
 """Derived design spaces: a registered base space restricted on some of its parameters.
 
-Operators (``restrict:`` in a campaign file, or ``space.restrict(...)`` in Python), per parameter name:
+Operators (``restrict:`` in a campaign file, or ``restrict(space, ...)`` in Python), per parameter name:
 
 * a scalar, e.g. ``b: 1`` — fix the parameter to that value (it must be a value the base can draw);
 * ``{low: L, high: H}`` (either side optional) — narrow a numeric range;
@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces.base import DesignSpace
@@ -35,7 +35,7 @@ from netspace.search_spaces.params import Choice, Float, Int, Param
 _OPS = ("low", "high", "values", "same_as")
 
 
-def _num(x: Any) -> bool:
+def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
@@ -67,7 +67,7 @@ def _fix(p: Param, v: Any, path: str) -> Param:
             if c == v and isinstance(c, bool) == isinstance(v, bool):
                 return Choice((c,), p.doc)
         raise InvalidConfigError(f"{path}: {v!r} is not one of {_range_text(p)}")
-    if not _num(v):
+    if not _is_number(v):
         raise InvalidConfigError(f"{path}: expected a number, got {v!r}")
     lo, hi = _value_bounds(p)
     if not lo <= v <= hi:
@@ -84,12 +84,12 @@ def _fix(p: Param, v: Any, path: str) -> Param:
 def _narrow(p: Param, lo: Any, hi: Any, path: str) -> Param:
     """``p`` conditioned on its value lying in [lo, hi] (None = unbounded)."""
     for key, v in (("low", lo), ("high", hi)):
-        if v is not None and not _num(v):
+        if v is not None and not _is_number(v):
             raise InvalidConfigError(f"{path}.{key}: expected a number, got {v!r}")
     if lo is not None and hi is not None and lo > hi:
         raise InvalidConfigError(f"{path}: low {_fmt(lo)} is above high {_fmt(hi)}")
     if isinstance(p, Choice):
-        if not all(_num(c) for c in p.choices):
+        if not all(_is_number(c) for c in p.choices):
             raise InvalidConfigError(f"{path}: low/high need numeric choices; {_range_text(p)} are not (use values)")
         keep = tuple(c for c in p.choices if (lo is None or c >= lo) and (hi is None or c <= hi))
         if not keep:
@@ -130,7 +130,7 @@ def _subset(p: Param, values: Any, path: str) -> Param:
     if isinstance(p, Choice):
         keep = []
         for v in values:
-            c = _fix(p, v, path).choices[0]
+            c = cast(Choice, _fix(p, v, path)).choices[0]
             if c not in keep:
                 keep.append(c)
         return Choice(tuple(c for c in p.choices if c in keep), p.doc)
@@ -155,9 +155,9 @@ class DerivedSpace(DesignSpace):
                  summary: str | None = None, path: str = "restrict"):
         self.base = base
         self.restriction: dict[str, Any] = json.loads(json.dumps(dict(restrict or {})))
-        self.name = name or f"{base.name}[{_short(self.restriction)}]"
-        self.summary = summary or f"{base.name} restricted: {_short(self.restriction)}"
-        self.config_cls = base.config_cls
+        self.name = name or f"{base.name}[{_short(self.restriction)}]"  # type: ignore[misc]  # per instance
+        self.summary = summary or f"{base.name} restricted: {_short(self.restriction)}"  # type: ignore[misc]
+        self.config_cls = base.config_cls  # type: ignore[misc]
         self._params, self._ties = self._parse(base, self.restriction, path)
         self._declared = frozenset(base.parameters())
 
@@ -205,12 +205,12 @@ class DerivedSpace(DesignSpace):
             if not _same_kind(a, b):
                 raise InvalidConfigError(f"{where}: {key} ({a.describe()}) and {src} ({b.describe()}) are different kinds")
             if isinstance(a, Choice):
-                extra = [c for c in b.choices if c not in a.choices]
+                extra = [c for c in cast(Choice, b).choices if c not in a.choices]
                 if extra:
                     raise InvalidConfigError(f"{where}: {src} can be {_fmt(extra[0])}, which {key} cannot; "
                                              f"restrict {src} to values of {_range_text(a)} first")
-            elif not (a.low <= b.low and b.high <= a.high):
-                raise InvalidConfigError(f"{where}: {src}'s range [{_fmt(b.low)}, {_fmt(b.high)}] is not inside "
+            elif not (a.low <= b.low and b.high <= a.high):  # type: ignore[union-attr]  # b is a's kind
+                raise InvalidConfigError(f"{where}: {src}'s range [{_fmt(b.low)}, {_fmt(b.high)}] is not inside "  # type: ignore[union-attr]
                                          f"{key}'s [{_fmt(a.low)}, {_fmt(a.high)}]; narrow {src} first, e.g. "
                                          f"{src}: {{low: {_fmt(a.low)}, high: {_fmt(a.high)}}}")
             params.pop(key)
@@ -256,12 +256,10 @@ class DerivedSpace(DesignSpace):
         return self.base.check(config)
 
     def has_batch_path(self) -> bool:
-        from netspace.search_spaces.sampling import _has_batch_path
-
-        if not _has_batch_path(self.base):
+        if not self.base.has_batch_path():
             return False
         # ties copy the source's raw draw; the batch path only sees values, equal to raw draws except when rounded
-        return all(not (isinstance(self._params[s], Float) and self._params[s].quantum) for s in self._ties.values())
+        return all(not (isinstance(p := self._params[s], Float) and p.quantum) for s in self._ties.values())
 
     def screen_batch(self, values, *args, **kwargs):
         full = dict(values)
@@ -294,7 +292,8 @@ class _RestrictedTrial:
     answers tied parameters with their source's draw (drawn once, in whatever order the base asks)."""
 
     def __init__(self, trial, space: DerivedSpace):
-        self._trial, self._space, self._raw = trial, space, {}
+        self._trial, self._space = trial, space
+        self._raw: dict[str, Any] = {}
 
     @property
     def params(self):
@@ -361,15 +360,3 @@ def restrict(space: DesignSpace, restriction: Mapping[str, Any] | None = None, *
         return space
     return DerivedSpace(space, spec, name=name, summary=summary, path=path)
 
-
-def space_of_study(attrs: Mapping[str, Any]) -> DesignSpace:
-    """The design space of a campaign study from its user attrs: the registered ``space``, restricted by the
-    ``restrict`` attr (JSON) when present, named by its ``label``."""
-    from netspace.search_spaces.registry import get_space
-
-    base = get_space(attrs["space"])
-    raw = attrs.get("restrict")
-    spec = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    if not spec:
-        return base
-    return DerivedSpace(base, spec, name=attrs.get("label") or None)

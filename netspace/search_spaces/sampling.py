@@ -77,7 +77,7 @@ class RandomTrial:
             IntDistribution,
         )
 
-        out = {}
+        out: dict[str, Any] = {}
         for name, spec in self._specs.items():
             if spec[0] == "int":
                 _, low, high, step, log = spec
@@ -185,11 +185,11 @@ class Regime:
 
     def violations(self, cx: Complexity) -> list[str]:
         """One line per range ``cx`` falls outside."""
-        return [f"{metric} {human(getattr(cx, metric))} outside [{human(low)}, {human(high)}]"
+        return [f"{metric} {format_count(getattr(cx, metric))} outside [{format_count(low)}, {format_count(high)}]"
                 for metric, low, high in self.ranges if not low <= getattr(cx, metric) <= high]
 
     def __str__(self) -> str:
-        return " and ".join(f"{metric} in [{human(low)}, {human(high)}]" for metric, low, high in self.ranges)
+        return " and ".join(f"{metric} in [{format_count(low)}, {format_count(high)}]" for metric, low, high in self.ranges)
 
 
 def _parse_number(part: str, text: str, metric: str) -> float:
@@ -199,7 +199,7 @@ def _parse_number(part: str, text: str, metric: str) -> float:
     return float(m.group(1)) * _SUFFIX[m.group(2).lower()]
 
 
-def human(x: float) -> str:
+def format_count(x: float) -> str:
     """1234567 -> '1.23M'."""
     if math.isinf(x):
         return "inf"
@@ -253,7 +253,7 @@ def iter_samples(
     Raises :class:`RegimeError` after ``max_consecutive_rejections`` draws in a row are rejected.
     """
     stats = stats if stats is not None else SamplingStats()
-    if _has_batch_path(space):
+    if space.has_batch_path():
         yield from _iter_batched(space, seed, regime, geometry, max_consecutive_rejections, stats)
         return
     rng = random.Random(seed)
@@ -288,7 +288,7 @@ def _accept(space, trial, regime, geometry: Geometry, stats) -> Sample | None:
 
 def _exhausted(space: DesignSpace, regime: Regime | None, geometry: Geometry, streak: int, stats: SamplingStats) -> RegimeError:
     seen = (
-        f"; sampled {regime.metric} ranged {human(stats.observed_low)}–{human(stats.observed_high)}"
+        f"; sampled {regime.metric} ranged {format_count(stats.observed_low)}–{format_count(stats.observed_high)}"
         if regime is not None and stats.observed_high > 0
         else ""
     )
@@ -297,13 +297,6 @@ def _exhausted(space: DesignSpace, regime: Regime | None, geometry: Geometry, st
 
 
 _BATCH = 4096
-
-
-def _has_batch_path(space: DesignSpace) -> bool:
-    probe = getattr(space, "has_batch_path", None)  # derived spaces answer for their base
-    if probe is not None:
-        return bool(probe())
-    return type(space).screen_batch is not DesignSpace.screen_batch
 
 
 def _iter_batched(space, seed, regime, geometry: Geometry, max_rejections, stats) -> Iterator[Sample]:

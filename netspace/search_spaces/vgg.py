@@ -148,7 +148,7 @@ class VGGSpace(DesignSpace):
     def __init__(self, head: str = "gap", bn: bool = True, conv_bias: bool = False):
         if head not in HEADS:
             raise ValueError(f"VGGSpace: head {head!r} not one of {HEADS}")
-        self._fixed = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias)}
+        self._fixed: dict[str, Any] = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias)}
 
     def options(self) -> dict[str, Any]:
         return dict(self._fixed)

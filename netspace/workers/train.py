@@ -52,7 +52,8 @@ class DeviceData:
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     """Weight decay on conv/linear weights; none on BN parameters and biases (all 1-D tensors)."""
-    decay, no_decay = [], []
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
     for p in model.parameters():
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)
@@ -71,7 +72,7 @@ class Trainer:
     """Trains one model for ``recipe.epochs`` epochs, one :meth:`run_epoch` at a time."""
 
     def __init__(self, model: nn.Module, data: DeviceData, recipe: TrainRecipe, plan: DevicePlan, seed: int = 0):
-        self.model = model.to(plan.device, memory_format=plan.memory_format)
+        self.model = model.to(plan.device, memory_format=plan.memory_format)  # type: ignore[call-overload]
         self.model.train()
         self.data, self.recipe, self.plan, self.seed = data, recipe, plan, seed
         self.bounds = batch_bounds(len(data.train_y), int(recipe.batch_size))

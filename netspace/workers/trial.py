@@ -70,7 +70,7 @@ def run_trial(
         "recipe": {k: v for k, v in recipe.to_dict().items() if k != "device"},
     }
     state = read_checkpoint(ckdir / CHECKPOINT) if ckdir is not None else None
-    if state is not None:
+    if ckdir is not None and state is not None:
         if state.get("identity") != identity:
             raise NetspaceError(f"{ckdir / CHECKPOINT} belongs to a different trial (space, config, dataset, recipe "
                                 f"or seed differ); use another checkpoint directory")

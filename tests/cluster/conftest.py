@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -20,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-BIN = Path(sys.executable).parent
+from tests.support.cluster import BIN, cluster_nodes
+from tests.support.services import PG_HOST, PG_PORT
 
 
 def env_example() -> dict[str, str]:
@@ -161,21 +160,6 @@ def _alive(cluster: RayCluster) -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"`ray start` exited with {proc.returncode}:\n{cluster.log_tail()}")
     return True
-
-
-_NODES_CODE = """
-import json, ray
-ray.init(address=%r, logging_level="ERROR", log_to_driver=False)
-print(json.dumps([{"id": n["NodeID"], "resources": n["Resources"]} for n in ray.nodes() if n["Alive"]]))
-"""
-
-
-def cluster_nodes(cluster: RayCluster) -> list[dict]:
-    proc = subprocess.run([sys.executable, "-c", _NODES_CODE % cluster.address], env=cluster.env,
-                          capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0:
-        return []
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 @dataclass

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from .conftest import BIN, PG_HOST, PG_PORT, cluster_nodes
+from tests.support.cluster import BIN, cluster_nodes
+from tests.support.services import PG_HOST, PG_PORT
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

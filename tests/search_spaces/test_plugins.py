@@ -39,9 +39,9 @@ def test_toy_space_comes_from_the_entry_point():
     assert type(space) is ep.load()
     assert type(space).__module__ == "netspace_toy_plugin"
     assert space.name == "toy"
-    import netspace.search_spaces.builtin as builtin
+    import netspace.search_spaces.wiring as wiring
 
-    assert not any("toy" in name.lower() for name in vars(builtin))  # not registered by netspace itself
+    assert not any("toy" in name.lower() for name in vars(wiring))  # not registered by netspace itself
 
 
 def test_toy_space_samples_builds_and_forwards():

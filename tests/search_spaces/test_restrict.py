@@ -22,7 +22,6 @@ from netspace.search_spaces import (
     space_of_study,
 )
 from netspace.search_spaces.restrict import restrict
-from netspace.search_spaces.sampling import _has_batch_path
 
 GEOM = {"geometry": Geometry(resolution=32, in_channels=1, num_classes=10)}
 RESTRICTION = {"b": 1, "d": {"high": 40}, "wm": {"low": 2}, "w0": {"low": 16, "high": 64}, "g": {"values": [8, 16]}}
@@ -48,7 +47,7 @@ def test_restriction_is_conditioning_of_the_base_distribution():
     the complexity (a function of all parameters jointly) agree by two-sample KS / chi-square tests; with a
     regime on top, as in campaigns."""
     base = get_space("regnetx")
-    derived = base.restrict(RESTRICTION)
+    derived = restrict(base, RESTRICTION)
     regime = Regime.of(flops="1M:20M")
     n = 600
     mine = sample_configs(derived, n, seed=1, regime=regime, **GEOM)
@@ -89,7 +88,7 @@ def test_narrowing_keeps_the_density_shape():
 
 
 def test_tie_copies_the_source_draw():
-    space = get_space("regnetx").restrict(wa={"low": 8, "high": 248}, w0={"same_as": "wa"})
+    space = restrict(get_space("regnetx"), wa={"low": 8, "high": 248}, w0={"same_as": "wa"})
     assert "w0" not in space.parameters() and space.ties == {"w0": "wa"}
     samples = sample_configs(space, 300, seed=3, **GEOM)
     for s in samples:
@@ -110,8 +109,8 @@ def test_tie_copies_the_source_draw():
 
 
 def test_tie_on_choices_and_scalar_path():
-    space = get_space("anynetx_a").restrict(b2={"same_as": "b1"}, g2={"same_as": "g1"})
-    assert not _has_batch_path(space) or space.has_batch_path()
+    space = restrict(get_space("anynetx_a"), b2={"same_as": "b1"}, g2={"same_as": "g1"})
+    assert space.has_batch_path() is space.base.has_batch_path()
     for s in sample_configs(space, 50, seed=0, **GEOM):
         assert s.config.bottleneck_ratios[0] == s.config.bottleneck_ratios[1]
 
@@ -135,7 +134,7 @@ def test_tie_on_choices_and_scalar_path():
 ])
 def test_impossible_restrictions_name_the_key(restriction, message):
     with pytest.raises(InvalidConfigError) as exc:
-        get_space("regnetx").restrict(restriction)
+        restrict(get_space("regnetx"), restriction)
     assert str(exc.value).startswith(message) and "\n" not in str(exc.value)
 
 
@@ -153,7 +152,7 @@ def test_presets_and_derived_space_everywhere():
     assert all(g % 8 == 0 and 8 <= g <= 128 for g in gs) and max(gs) > 32 and {s.config.depth for s in
                                                                                 sample_configs(p, 50, seed=1, **GEOM)} <= set(range(12, 29))
     # a restriction of a preset narrows further; the network and complexity are the base's
-    cc = c.restrict(d={"low": 12, "high": 28})
+    cc = restrict(c, d={"low": 12, "high": 28})
     s = sample_configs(cc, 1, seed=0, **GEOM)[0]
     assert 12 <= s.config.depth <= 28 and cc.complexity(s.config, GEOM["geometry"]) == s.complexity
     model = cc.build(s.config, Geometry(resolution=32, in_channels=1, num_classes=10))

@@ -138,7 +138,7 @@ def test_max_train_images_subsamples_and_is_deterministic():
 
 @pytest.mark.parametrize("kind", ["cifar10", "fashion_mnist", "folder"])
 def test_trial_runs_on_on_disk_formats(tmp_path, kind):
-    from worker_fixtures import write_cifar, write_fashion_mnist, write_folder
+    from tests.support.worker_fixtures import write_cifar, write_fashion_mnist, write_folder
 
     {"cifar10": write_cifar, "fashion_mnist": write_fashion_mnist, "folder": write_folder}[kind](tmp_path)
     spec = DatasetSpec(kind, str(tmp_path))

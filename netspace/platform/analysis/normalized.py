@@ -108,7 +108,7 @@ def normalized_weights_in_range(complexity, groups, edges, *, warn: bool = True,
     :class:`EmptyBinWarning` names every space that lacks models in bins another space occupies."""
     import warnings
 
-    from netspace.search_spaces.sampling import human
+    from netspace.search_spaces.sampling import format_count
 
     c = np.asarray(complexity, dtype=float).ravel()
     labels, codes = np.unique(np.asarray(groups).ravel(), return_inverse=True)
@@ -122,10 +122,10 @@ def normalized_weights_in_range(complexity, groups, edges, *, warn: bool = True,
             if bins:
                 k = bins[0]
                 lines.append(f"{s} has no model in {len(bins)} of the {nb} {what} bins other spaces occupy "
-                             f"(first: {human(edges[k])}–{human(edges[k + 1])})")
+                             f"(first: {format_count(edges[k])}–{format_count(edges[k + 1])})")
         out = int((~inside & np.isfinite(c)).sum())
         if out:
-            lines.append(f"{out} model(s) outside the {what} range [{human(edges[0])}, {human(edges[-1])}] are left out")
+            lines.append(f"{out} model(s) outside the {what} range [{format_count(edges[0])}, {format_count(edges[-1])}] are left out")
         if lines:
             warnings.warn("normalized EDF: " + "; ".join(lines) + "; the spaces' complexity distributions differ "
                           "there (use fewer bins or more samples)", EmptyBinWarning, stacklevel=3)

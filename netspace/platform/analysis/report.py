@@ -340,7 +340,7 @@ def _best_html(df: pd.DataFrame, top: int = 10) -> str:
     done = an.finished(df)
     if done.empty:
         return ""
-    from netspace.search_spaces.sampling import human
+    from netspace.search_spaces.sampling import format_count
 
     b = done.sort_values("error", kind="stable").head(top)
     rows = []
@@ -349,7 +349,7 @@ def _best_html(df: pd.DataFrame, top: int = 10) -> str:
         short = " ".join(f"{k}={(f'{v:.3g}' if isinstance(v, float) else v)}" for k, v in cfg.items()
                          if k not in ("se_ratio", "stem_width"))
         rows.append({"space": r.space, "trial": int(r.number), "top-1 error (%)": f"{float(r.error):.2f}",
-                     "FLOPs": human(float(r.flops)) if pd.notna(r.flops) else "",
-                     "params": human(float(r.params)) if pd.notna(r.params) else "",
-                     "acts": human(float(r.acts)) if pd.notna(r.acts) else "", "config": short})
+                     "FLOPs": format_count(float(r.flops)) if pd.notna(r.flops) else "",
+                     "params": format_count(float(r.params)) if pd.notna(r.params) else "",
+                     "acts": format_count(float(r.acts)) if pd.notna(r.acts) else "", "config": short})
     return "<h2>Best networks</h2>\n" + pd.DataFrame(rows).to_html(index=False, border=0, classes="t")

@@ -25,20 +25,12 @@ COLUMN_NAMES = {
 }
 
 
-# the built-in design spaces in registry order (no import of the registry: this module stays light); other
-# spaces (plugins) follow in name order
-KNOWN_SPACES = ("anynetx_a", "anynetx_b", "anynetx_c", "anynetx_d", "anynetx_e", "inception", "regnetx", "regnety",
-                "resnext", "toy", "vgg")
-
-
-def _canonical_rank(space: str) -> tuple[int, str]:
-    return (KNOWN_SPACES.index(space) if space in KNOWN_SPACES else len(KNOWN_SPACES), space)
-
-
 def space_colors(spaces) -> dict[str, str]:
     """space -> hex colour: the palette in registry order of the given spaces (pass all of a campaign's spaces,
     not a filtered subset, to keep colours stable)."""
-    ordered = sorted(dict.fromkeys(spaces), key=_canonical_rank)
+    from netspace.search_spaces.registry import in_registry_order  # loads no space (no torch)
+
+    ordered = in_registry_order(spaces)
     return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(ordered)}
 
 
@@ -103,12 +95,9 @@ def fmt_config(config, sep: str = ", ") -> str:
     return sep.join(f"{k}={fmt_value(v)}" for k, v in config.items())
 
 
-def nice(column: str) -> str:
+def column_label(column: str) -> str:
     """A human column name (``param_w0`` -> ``w0``, ``min_error`` -> ``min error (%)``)."""
     if column.startswith("param_"):
         return column[len("param_"):]
     return COLUMN_NAMES.get(column, column.replace("_", " "))
 
-
-def nice_columns(df):
-    return df.rename(columns={c: nice(str(c)) for c in df.columns})

@@ -1,6 +1,8 @@
 """Ray Tune runs the trials; the driver's :class:`TrialSource` decides what runs and records what happened.
 
-No OptunaSearch and no ``Tuner.restore`` (see the restore traps in the stack notes): each ``run``/``resume``
+No OptunaSearch and no ``Tuner.restore``: Tune snapshots its experiment state only every ``TUNE_GLOBAL_CHECKPOINT_S``
+(≥ 10 s), so a restored Tuner re-ran trials already finished in Optuna (``UpdateFinishedTrialError``) and left
+trials asked after the last snapshot RUNNING for ever (ray-project/ray#58179 is a related report). Each ``run``/``resume``
 invocation starts a fresh Tuner whose :class:`BridgeSearcher` asks the driver for the next trial (a new sample,
 or an abandoned one to re-run under its Optuna number) and hands every result back, so the Optuna storage is the
 only durable state. The trainable calls :func:`netspace.workers.run_trial` with a checkpoint dir derived from the
@@ -156,12 +158,12 @@ def train_trial(cfg: dict[str, Any]) -> None:
     outcome = dataclasses.asdict(result)
     final["history"] = json.dumps(outcome.pop("history", ()))  # every epoch, for the driver to log what it missed
     final.update({f"{OUTCOME}{k}": v for k, v in json_safe(outcome).items()})
-    final.update({f"{OUTCOME}{k}": v for k, v in where_am_i().items()})
+    final.update({f"{OUTCOME}{k}": v for k, v in trial_location().items()})
     final[METRIC] = float(result.top1_err)
     tune.report(final)
 
 
-def where_am_i() -> dict[str, str]:
+def trial_location() -> dict[str, str]:
     """The Ray node and host a trial ran on (recorded with the trial, e.g. to check a multi-node run)."""
     import socket
 
@@ -220,12 +222,6 @@ def ensure_ray(address: str | None, num_cpus: int | None = None) -> bool:
     else:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **kwargs)
     return True
-
-
-def cluster_cpus() -> float:
-    import ray
-
-    return float(ray.cluster_resources().get("CPU", 1))
 
 
 def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: float, max_failures: int,

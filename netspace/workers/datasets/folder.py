@@ -80,7 +80,7 @@ def _decode(spec: DatasetSpec, path: Path, res: int) -> np.ndarray:
     scale = res / min(w, h)
     if (w, h) != (res, res):
         nw, nh = max(res, round(w * scale)), max(res, round(h * scale))
-        img = img.resize((nw, nh), Image.BILINEAR)
+        img = img.resize((nw, nh), Image.Resampling.BILINEAR)
         left, top = (nw - res) // 2, (nh - res) // 2
         img = img.crop((left, top, left + res, top + res))
     return np.asarray(img, dtype=np.uint8).transpose(2, 0, 1)

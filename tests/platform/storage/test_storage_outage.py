@@ -10,8 +10,9 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from conftest import campaign_dict, kill_tree, netspace_cmd, wait_for, write_campaign
-from private_pg import PrivatePostgres, pg_bin
+
+from tests.support.campaigns import campaign_dict, kill_tree, netspace_cmd, wait_for, write_campaign
+from tests.support.private_pg import PrivatePostgres, pg_bin
 
 
 @pytest.fixture

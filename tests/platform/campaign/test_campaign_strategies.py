@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import optuna
 import pytest
-from campaign_checks import status_json
-from conftest import campaign_dict, write_campaign
 from optuna.trial import TrialState
 
 from netspace.platform.campaign.engine import run_campaign
+from tests.support.campaign_checks import status_json
+from tests.support.campaigns import campaign_dict, write_campaign
 
 
 @pytest.mark.slow

@@ -7,10 +7,10 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from worker_fixtures import write_cifar, write_fashion_mnist, write_folder
 
 from netspace.errors import DatasetError
 from netspace.workers import DatasetSpec, dataset_info, load_dataset
+from tests.support.worker_fixtures import write_cifar, write_fashion_mnist, write_folder
 
 
 def one_line(exc_info) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from campaign_checks import check_campaign
-from conftest import campaign_dict, write_campaign
 
 from netspace.platform.campaign.engine import resume_campaign, run_campaign
+from tests.support.campaign_checks import check_campaign
+from tests.support.campaigns import campaign_dict, write_campaign
 
 
 @pytest.mark.slow

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import optuna
 import pytest
-from conftest import PG_HOST, PG_PORT, campaign_dict, write_campaign
 
 from netspace.cli import main
 from netspace.platform.storage.urls import mask_secrets
+from tests.support.campaigns import PG_HOST, PG_PORT, campaign_dict, write_campaign
 
 SECRET = "S3cr3t-pw"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import campaign_dict
 from optuna.trial import TrialState
 
 from netspace.platform.campaign.spec import parse_campaign
 from netspace.platform.campaign.study import SpaceStudy
 from netspace.platform.storage.database import open_storage
 from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
+from tests.support.campaigns import campaign_dict
 
 
 def _study(tmp_path, **kw):

@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 import pytest
-from worker_fixtures import write_cifar
 
 from netspace.errors import DatasetError
 from netspace.workers.datasets import DatasetSpec, load_dataset
+from tests.support.worker_fixtures import write_cifar
 
 
 class _Exploit:

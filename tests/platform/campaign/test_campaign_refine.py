@@ -9,7 +9,6 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import campaign_dict
 from optuna.trial import TrialState
 
 from netspace.cli import main
@@ -17,6 +16,7 @@ from netspace.errors import CampaignError
 from netspace.platform.campaign.engine import run_campaign
 from netspace.platform.campaign.spec import CampaignSpec, parse_campaign
 from netspace.search_spaces import space_of_study
+from tests.support.campaigns import campaign_dict
 
 
 def _spaces(*entries) -> dict:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import campaign_dict, write_campaign
 
 from netspace.cli import main
 from netspace.errors import CampaignError, StorageError
 from netspace.platform.campaign.spec import load_campaign
 from netspace.platform.storage.database import check_reachable
 from netspace.platform.storage.urls import mask_secrets
+from tests.support.campaigns import campaign_dict, write_campaign
 
 
 def _error_line(capsys, argv) -> str:

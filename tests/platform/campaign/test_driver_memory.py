@@ -13,7 +13,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import campaign_dict, write_campaign
 
 from netspace.platform.campaign.engine import CampaignDriver
 from netspace.platform.campaign.progress import Progress
@@ -21,6 +20,7 @@ from netspace.platform.campaign.spec import CampaignSpec
 from netspace.platform.campaign.study import Geometry, SpaceStudy
 from netspace.platform.storage.database import open_storage
 from netspace.platform.tracking.tracker import Tracker
+from tests.support.campaigns import campaign_dict, write_campaign
 
 TRIALS = int(os.environ.get("NETSPACE_MEMORY_TRIALS", "200"))
 WARMUP = 40  # engines, caches, MLflow and Optuna lazy state settle in the first trials

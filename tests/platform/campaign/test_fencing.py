@@ -11,7 +11,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from conftest import campaign_dict, kill_tree, netspace_cmd, wait_for, write_campaign
+
+from tests.support.campaigns import campaign_dict, kill_tree, netspace_cmd, wait_for, write_campaign
 
 LEASE_ENV = {"NETSPACE_LEASE_STALE_S": "3", "NETSPACE_LEASE_HEARTBEAT_S": "0.5", "PYTHONUNBUFFERED": "1"}
 

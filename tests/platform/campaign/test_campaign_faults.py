@@ -10,8 +10,12 @@ import subprocess
 
 import optuna
 import pytest
-from campaign_checks import check_campaign, status_json
-from conftest import (
+from optuna.trial import TrialState
+
+from netspace.platform.campaign.engine import resume_campaign, run_campaign
+from netspace.platform.campaign.scheduler import FAULT_ENV, FAULT_MARKER_ENV
+from tests.support.campaign_checks import check_campaign, status_json
+from tests.support.campaigns import (
     campaign_dict,
     kill_tree,
     netspace_cmd,
@@ -19,10 +23,6 @@ from conftest import (
     wait_for,
     write_campaign,
 )
-from optuna.trial import TrialState
-
-from netspace.platform.campaign.engine import resume_campaign, run_campaign
-from netspace.platform.campaign.scheduler import FAULT_ENV, FAULT_MARKER_ENV
 
 
 def _snapshot(storage: str, name: str, spaces) -> dict:

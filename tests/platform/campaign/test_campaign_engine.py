@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from campaign_checks import check_campaign
-from conftest import campaign_dict, write_campaign
 
 from netspace.cli import main
 from netspace.errors import CampaignError
 from netspace.platform.campaign.engine import run_campaign
 from netspace.platform.campaign.lease import Lease
 from netspace.platform.storage.database import create_engine
+from tests.support.campaign_checks import check_campaign
+from tests.support.campaigns import campaign_dict, write_campaign
 
 
 @pytest.mark.slow

@@ -28,12 +28,13 @@ def test_percent_config_and_column_names():
     cfg = {"depth": 13, "w0": 48, "wa": 27.891234, "wm": 2.2051, "depths": [1, 2], "drop": 0.000123456}
     assert style.fmt_config(cfg) == "depth=13, w0=48, wa=27.9, wm=2.21, depths=[1, 2], drop=0.000123"
     assert style.fmt_config(None) == ""
-    assert [style.nice(c) for c in ("param_w0", "min_error", "ks_vs_first", "images_per_s")] == [
+    assert [style.column_label(c) for c in ("param_w0", "min_error", "ks_vs_first", "images_per_s")] == [
         "w0", "min error (%)", "KS vs first", "images/s"]
 
 
-def test_known_spaces_follow_the_registry():
+def test_space_colours_follow_the_registry_order():
     from netspace.search_spaces.registry import list_spaces
 
-    registered = [s for s in list_spaces() if s in style.KNOWN_SPACES]
-    assert len(registered) >= 10 and registered == [s for s in style.KNOWN_SPACES if s in registered]
+    spaces = list_spaces()
+    assert len(spaces) >= 10
+    assert list(style.space_colors(reversed(spaces))) == spaces
