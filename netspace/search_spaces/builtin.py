@@ -31,3 +31,4 @@ from netspace.search_spaces.resnext import ResNeXtSpace
 register(ResNeXtSpace)
 
 import netspace.search_spaces.refined  # noqa: F401  (derived presets: regnetx_c, regnetx_pycls)
+from netspace.search_spaces import variants  # noqa: F401  (paper variants: inverted bottleneck, SiLU)
