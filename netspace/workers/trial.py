@@ -24,6 +24,7 @@ from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, 
 from netspace.workers.datasets import DatasetSpec, load_dataset
 from netspace.workers.device import plan_device
 from netspace.workers.recipe import STATUS_COMPLETED, STATUS_DIVERGED, EpochReport, TrainRecipe, TrialResult
+from netspace.workers.runtime import measure_inference
 from netspace.workers.train import DeviceData, Trainer
 
 DIVERGED_ERROR = 100.0
@@ -87,6 +88,7 @@ def run_trial(
         if report is not None:
             report(rep)
 
+    rt = measure_inference(trainer.model, plan, info.in_channels, info.resolution)
     errs = [r.top1_err for r in trainer.history]
     weights_path = None
     if status == STATUS_COMPLETED and ckdir is not None:
@@ -101,6 +103,7 @@ def run_trial(
         images_per_s=trainer.images_per_s,
         flops=cx.flops, params=cx.params, acts=cx.acts,
         weights_path=weights_path,
+        inference_ms=rt.inference_ms, inference_batch=rt.batch, inference_dtype=rt.dtype, device_name=rt.device_name,
         history=tuple(r.to_dict() for r in trainer.history),
     )
     if ckdir is not None:

@@ -207,7 +207,8 @@ class CampaignDriver:
             for k in ("flops", "params", "acts"):
                 if out.get(k) is not None:
                     attrs[k] = int(out[k])
-            for k in ("weights_path", "node_id", "node_ip", "hostname"):
+            for k in ("weights_path", "node_id", "node_ip", "hostname", "inference_ms", "inference_batch",
+                      "inference_dtype", "device_name"):  # measured runtime: netspace.workers.runtime
                 if out.get(k):
                     attrs[k] = out[k]
             st.finish(d, top1_err=out.get("top1_err"), state=TrialState.COMPLETE, attrs=attrs)
