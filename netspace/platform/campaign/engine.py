@@ -376,6 +376,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         for name, s in studies.items():
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
                         reference=s.sspec.reference,
+                        resolution=s.sspec.resolution.values if s.sspec.resolution else None,
                         target=s.target, spec=spec_json,
                         mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,
