@@ -111,6 +111,9 @@ def _load_builtins() -> None:
 
         for p in BUILTIN_PRESETS:
             _PRESETS.setdefault(p.name, p)
+        from netspace.search_spaces.preset_files import load_env_presets
+
+        load_env_presets()  # a user's zoo files ($NETSPACE_PRESETS)
 
 
 def list_presets() -> list[str]:

@@ -377,6 +377,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
                         reference=s.sspec.reference,
                         resolution=s.sspec.resolution.values if s.sspec.resolution else None,
+                        regime_of=s.sspec.regime_of,  # `regimes:` expansion: the zoo group of this study
                         target=s.target, spec=spec_json,
                         mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,

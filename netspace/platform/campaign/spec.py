@@ -109,6 +109,8 @@ class SpaceSpec(_Model):
     restrict: Optional[dict[str, Any]] = None   # netspace.search_spaces.restrict operators on the base's params
     reference: bool = False                # a preset trained as a fixed reference point (from `references:`)
     resolution: Optional[ResolutionSpec] = None  # sample the input resolution per trial
+    regimes: Optional[list[RegimeSpec]] = Field(None, min_length=1)  # one study per regime (expanded on load)
+    regime_of: Optional[str] = None        # set on the entries `regimes:` expands to: the entry's own key
 
     @field_validator("space")
     @classmethod
@@ -127,6 +129,12 @@ class SpaceSpec(_Model):
         if v is not None and not LABEL_RE.match(v):
             raise ValueError("must start with a letter or digit and hold only letters, digits, '_', '.', '+', '-'")
         return v
+
+    @model_validator(mode="after")
+    def _one_regime_form(self):
+        if self.regimes is not None and self.regime is not None:
+            raise ValueError("give either regime or regimes, not both")
+        return self
 
     @model_validator(mode="after")
     def _restrictable(self):
@@ -221,6 +229,14 @@ class CampaignSpec(_Model):
         if not NAME_RE.match(v):
             raise ValueError("must start with a letter or digit and hold only letters, digits, '_', '.', '-'")
         return v
+
+    @field_validator("spaces")
+    @classmethod
+    def _expand_regimes(cls, v: list[SpaceSpec]) -> list[SpaceSpec]:
+        """An entry with ``regimes: [...]`` becomes one entry per regime (separate labelled studies)."""
+        from netspace.platform.campaign.regimes import expand_regimes
+
+        return expand_regimes(v)
 
     @field_validator("spaces")
     @classmethod
