@@ -53,3 +53,12 @@ def test_complexity_fits_group_runtime_by_device_and_skip_what_is_not_finished()
     assert set(rt.index) == {"gpu-a", "cpu-b"}
     assert rt.loc["cpu-b", "coef"] / rt.loc["gpu-a", "coef"] == pytest.approx(10, rel=0.3)
     assert complexity_fits(a.drop(columns=["inference_ms"]))["y"].tolist() == ["acts"]  # no runtime measured
+
+
+def test_fits_figure_draws_points_and_fitted_lines():
+    from netspace.platform.analysis.runtime import plot_complexity_fits
+
+    df = pd.concat([_population(0, 60, "gpu-a"), _population(1, 60, "cpu-b")], ignore_index=True)
+    fig = plot_complexity_fits(df)
+    assert len(fig.axes) == 3 and all(len(ax.lines) >= 1 for ax in fig.axes)
+    assert len(fig.axes[1].lines) == 2  # one runtime fit per device

@@ -105,3 +105,46 @@ def complexity_fits(trials: pd.DataFrame, fits=FITS, min_points: int = 5) -> pd.
             rows.append({"device": device, "y": y, "x": " + ".join(xs), "n": fit.n, "coef": fit.coef,
                          "exponents": fit.exponents, "r2": fit.r2, "formula": fit.formula(y)})
     return pd.DataFrame(rows, columns=cols)
+
+
+def plot_complexity_fits(trials: pd.DataFrame, path=None):
+    """acts vs FLOPs and runtime vs FLOPs and vs acts (log-log), points per device with their fitted power laws
+    (:func:`complexity_fits`). Returns the matplotlib figure (saved to ``path`` when given)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from netspace.platform.analysis.style import PALETTE
+
+    df = trials
+    if "outcome" in df.columns:
+        df = df[df["outcome"] == "finished"]
+    fits = complexity_fits(trials)
+    panels = [("flops", "acts"), ("flops", RUNTIME), ("acts", RUNTIME)]
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.2), squeeze=False)
+    devices = sorted(df[DEVICE].dropna().astype(str).unique()) if DEVICE in df.columns else []
+    for ax, (x, y) in zip(axes.flat, panels):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(x)
+        ax.set_ylabel("inference ms" if y == RUNTIME else y)
+        if x not in df.columns or y not in df.columns:
+            continue
+        groups = [("any", df)] if y != RUNTIME or not devices else [(d, df[df[DEVICE] == d]) for d in devices]
+        for i, (device, g) in enumerate(groups):
+            color = PALETTE[i % len(PALETTE)]
+            xv, yv = pd.to_numeric(g[x], errors="coerce"), pd.to_numeric(g[y], errors="coerce")
+            ax.scatter(xv, yv, s=8, color=color, alpha=0.6, label=None if device == "any" else device)
+            row = fits[(fits["device"] == device) & (fits["y"] == y) & (fits["x"] == x)]
+            if len(row):
+                r = row.iloc[0]
+                grid = np.geomspace(float(xv[xv > 0].min()), float(xv.max()), 50)
+                ax.plot(grid, r["coef"] * grid ** r["exponents"][0], color=color,
+                        label=f"∝ {x}^{r['exponents'][0]:.2f} (R² {r['r2']:.2f})")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
