@@ -25,6 +25,7 @@ COMMANDS = {
     "dashboard": "netspace.cli.dashboard:dashboard",
     "promote": "netspace.cli.promote:promote",
     "models": "netspace.cli.promote:models",
+    "zoo": "netspace.cli.zoo:zoo",
 }
 
 

@@ -7,11 +7,15 @@ A (free) → B (shared b) → C (shared b and g) → D (C + w_{i+1} ≥ w_i) →
 Structural options (config fields with defaults, fixed per space instance: ``AnyNetXE(num_stages=5, block="R")``),
 as in the paper's generalization tests: 4 or 5 stages; block X (bottleneck with group conv; + SE = Y), R (basic
 residual: two 3×3 convs) or V (vanilla: two 3×3 convs, no shortcut; R and V have no b and g); stem "simple"
-(3×3 conv, stride 2, or 1 at ≤ 64 px) or "resnet" (7×7/2 conv + 3×3/2 max-pool, then stage 1 has stride 1).
+(3×3 conv, stride 2, or 1 at ≤ 64 px) or "resnet" (7×7/2 conv + 3×3/2 max-pool, then stage 1 has stride 1);
+``activation`` "relu" (default) or "silu" (Swish) everywhere in the network (SE included, as pycls); and the
+bottleneck ratios b may draw from (``bottleneck_ratios``, default {1, 2, 4}); b < 1 (1/4, 1/2) is the paper's
+inverted bottleneck, e.g. ``AnyNetXA(bottleneck_ratios=(0.25, 0.5, 1, 2, 4))``, then ``restrict(b=0.25)``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,6 +26,8 @@ from netspace.search_spaces.base import DesignSpace, SpaceConfig
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Choice, Float, Int, Param, monotone_count
+
+ACTIVATIONS = layers.ACTIVATIONS
 
 BOTTLENECK_RATIOS = (1, 2, 4)
 GROUP_WIDTHS = (1, 2, 4, 8, 16, 32)
@@ -44,6 +50,7 @@ class AnyNetConfig(SpaceConfig):
     block: str = "X"
     stem: str = "simple"
     conv_bias: bool = False
+    activation: str = "relu"
 
     @property
     def block_widths(self) -> list[int]:
@@ -51,24 +58,68 @@ class AnyNetConfig(SpaceConfig):
         return [w for w, d in zip(self.widths, self.depths) for _ in range(d)]
 
 
+def ratio_value(b) -> int | float:
+    """A bottleneck ratio as configs hold it: an int when whole (1, 2, 4), else a float (0.25, 0.5)."""
+    b = float(b)
+    return int(b) if b.is_integer() else b
+
+
+def check_ratio(b) -> str | None:
+    """Why ``b`` cannot be a bottleneck ratio (None when it can): b must be a positive integer or 1/integer, so
+    that both w = w_b·b and w_b = w/b stay whole."""
+    try:
+        b = float(b)
+    except (TypeError, ValueError):
+        return f"bottleneck ratio {b!r} is not a number"
+    if b <= 0 or not (b.is_integer() or (1 / b).is_integer()):
+        return f"bottleneck ratio {b:g} must be a positive integer or 1/n (e.g. 0.25, 0.5, 1, 2, 4)"
+    return None
+
+
+def _ratio_multiple(g: int, b) -> int:
+    """What the bottleneck width must be a multiple of: g, and also 1/b for an inverted bottleneck (b < 1), so
+    that w = w_b·b is whole (pycls's lcm rule, with b the paper's ratio w / w_b)."""
+    return math.lcm(int(g), int(round(1 / b))) if b < 1 else int(g)
+
+
 def adjust_compatibility(widths, ratios, group_widths):
     """Make every stage's group width divide its bottleneck width, as pycls does:
-    g = min(g, w/b), then round w/b to a multiple of g (at least g) and set w = (w/b)·b."""
+    g = min(g, w/b), then round w/b to a multiple of g (at least g) and set w = (w/b)·b. For b < 1 the multiple is
+    lcm(g, 1/b), so the block width stays whole (unchanged for b ≥ 1)."""
     ws, gs = [], []
     for w, b, g in zip(widths, ratios, group_widths):
         w_b = max(1, int(round(w / b)))
         g = min(g, w_b)
-        w_b = max(g, int(round(w_b / g)) * g)
-        ws.append(int(w_b * b))
+        m = _ratio_multiple(g, b)
+        w_b = max(m, int(round(w_b / m)) * m)
+        ws.append(int(round(w_b * b)))
         gs.append(int(g))
     return tuple(ws), tuple(gs)
 
 
+def bottleneck_ratios_option(ratios, owner: str) -> tuple:
+    """The ``bottleneck_ratios`` option validated: a non-empty tuple of distinct ratios (ints when whole), ascending."""
+    if isinstance(ratios, (int, float)):
+        ratios = (ratios,)
+    try:
+        values = list(ratios)
+    except TypeError:
+        raise ValueError(f"{owner}: bottleneck_ratios must be a list of numbers, got {ratios!r}") from None
+    if not values:
+        raise ValueError(f"{owner}: bottleneck_ratios must not be empty")
+    for b in values:
+        problem = check_ratio(b)
+        if problem:
+            raise ValueError(f"{owner}: {problem}")
+    return tuple(sorted({ratio_value(b) for b in values}))
+
+
 def make_anynet_config(depths, widths, ratios, group_widths, stem_width: int = 32, se_ratio: float = 0.0,
                        **options) -> AnyNetConfig:
-    """A config with group widths made compatible; ``options``: ``block``, ``stem``, ``conv_bias``."""
+    """A config with group widths made compatible; ``options``: ``block``, ``stem``, ``conv_bias``, ``activation``."""
     ws, gs = adjust_compatibility(widths, ratios, group_widths)
-    return AnyNetConfig(tuple(int(d) for d in depths), ws, tuple(int(b) for b in ratios), gs, stem_width, se_ratio, **options)
+    return AnyNetConfig(tuple(int(d) for d in depths), ws, tuple(ratio_value(b) for b in ratios), gs, stem_width, se_ratio,  # type: ignore[misc]  # b < 1 is a float
+                        **options)
 
 
 def first_stride(config: AnyNetConfig) -> int:
@@ -78,8 +129,8 @@ def first_stride(config: AnyNetConfig) -> int:
 
 def make_stem(config: AnyNetConfig, in_channels: int, resolution: int) -> nn.Module:
     if config.stem == "resnet":
-        return layers.ResNetStem(in_channels, config.stem_width, config.conv_bias)
-    return layers.Stem(in_channels, config.stem_width, layers.stem_stride(resolution), config.conv_bias)
+        return layers.ResNetStem(in_channels, config.stem_width, config.conv_bias, config.activation)
+    return layers.Stem(in_channels, config.stem_width, layers.stem_stride(resolution), config.conv_bias, config.activation)
 
 
 def complexity_stem(config: AnyNetConfig, geometry: Geometry):
@@ -91,11 +142,12 @@ def complexity_stem(config: AnyNetConfig, geometry: Geometry):
 
 
 def make_block(config: AnyNetConfig, w_in: int, w_out: int, stride: int, b, g) -> nn.Module:
+    act = config.activation
     if config.block == "R":
-        return layers.RBlock(w_in, w_out, stride, config.conv_bias)
+        return layers.RBlock(w_in, w_out, stride, config.conv_bias, act)
     if config.block == "V":
-        return layers.VBlock(w_in, w_out, stride, config.conv_bias)
-    return layers.XBlock(w_in, w_out, stride, b, g, config.se_ratio, config.conv_bias)
+        return layers.VBlock(w_in, w_out, stride, config.conv_bias, act)
+    return layers.XBlock(w_in, w_out, stride, b, g, config.se_ratio, config.conv_bias, act)
 
 
 def complexity_block(config: AnyNetConfig, h, w_in, w_out, stride: int, b, g):
@@ -150,6 +202,8 @@ def check_anynet(config: AnyNetConfig, num_stages: int | None = None) -> list[st
         problems.append(f"squeeze-excitation (se_ratio {c.se_ratio}) needs block X, not {c.block}")
     if c.stem not in STEMS:
         problems.append(f"stem {c.stem!r} not one of {STEMS}")
+    if c.activation not in ACTIVATIONS:
+        problems.append(f"activation {c.activation!r} not one of {ACTIVATIONS}")
     n = len(c.depths)
     if not (len(c.widths) == len(c.bottleneck_ratios) == len(c.group_widths) == n):
         return [f"depths, widths, bottleneck_ratios and group_widths must have one entry per stage (got {len(c.depths)}, {len(c.widths)}, {len(c.bottleneck_ratios)}, {len(c.group_widths)})"]
@@ -158,6 +212,8 @@ def check_anynet(config: AnyNetConfig, num_stages: int | None = None) -> list[st
     for i, (d, w, b, g) in enumerate(zip(c.depths, c.widths, c.bottleneck_ratios, c.group_widths), 1):
         if d < 1 or w < 1 or b <= 0 or g < 1:
             problems.append(f"stage {i}: depth, width, bottleneck ratio and group width must be positive")
+        elif check_ratio(b):
+            problems.append(f"stage {i}: {check_ratio(b)}")
         elif (w / b) % g or w % b:
             problems.append(f"stage {i}: group width {g} does not divide bottleneck width {w}/{b}")
     return problems
@@ -188,12 +244,18 @@ class AnyNetXSpace(DesignSpace):
     RATIO = Choice(BOTTLENECK_RATIOS, doc="bottleneck ratio b (w_b = w / b)")
     GROUP = Choice(GROUP_WIDTHS, doc="group width g of the 3x3 conv")
 
-    def __init__(self, num_stages: int = NUM_STAGES, block: str = "X", stem: str = "simple"):
+    def __init__(self, num_stages: int = NUM_STAGES, block: str = "X", stem: str = "simple", activation: str = "relu",
+                 bottleneck_ratios=BOTTLENECK_RATIOS):
+        activation = layers.activation_name(activation)  # unknown names raise ValueError
+        ratios = bottleneck_ratios_option(bottleneck_ratios, type(self).__name__)
         problems = check_anynet(AnyNetConfig((1,) * num_stages, (8,) * num_stages, (1,) * num_stages,
-                                             (1,) * num_stages, 32, self.se_ratio, block, stem))
+                                             (1,) * num_stages, 32, self.se_ratio, block, stem, activation=activation))
         if num_stages not in STAGE_COUNTS or problems:
             raise ValueError(f"{type(self).__name__}: {num_stages} stages (allowed {STAGE_COUNTS}); {'; '.join(problems)}")
-        self.num_stages, self.block, self.stem = num_stages, block, stem
+        self.num_stages, self.block, self.stem, self.activation = num_stages, block, stem, activation
+        self.bottleneck_ratios = ratios
+        if ratios != BOTTLENECK_RATIOS:
+            self.RATIO = Choice(ratios, doc=self.RATIO.doc)
 
     @property
     def bottleneck(self) -> bool:
@@ -255,11 +317,12 @@ class AnyNetXSpace(DesignSpace):
         return make_anynet_config(ds, ws, bs, gs, se_ratio=self.se_ratio, **self._config_options())
 
     def options(self) -> dict[str, Any]:
-        return {"num_stages": self.num_stages, "block": self.block, "stem": self.stem}
+        return {"num_stages": self.num_stages, "block": self.block, "stem": self.stem, "activation": self.activation,
+                "bottleneck_ratios": list(self.bottleneck_ratios)}
 
     def _config_options(self) -> dict[str, Any]:
         """The config fields this instance fixes."""
-        return {"block": self.block, "stem": self.stem}
+        return {"block": self.block, "stem": self.stem, "activation": self.activation}
 
     def check(self, config: AnyNetConfig) -> list[str]:
         problems = check_anynet(config, self.num_stages)
@@ -267,12 +330,14 @@ class AnyNetXSpace(DesignSpace):
             return problems
         if (config.block, config.stem) != (self.block, self.stem):
             problems.append(f"block {config.block} / stem {config.stem}: this space has {self.block} / {self.stem}")
+        if config.activation != self.activation:
+            problems.append(f"activation {config.activation}: this space has {self.activation}")
         if any(not 1 <= d <= 16 for d in config.depths):
             problems.append(f"depths {list(config.depths)} outside [1, 16]")
         if any(w > 1024 or w % 8 for w in config.widths):
             problems.append(f"widths {list(config.widths)} must be multiples of 8 up to 1024")
-        if any(b not in BOTTLENECK_RATIOS for b in config.bottleneck_ratios):
-            problems.append(f"bottleneck ratios {list(config.bottleneck_ratios)} not in {BOTTLENECK_RATIOS}")
+        if self.bottleneck and any(b not in self.RATIO.choices for b in config.bottleneck_ratios):
+            problems.append(f"bottleneck ratios {list(config.bottleneck_ratios)} not in {self.RATIO.choices}")
         if self.shared_b and len(set(config.bottleneck_ratios)) > 1:
             problems.append("bottleneck ratios differ across stages (shared b)")
         if self.shared_g and not _shared_up_to_clamping(config):
@@ -328,10 +393,13 @@ def adjust_compatibility_batch(widths, ratios, group_widths):
     """:func:`adjust_compatibility` on numpy arrays (one entry per candidate config)."""
     import numpy as np
 
+    ratios = np.asarray(ratios)
     w_b = np.maximum(1, np.rint(widths / ratios)).astype(np.int64)
     g = np.minimum(group_widths, w_b)
-    w_b = np.maximum(g, np.rint(w_b / g).astype(np.int64) * g)
-    return w_b * ratios, g
+    inverse = np.where(ratios < 1, np.rint(1 / np.where(ratios < 1, ratios, 1)), 1).astype(np.int64)
+    m = np.lcm(g, inverse)  # = g unless b < 1 (see adjust_compatibility)
+    w_b = np.maximum(m, np.rint(w_b / m).astype(np.int64) * m)
+    return np.rint(w_b * ratios).astype(np.int64), g
 
 
 def screen_anynet(depths, widths, ratios, groups, regime, geometry: Geometry, se_ratio=0.0, valid=None, **options):

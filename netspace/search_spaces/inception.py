@@ -21,7 +21,8 @@ block), any multiples of 8 with reductions no wider than their branch. Structura
 per space instance, ``InceptionSpace(num_stages=3, stem="googlenet", ...)``): ``stem`` "simple" (above) or
 "googlenet" — GoogLeNet's 7×7/2 conv (stem_width) → 3×3/2 max-pool → 1×1 conv (stem_width) → 3×3 conv
 (3·stem_width), the first stage's max-pool closing it; ``bn`` (default on); ``conv_bias`` (default off);
-``kernel_5x5`` (5; torchvision's GoogLeNet has 3 there). GoogLeNet is 3 stages of 2, 5 and 2 explicit blocks with
+``kernel_5x5`` (5; torchvision's GoogLeNet has 3 there); ``activation`` "relu" (default) or "silu" (Swish) after
+every conv. GoogLeNet is 3 stages of 2, 5 and 2 explicit blocks with
 the googlenet stem of width 64.
 """
 
@@ -129,6 +130,7 @@ class InceptionConfig(SpaceConfig):
     bn: bool = True
     conv_bias: bool = False
     kernel_5x5: int = 5
+    activation: str = "relu"
 
     @property
     def widths(self) -> list[int]:
@@ -162,9 +164,9 @@ class InceptionBlock(nn.Module):
     """Four parallel branches, concatenated: 1×1 | 1×1→3×3 | 1×1→5×5 (or k×k) | 3×3 max-pool→1×1 (stride 1)."""
 
     def __init__(self, w_in: int, c1: int, r3: int, c3: int, r5: int, c5: int, cp: int, *, bn: bool = True,
-                 bias: bool = False, kernel_5x5: int = 5):
+                 bias: bool = False, kernel_5x5: int = 5, act: str = "relu"):
         super().__init__()
-        unit = {"bn": bn, "bias": bias}
+        unit: dict[str, Any] = {"bn": bn, "bias": bias, "act": act}
         self.b1 = nn.Sequential(*layers.conv_bn_relu(w_in, c1, 1, **unit))
         self.b3 = nn.Sequential(*layers.conv_bn_relu(w_in, r3, 1, **unit), *layers.conv_bn_relu(r3, c3, 3, **unit))
         self.b5 = nn.Sequential(*layers.conv_bn_relu(w_in, r5, 1, **unit), *layers.conv_bn_relu(r5, c5, kernel_5x5, **unit))
@@ -185,7 +187,7 @@ def complexity_inception_block(h: int, w_in: int, c1: int, r3: int, c3: int, r5:
 
 
 def make_stem(config: InceptionConfig, in_channels: int, resolution: int) -> nn.Sequential:
-    unit = {"bn": config.bn, "bias": config.conv_bias}
+    unit: dict[str, Any] = {"bn": config.bn, "bias": config.conv_bias, "act": config.activation}
     w = config.stem_width
     if config.stem == "googlenet":
         return nn.Sequential(*layers.conv_bn_relu(in_channels, w, 7, 2, **unit), layers.stage_pool(),
@@ -211,7 +213,7 @@ class Inception(nn.Module):
     def __init__(self, config: InceptionConfig, geometry: Geometry = IMAGENET):
         super().__init__()
         self.config = config
-        unit: dict[str, Any] = {"bn": config.bn, "bias": config.conv_bias, "kernel_5x5": config.kernel_5x5}
+        unit: dict[str, Any] = {"bn": config.bn, "bias": config.conv_bias, "kernel_5x5": config.kernel_5x5, "act": config.activation}
         self.stem = make_stem(config, geometry.in_channels, geometry.resolution)
         stages, w_in = [], config.stem_out
         for stage in config.stage_blocks():
@@ -299,10 +301,10 @@ class InceptionSpace(DesignSpace):
     RATIO = Choice(REDUCTION_RATIOS, doc="1x1 reduction width / branch width")
 
     def __init__(self, num_stages: int = NUM_STAGES, stem: str = "simple", bn: bool = True, conv_bias: bool = False,
-                 kernel_5x5: int = 5, stem_width: int = STEM_WIDTH):
+                 kernel_5x5: int = 5, stem_width: int = STEM_WIDTH, activation: str = "relu"):
         self.num_stages = num_stages
         self._fixed: dict[str, Any] = {"stem": stem, "bn": bool(bn), "conv_bias": bool(conv_bias), "kernel_5x5": kernel_5x5,
-                        "stem_width": stem_width}
+                        "stem_width": stem_width, "activation": layers.activation_name(activation)}
         problems = self._check_options(InceptionConfig(**self._fixed))
         if num_stages not in STAGE_COUNTS or problems:
             raise ValueError(f"InceptionSpace: {num_stages} stages (allowed {STAGE_COUNTS}); {'; '.join(problems)}")
@@ -354,6 +356,8 @@ class InceptionSpace(DesignSpace):
             problems.append(f"kernel_5x5 {c.kernel_5x5} not one of {WIDE_KERNELS}")
         if c.stem_width < 1:
             problems.append(f"stem width {c.stem_width} must be positive")
+        if c.activation not in layers.ACTIVATIONS:
+            problems.append(f"activation {c.activation!r} not one of {layers.ACTIVATIONS}")
         return problems
 
     def check(self, config: InceptionConfig) -> list[str]:

@@ -13,6 +13,23 @@ from netspace.search_spaces import complexity as cx
 from netspace.search_spaces.complexity import Complexity, iround
 
 CIFAR_MAX_RESOLUTION = 64
+#: the activation functions a space can fix (``"swish"`` is accepted as another name for ``"silu"``)
+ACTIVATIONS = ("relu", "silu")
+_ALIASES = {"swish": "silu"}
+
+
+def activation_name(name: str) -> str:
+    """The canonical name of an activation (``"swish"`` → ``"silu"``); unknown names raise ValueError."""
+    canonical = _ALIASES.get(str(name).lower(), str(name).lower())
+    if canonical not in ACTIVATIONS:
+        raise ValueError(f"activation {name!r} not one of {ACTIVATIONS} (or 'swish' for 'silu')")
+    return canonical
+
+
+def activation(name: str = "relu") -> nn.Module:
+    """The activation module called ``name``: ReLU, or SiLU (Swish, x·sigmoid(x)); both in place, neither counted
+    in FLOPs (pointwise, like BN)."""
+    return nn.SiLU(inplace=True) if activation_name(name) == "silu" else nn.ReLU(inplace=True)
 
 
 def stem_stride(resolution: int) -> int:
@@ -34,8 +51,9 @@ def complexity_conv_bn(h: int, c_in: int, c_out: int, k: int, stride: int = 1, g
 
 
 def conv_bn_relu(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1, *, bn: bool = True,
-                 bias: bool = False) -> list[nn.Module]:
-    return [*conv_bn(c_in, c_out, k, stride, groups, bn=bn, bias=bias), nn.ReLU(inplace=True)]
+                 bias: bool = False, act: str = "relu") -> list[nn.Module]:
+    """conv, BN, then the activation ``act`` (ReLU unless a space fixes another)."""
+    return [*conv_bn(c_in, c_out, k, stride, groups, bn=bn, bias=bias), activation(act)]
 
 
 def stage_pool() -> nn.Module:
@@ -44,10 +62,10 @@ def stage_pool() -> nn.Module:
 
 
 class Stem(nn.Sequential):
-    """3×3 conv (stride 2 at ImageNet size, 1 at CIFAR size), BN, ReLU."""
+    """3×3 conv (stride 2 at ImageNet size, 1 at CIFAR size), BN, ReLU (or ``act``)."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int, bias: bool = False):
-        super().__init__(*conv_bn_relu(c_in, c_out, 3, stride, bias=bias))
+    def __init__(self, c_in: int, c_out: int, stride: int, bias: bool = False, act: str = "relu"):
+        super().__init__(*conv_bn_relu(c_in, c_out, 3, stride, bias=bias, act=act))
 
 
 def complexity_stem(h: int, c_in: int, c_out: int, stride: int, bias: bool = False):
@@ -57,8 +75,8 @@ def complexity_stem(h: int, c_in: int, c_out: int, stride: int, bias: bool = Fal
 class ResNetStem(nn.Sequential):
     """ResNet's stem: 7×7 stride-2 conv, BN, ReLU, 3×3 stride-2 max-pool (/4 at any resolution)."""
 
-    def __init__(self, c_in: int, c_out: int, bias: bool = False):
-        super().__init__(*conv_bn_relu(c_in, c_out, 7, 2, bias=bias), stage_pool())
+    def __init__(self, c_in: int, c_out: int, bias: bool = False, act: str = "relu"):
+        super().__init__(*conv_bn_relu(c_in, c_out, 7, 2, bias=bias, act=act), stage_pool())
 
 
 def complexity_resnet_stem(h: int, c_in: int, c_out: int, bias: bool = False):
@@ -83,12 +101,13 @@ def complexity_head(c_in: int, num_classes: int) -> Complexity:
 
 
 class SE(nn.Module):
-    """Squeeze-excitation: global pool, 1×1 conv to ``w_se`` (ReLU), 1×1 conv back (sigmoid), rescale."""
+    """Squeeze-excitation: global pool, 1×1 conv to ``w_se`` (ReLU, or ``act`` as in pycls), 1×1 conv back
+    (sigmoid), rescale."""
 
-    def __init__(self, w: int, w_se: int):
+    def __init__(self, w: int, w_se: int, act: str = "relu"):
         super().__init__()
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.f = nn.Sequential(nn.Conv2d(w, w_se, 1, bias=True), nn.ReLU(inplace=True), nn.Conv2d(w_se, w, 1, bias=True), nn.Sigmoid())
+        self.f = nn.Sequential(nn.Conv2d(w, w_se, 1, bias=True), activation(act), nn.Conv2d(w_se, w, 1, bias=True), nn.Sigmoid())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.f(self.pool(x))
@@ -101,7 +120,7 @@ def complexity_se(w: int, w_se: int) -> Complexity:
 
 
 def bottleneck_width(w, b):
-    """w_b = round(w / b); works elementwise on numpy arrays too."""
+    """w_b = round(w / b); works elementwise on numpy arrays too. b < 1 is an inverted bottleneck (w_b > w)."""
     return iround(w / b)
 
 
@@ -120,14 +139,14 @@ def complexity_projection(h, w_in, w_out, stride: int, bias: bool = False) -> Co
 
 
 class _Residual(nn.Module):
-    """``relu(f(x) + shortcut(x))`` with a zero-initialised last BN, so every block starts as the identity."""
+    """``act(f(x) + shortcut(x))`` with a zero-initialised last BN, so every block starts as the identity."""
 
-    def __init__(self, f: nn.Sequential, proj: nn.Module | None):
+    def __init__(self, f: nn.Sequential, proj: nn.Module | None, act: str = "relu"):
         super().__init__()
         self.f = f
         nn.init.zeros_(self.f[-1].weight)  # type: ignore[arg-type]
         self.proj = proj
-        self.relu = nn.ReLU(inplace=True)
+        self.relu = activation(act)  # named relu for state_dict compatibility (activations hold no weights)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.proj(x) if self.proj is not None else x
@@ -138,17 +157,19 @@ class XBlock(_Residual):
     """Residual bottleneck with group conv (the X block); ``se_ratio`` > 0 adds SE (the Y block).
 
     1×1 conv (w_b = w/b) → 3×3 group conv (w_b/g groups, stride s) → [SE] → 1×1 conv (w_out); BN after each conv,
-    ReLU after the first two and after the residual sum; projection shortcut when stride or width changes.
+    ReLU (or ``act``) after the first two and after the residual sum; projection shortcut when stride or width
+    changes. b < 1 (e.g. 1/4) is the inverted bottleneck: the 3×3 group conv is wider than the block.
     """
 
-    def __init__(self, w_in: int, w_out: int, stride: int, b: float, g: int, se_ratio: float = 0.0, bias: bool = False):
+    def __init__(self, w_in: int, w_out: int, stride: int, b: float, g: int, se_ratio: float = 0.0, bias: bool = False,
+                 act: str = "relu"):
         w_b = bottleneck_width(w_out, b)
-        layers: list[nn.Module] = [*conv_bn_relu(w_in, w_b, 1, bias=bias),
-                                   *conv_bn_relu(w_b, w_b, 3, stride, groups=w_b // g, bias=bias)]
+        layers: list[nn.Module] = [*conv_bn_relu(w_in, w_b, 1, bias=bias, act=act),
+                                   *conv_bn_relu(w_b, w_b, 3, stride, groups=w_b // g, bias=bias, act=act)]
         if se_ratio:
-            layers.append(SE(w_b, iround(se_ratio * w_in)))
+            layers.append(SE(w_b, iround(se_ratio * w_in), act))
         layers += conv_bn(w_b, w_out, 1, bias=bias)
-        super().__init__(nn.Sequential(*layers), _projection(w_in, w_out, stride, bias))
+        super().__init__(nn.Sequential(*layers), _projection(w_in, w_out, stride, bias), act)
 
 
 def complexity_xblock(h, w_in, w_out, stride: int, b, g, se_ratio: float = 0.0, bias: bool = False):
@@ -166,16 +187,17 @@ def complexity_xblock(h, w_in, w_out, stride: int, b, g, se_ratio: float = 0.0, 
 class RBlock(_Residual):
     """Basic residual block (the R block): 3×3 conv (stride s), BN, ReLU, 3×3 conv, BN, + shortcut, ReLU."""
 
-    def __init__(self, w_in: int, w_out: int, stride: int, bias: bool = False):
-        f = nn.Sequential(*conv_bn_relu(w_in, w_out, 3, stride, bias=bias), *conv_bn(w_out, w_out, 3, bias=bias))
-        super().__init__(f, _projection(w_in, w_out, stride, bias))
+    def __init__(self, w_in: int, w_out: int, stride: int, bias: bool = False, act: str = "relu"):
+        f = nn.Sequential(*conv_bn_relu(w_in, w_out, 3, stride, bias=bias, act=act), *conv_bn(w_out, w_out, 3, bias=bias))
+        super().__init__(f, _projection(w_in, w_out, stride, bias), act)
 
 
 class VBlock(nn.Sequential):
     """Vanilla block (the V block): 3×3 conv (stride s), BN, ReLU, 3×3 conv, BN, ReLU; no shortcut."""
 
-    def __init__(self, w_in: int, w_out: int, stride: int, bias: bool = False):
-        super().__init__(*conv_bn_relu(w_in, w_out, 3, stride, bias=bias), *conv_bn_relu(w_out, w_out, 3, bias=bias))
+    def __init__(self, w_in: int, w_out: int, stride: int, bias: bool = False, act: str = "relu"):
+        super().__init__(*conv_bn_relu(w_in, w_out, 3, stride, bias=bias, act=act),
+                         *conv_bn_relu(w_out, w_out, 3, bias=bias, act=act))
 
 
 def complexity_vblock(h, w_in, w_out, stride: int, bias: bool = False):

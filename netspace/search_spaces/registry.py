@@ -112,9 +112,10 @@ def get_space(name: str) -> DesignSpace:
 def space_of_study(attrs: Mapping[str, Any]) -> DesignSpace:
     """The design space of a campaign study from its user attrs: the registered ``space``, restricted by the
     ``restrict`` attr (JSON) when present, named by its ``label``."""
+    from netspace.search_spaces.resolution import with_resolution
+
     base = get_space(attrs["space"])
     raw = attrs.get("restrict")
     spec = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    if not spec:
-        return base
-    return DerivedSpace(base, spec, name=attrs.get("label") or None)
+    space = DerivedSpace(base, spec, name=attrs.get("label") or None) if spec else base
+    return with_resolution(space, attrs.get("resolution"))  # studies that sample the resolution

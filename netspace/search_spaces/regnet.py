@@ -6,7 +6,9 @@ made compatible with the group width. A sample whose number of stages is not the
 not the wanted count (4) is rejected, as the authors' sampler does. RegNetY adds squeeze-excitation (0.25).
 
 Options fixed per space instance (``RegNetX(num_stages=5, block="R")``), as in the paper's generalization tests:
-the wanted stage count (4 or 5) and the block type (X, R or V; see :mod:`netspace.search_spaces.anynet`).
+the wanted stage count (4 or 5) and the block type (X, R or V; see :mod:`netspace.search_spaces.anynet`); the
+``activation`` (ReLU or SiLU/Swish) and, when given, the ``bottleneck_ratios`` b draws from (b < 1 is the inverted
+bottleneck, e.g. ``RegNetX(bottleneck_ratios=(0.25, 0.5, 1, 2, 4))``; by default the class's own b choices).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from typing import Any, ClassVar
 
 import torch.nn as nn
 
+from netspace.search_spaces import layers
 from netspace.search_spaces.anynet import (
     BLOCKS,
     STAGE_COUNTS,
     AnyNet,
     AnyNetConfig,
     anynet_complexity,
+    bottleneck_ratios_option,
     check_anynet,
     make_anynet_config,
 )
@@ -64,11 +68,12 @@ class RegNetConfig(SpaceConfig):
     w0: int
     wa: float
     wm: float
-    bottleneck_ratio: int = 1
+    bottleneck_ratio: int | float = 1
     group_width: int = 8
     se_ratio: float = 0.0
     stem_width: int = 32
     block: str = "X"
+    activation: str = "relu"
 
     def stages(self) -> tuple[list[int], list[int], int]:
         """(per-stage widths before group adjustment, depths, number of stages the formula allows)."""
@@ -80,7 +85,8 @@ class RegNetConfig(SpaceConfig):
         widths, depths, _ = self.stages()
         n = len(widths)
         b, g = (self.bottleneck_ratio, self.group_width) if self.block == "X" else (1, 1)  # R, V: no bottleneck
-        return make_anynet_config(depths, widths, [b] * n, [g] * n, self.stem_width, self.se_ratio, block=self.block)
+        return make_anynet_config(depths, widths, [b] * n, [g] * n, self.stem_width, self.se_ratio, block=self.block,
+                                  activation=self.activation)
 
 
 class RegNetSpace(DesignSpace):
@@ -89,14 +95,20 @@ class RegNetSpace(DesignSpace):
     config_cls: ClassVar[type] = RegNetConfig
     se_ratio: ClassVar[float] = 0.0
 
-    def __init__(self, num_stages: int = 4, block: str = "X"):
+    def __init__(self, num_stages: int = 4, block: str = "X", activation: str = "relu", bottleneck_ratios=None):
         if num_stages not in STAGE_COUNTS or block not in BLOCKS or (block != "X" and self.se_ratio):
             raise ValueError(f"{type(self).__name__}: {num_stages} stages of {block} blocks: need {STAGE_COUNTS} "
                              f"stages of {BLOCKS} blocks (SE only on X)")
         self.num_stages, self.block = num_stages, block
+        self.activation = layers.activation_name(activation)
+        self.bottleneck_ratios = None if bottleneck_ratios is None else bottleneck_ratios_option(
+            bottleneck_ratios, type(self).__name__)
 
     def options(self) -> dict[str, Any]:
-        return {"num_stages": self.num_stages, "block": self.block}
+        out: dict[str, Any] = {"num_stages": self.num_stages, "block": self.block, "activation": self.activation}
+        if self.bottleneck_ratios is not None:
+            out["bottleneck_ratios"] = list(self.bottleneck_ratios)
+        return out
 
     PARAMS: ClassVar[dict[str, Param]] = {
         "d": Int(1, 63, doc="total number of blocks"),
@@ -108,7 +120,10 @@ class RegNetSpace(DesignSpace):
     }
 
     def parameters(self) -> dict[str, Param]:
-        return dict(self.PARAMS)
+        p = dict(self.PARAMS)
+        if self.bottleneck_ratios is not None:  # this instance's own b choices (e.g. with inverted bottlenecks)
+            p["b"] = Choice(self.bottleneck_ratios, doc="bottleneck ratio (b < 1: inverted bottleneck)")
+        return p
 
     def constraints(self) -> list[str]:
         return [
@@ -117,16 +132,17 @@ class RegNetSpace(DesignSpace):
         ]
 
     def sample(self, trial) -> RegNetConfig:
-        p = self.PARAMS
+        p = self.parameters()
         return RegNetConfig(
             depth=p["d"].suggest(trial, "d"),  # type: ignore[arg-type]  # an Int param: an int
             w0=p["w0"].suggest(trial, "w0"),  # type: ignore[arg-type]
             wa=p["wa"].suggest(trial, "wa"),
             wm=p["wm"].suggest(trial, "wm"),
-            bottleneck_ratio=p["b"].suggest(trial, "b"),  # type: ignore[arg-type]
+            bottleneck_ratio=p["b"].suggest(trial, "b"),
             group_width=p["g"].suggest(trial, "g"),  # type: ignore[arg-type]
             se_ratio=self.se_ratio,
             block=self.block,
+            activation=self.activation,
         )
 
     def check(self, config: RegNetConfig) -> list[str]:
@@ -140,6 +156,11 @@ class RegNetSpace(DesignSpace):
             return [f"{len(widths)} stages, expected {self.num_stages}"]
         if config.block != self.block:
             return [f"block {config.block}: this space has {self.block} blocks"]
+        if config.activation != self.activation:
+            return [f"activation {config.activation}: this space has {self.activation}"]
+        b = self.parameters()["b"]
+        if self.bottleneck_ratios is not None and isinstance(b, Choice) and config.bottleneck_ratio not in b.choices:
+            return [f"bottleneck ratio {config.bottleneck_ratio} not in {b.choices}"]
         return check_anynet(config.to_anynet())
 
     def screen_batch(self, values, regime, geometry):
@@ -235,5 +256,6 @@ def screen_regnet(space: RegNetSpace, values, regime, geometry: Geometry):
         bs, gs = [values["b"]] * n, [values["g"]] * n
     else:  # R and V blocks have no bottleneck: b = g = 1, as in RegNetConfig.to_anynet
         bs = gs = [np.ones(len(values["d"]), dtype=np.int64)] * n
-    mask, metric, _ = screen_anynet(depths, widths, bs, gs, regime, geometry, space.se_ratio, valid, block=space.block)
+    mask, metric, _ = screen_anynet(depths, widths, bs, gs, regime, geometry, space.se_ratio, valid, block=space.block,
+                                    activation=space.activation)
     return mask, metric

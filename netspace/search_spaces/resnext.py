@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch.nn as nn
 
+from netspace.search_spaces import layers
 from netspace.search_spaces.anynet import (
     STEMS,
     AnyNet,
@@ -67,6 +68,7 @@ class ResNeXtConfig(SpaceConfig):
     bottleneck_ratio: int = 2
     stem_width: int = STEM_WIDTH
     stem: str = "simple"
+    activation: str = "relu"
 
     @property
     def group_widths(self) -> tuple[int, ...]:
@@ -86,7 +88,7 @@ class ResNeXtConfig(SpaceConfig):
         n = len(self.depths)
         return AnyNetConfig(
             tuple(self.depths), self.widths, (self.bottleneck_ratio,) * n, self.group_widths, self.stem_width, 0.0,
-            stem=self.stem,
+            stem=self.stem, activation=self.activation,
         )
 
 
@@ -103,13 +105,14 @@ class ResNeXtSpace(DesignSpace):
     MULTIPLIER = Choice(WIDTH_MULTIPLIERS, doc="growth of the per-group width from one stage to the next")
     RATIO = Choice(BOTTLENECK_RATIOS, doc="bottleneck ratio b: stage width / bottleneck width")
 
-    def __init__(self, stem: str = "simple"):
+    def __init__(self, stem: str = "simple", activation: str = "relu"):
         if stem not in STEMS:
             raise ValueError(f"ResNeXtSpace: stem {stem!r} not one of {STEMS}")
         self.stem = stem
+        self.activation = layers.activation_name(activation)
 
     def options(self) -> dict[str, Any]:
-        return {"stem": self.stem}
+        return {"stem": self.stem, "activation": self.activation}
 
     def parameters(self) -> dict[str, Param]:
         p: dict[str, Param] = {f"d{i}": self.DEPTH for i in range(1, NUM_STAGES + 1)}
@@ -131,6 +134,7 @@ class ResNeXtSpace(DesignSpace):
             width_multiplier=float(self.MULTIPLIER.suggest(trial, "m")),
             bottleneck_ratio=int(self.RATIO.suggest(trial, "b")),
             stem=self.stem,
+            activation=self.activation,
         )
 
     def check(self, config: ResNeXtConfig) -> list[str]:
@@ -158,6 +162,8 @@ class ResNeXtSpace(DesignSpace):
             problems.append(f"stem width {c.stem_width} must be positive")
         if c.stem != self.stem:
             problems.append(f"stem {c.stem!r}: this space has the {self.stem!r} stem")
+        if c.activation != self.activation:
+            problems.append(f"activation {c.activation!r}: this space has {self.activation!r}")
         return problems + check_anynet(c.to_anynet(), NUM_STAGES)
 
     def screen_batch(self, values, regime, geometry):

@@ -12,7 +12,7 @@ stages are always built; a stage's max-pool is left out when its feature map is 
 Structural options (config fields; the sampled space keeps the defaults unless a ``VGGSpace(head=..., bn=...,
 conv_bias=...)`` instance fixes others): ``head`` "gap" (default) or "classic" — VGG's classifier: flatten the final
 h×h map → FC ``hidden`` → ReLU → dropout → FC ``hidden`` → ReLU → dropout → FC classes (torchvision first pools
-the map to 7×7, a no-op at 224 px); ``bn`` (BN after every conv, default on); ``conv_bias`` (default off).
+the map to 7×7, a no-op at 224 px); ``bn`` (BN after every conv, default on); ``conv_bias`` (default off); ``activation`` "relu" (default) or "silu" (Swish), after every conv and hidden FC.
 VGG-11/16/19 are depths (1,1,2,2,2), (2,2,3,3,3), (2,2,4,4,4), widths (64,128,256,512,512), classic head, biased
 convs, with or without BN.
 """
@@ -51,6 +51,7 @@ class VGGConfig(SpaceConfig):
     conv_bias: bool = False
     hidden: int = 4096
     dropout: float = 0.5
+    activation: str = "relu"
 
     @property
     def layer_widths(self) -> list[int]:
@@ -70,10 +71,10 @@ def pools(resolution: int, num_stages: int = NUM_STAGES) -> list[bool]:
 class ClassicHead(nn.Sequential):
     """VGG's classifier: flatten → FC ``hidden`` → ReLU → dropout → FC ``hidden`` → ReLU → dropout → FC classes."""
 
-    def __init__(self, c_in: int, hidden: int, num_classes: int, dropout: float):
+    def __init__(self, c_in: int, hidden: int, num_classes: int, dropout: float, act: str = "relu"):
         super().__init__(
-            nn.Flatten(1), nn.Linear(c_in, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
-            nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout), nn.Linear(hidden, num_classes),
+            nn.Flatten(1), nn.Linear(c_in, hidden), layers.activation(act), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), layers.activation(act), nn.Dropout(dropout), nn.Linear(hidden, num_classes),
         )
 
 
@@ -100,7 +101,7 @@ class VGG(nn.Module):
         for d, w, pool in zip(c.depths, c.widths, pools(g.resolution, len(c.depths))):
             ops: list[nn.Module] = []
             for i in range(d):
-                ops += layers.conv_bn_relu(w_in if i == 0 else w, w, 3, bn=c.bn, bias=c.conv_bias)
+                ops += layers.conv_bn_relu(w_in if i == 0 else w, w, 3, bn=c.bn, bias=c.conv_bias, act=c.activation)
             if pool:
                 ops.append(nn.MaxPool2d(POOL, POOL))
             stages.append(nn.Sequential(*ops))
@@ -108,7 +109,7 @@ class VGG(nn.Module):
         self.stages = nn.Sequential(*stages)
         if c.head == "classic":
             h = final_size(g.resolution, len(c.depths))
-            self.head: nn.Module = ClassicHead(w_in * h * h, c.hidden, g.num_classes, c.dropout)
+            self.head: nn.Module = ClassicHead(w_in * h * h, c.hidden, g.num_classes, c.dropout, c.activation)
         else:
             self.head = layers.Head(w_in, g.num_classes)
         layers.init_weights(self)
@@ -145,10 +146,11 @@ class VGGSpace(DesignSpace):
     DEPTH = Int(1, MAX_DEPTH, doc="3x3 convs in the stage")
     WIDTH = Float(MIN_WIDTH, MAX_WIDTH, log=True, quantum=QUANTUM, doc="stage width, a multiple of 8")
 
-    def __init__(self, head: str = "gap", bn: bool = True, conv_bias: bool = False):
+    def __init__(self, head: str = "gap", bn: bool = True, conv_bias: bool = False, activation: str = "relu"):
         if head not in HEADS:
             raise ValueError(f"VGGSpace: head {head!r} not one of {HEADS}")
-        self._fixed: dict[str, Any] = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias)}
+        self._fixed: dict[str, Any] = {"head": head, "bn": bool(bn), "conv_bias": bool(conv_bias),
+                       "activation": layers.activation_name(activation)}
 
     def options(self) -> dict[str, Any]:
         return dict(self._fixed)
@@ -183,6 +185,8 @@ class VGGSpace(DesignSpace):
             problems.append(f"widths {list(config.widths)} must be multiples of {QUANTUM} in [{MIN_WIDTH}, {MAX_WIDTH}]")
         if config.head not in HEADS:
             problems.append(f"head {config.head!r} not one of {HEADS}")
+        if config.activation not in layers.ACTIVATIONS:
+            problems.append(f"activation {config.activation!r} not one of {layers.ACTIVATIONS}")
         if config.hidden < 1 or not 0 <= config.dropout < 1:
             problems.append(f"classic head: hidden width {config.hidden} must be positive, dropout {config.dropout} in [0, 1)")
         return problems

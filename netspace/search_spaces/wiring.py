@@ -28,3 +28,8 @@ for _name in DERIVED_SPACES:
 register_prefix(PRESET_PREFIX, fixed_space)
 for _preset in BUILTIN_PRESETS:
     register_preset(_preset)
+
+from netspace.search_spaces import variants  # noqa: F401  (paper variants: inverted bottleneck, SiLU)
+from netspace.search_spaces.preset_files import load_env_presets
+
+load_env_presets()  # a user's zoo files ($NETSPACE_PRESETS), next to the built-in presets

@@ -104,6 +104,12 @@ class TrialResult:
     params: int
     acts: int
     weights_path: str | None = None
+    #: measured runtime (netspace.workers.runtime): median ms of one forward pass of ``inference_batch`` images on
+    #: ``device_name`` in ``inference_dtype``; None in results written before runtime was measured
+    inference_ms: float | None = None
+    inference_batch: int | None = None
+    inference_dtype: str | None = None
+    device_name: str | None = None
     #: every epoch's report (``EpochReport.to_dict()``), so a driver can log epochs it missed (idempotently)
     history: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 

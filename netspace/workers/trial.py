@@ -20,10 +20,13 @@ import torch
 
 from netspace.errors import NetspaceError
 from netspace.search_spaces import DesignSpace, Geometry, get_space
+from netspace.search_spaces.resolution import ResolutionSpace, at_resolution, split_resolution
 from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
 from netspace.workers.datasets import DatasetSpec, load_dataset
 from netspace.workers.device import plan_device
 from netspace.workers.recipe import STATUS_COMPLETED, STATUS_DIVERGED, EpochReport, TrainRecipe, TrialResult
+from netspace.workers.resize import resize_device_data
+from netspace.workers.runtime import measure_inference
 from netspace.workers.train import DeviceData, Trainer
 
 DIVERGED_ERROR = 100.0
@@ -52,21 +55,27 @@ def run_trial(
         return TrialResult.from_dict(load_json(ckdir / RESULT))
 
     ds = space if isinstance(space, DesignSpace) else get_space(space)  # an instance: a space with fixed options
-    cfg = ds.config_from_dict(_config_dict(config))
+    # a trial that sampled its input resolution (netspace.search_spaces.resolution) carries it in its config
+    raw, resolution = split_resolution(_config_dict(config))
+    if isinstance(ds, ResolutionSpace):
+        ds = ds.base
+    cfg = ds.config_from_dict(raw)
     ds.validate(cfg)
     if isinstance(dataset, str):
         dataset = DatasetSpec(dataset)
     data = load_dataset(dataset)
     info = data.info
-    cx = ds.complexity(cfg, Geometry.of(info))
+    geometry = at_resolution(Geometry.of(info), resolution)
+    cx = ds.complexity(cfg, geometry)
     plan = plan_device(device if device is not None else recipe.device)
 
     torch.manual_seed(seed)
-    model = ds.build(cfg, Geometry.of(info))
-    trainer = Trainer(model, DeviceData.create(data, plan, recipe.max_train_images), recipe, plan, seed)
+    model = ds.build(cfg, geometry)
+    device_data = resize_device_data(DeviceData.create(data, plan, recipe.max_train_images), geometry.resolution)
+    trainer = Trainer(model, device_data, recipe, plan, seed)
 
     identity = {
-        "space": ds.name, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),
+        "space": ds.name, "config": cfg.to_dict() | ({"resolution": resolution} if resolution else {}), "dataset": dataset.to_dict(), "seed": int(seed),
         "recipe": {k: v for k, v in recipe.to_dict().items() if k != "device"},
     }
     state = read_checkpoint(ckdir / CHECKPOINT) if ckdir is not None else None
@@ -87,6 +96,7 @@ def run_trial(
         if report is not None:
             report(rep)
 
+    rt = measure_inference(trainer.model, plan, info.in_channels, geometry.resolution)
     errs = [r.top1_err for r in trainer.history]
     weights_path = None
     if status == STATUS_COMPLETED and ckdir is not None:
@@ -101,6 +111,7 @@ def run_trial(
         images_per_s=trainer.images_per_s,
         flops=cx.flops, params=cx.params, acts=cx.acts,
         weights_path=weights_path,
+        inference_ms=rt.inference_ms, inference_batch=rt.batch, inference_dtype=rt.dtype, device_name=rt.device_name,
         history=tuple(r.to_dict() for r in trainer.history),
     )
     if ckdir is not None:

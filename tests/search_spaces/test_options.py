@@ -86,8 +86,9 @@ def test_options_rebuild_the_same_space(variant):
 
 
 def test_registered_spaces_have_the_default_options():
-    assert get_space("anynetx_e").options() == {"num_stages": 4, "block": "X", "stem": "simple"}
-    assert get_space("regnety").options() == {"num_stages": 4, "block": "X"}
-    assert get_space("vgg").options() == {"head": "gap", "bn": True, "conv_bias": False}
-    assert get_space("resnext").options() == {"stem": "simple"}
+    assert get_space("anynetx_e").options() == {"num_stages": 4, "block": "X", "stem": "simple", "activation": "relu",
+                                                "bottleneck_ratios": [1, 2, 4]}
+    assert get_space("regnety").options() == {"num_stages": 4, "block": "X", "activation": "relu"}
+    assert get_space("vgg").options() == {"head": "gap", "bn": True, "conv_bias": False, "activation": "relu"}
+    assert get_space("resnext").options() == {"stem": "simple", "activation": "relu"}
     assert get_space("inception").options()["num_stages"] == 4

@@ -207,7 +207,8 @@ class CampaignDriver:
             for k in ("flops", "params", "acts"):
                 if out.get(k) is not None:
                     attrs[k] = int(out[k])
-            for k in ("weights_path", "node_id", "node_ip", "hostname"):
+            for k in ("weights_path", "node_id", "node_ip", "hostname", "inference_ms", "inference_batch",
+                      "inference_dtype", "device_name"):  # measured runtime: netspace.workers.runtime
                 if out.get(k):
                     attrs[k] = out[k]
             st.finish(d, top1_err=out.get("top1_err"), state=TrialState.COMPLETE, attrs=attrs)
@@ -375,6 +376,8 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         for name, s in studies.items():
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
                         reference=s.sspec.reference,
+                        resolution=s.sspec.resolution.values if s.sspec.resolution else None,
+                        regime_of=s.sspec.regime_of,  # `regimes:` expansion: the zoo group of this study
                         target=s.target, spec=spec_json,
                         mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,

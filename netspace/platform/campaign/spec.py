@@ -81,6 +81,23 @@ class RegimeSpec(_Model):
         return Regime.parse(f"{lo}:{hi}", self.metric)
 
 
+class ResolutionSpec(_Model):
+    """``resolution: {values: [24, 28, 32]}``: every trial of the entry draws its input resolution from ``values``
+    (complexity and regime at that resolution; the data resized on the training device)."""
+
+    values: list[int] = Field(min_length=1)
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, v: list[int]) -> list[int]:
+        from netspace.search_spaces.resolution import resolution_values
+
+        try:
+            return list(resolution_values(v))
+        except NetspaceError as exc:
+            raise ValueError(str(exc).split(": ", 1)[-1]) from None
+
+
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
 
 
@@ -91,6 +108,9 @@ class SpaceSpec(_Model):
     label: Optional[str] = None            # study "<campaign>::<label>"; default: the space name
     restrict: Optional[dict[str, Any]] = None   # netspace.search_spaces.restrict operators on the base's params
     reference: bool = False                # a preset trained as a fixed reference point (from `references:`)
+    resolution: Optional[ResolutionSpec] = None  # sample the input resolution per trial
+    regimes: Optional[list[RegimeSpec]] = Field(None, min_length=1)  # one study per regime (expanded on load)
+    regime_of: Optional[str] = None        # set on the entries `regimes:` expands to: the entry's own key
 
     @field_validator("space")
     @classmethod
@@ -111,8 +131,14 @@ class SpaceSpec(_Model):
         return v
 
     @model_validator(mode="after")
+    def _one_regime_form(self):
+        if self.regimes is not None and self.regime is not None:
+            raise ValueError("give either regime or regimes, not both")
+        return self
+
+    @model_validator(mode="after")
     def _restrictable(self):
-        if self.restrict:
+        if self.restrict or self.resolution:
             try:
                 self.design_space()
             except NetspaceError as exc:  # "@" marks a message that continues the key path
@@ -127,9 +153,11 @@ class SpaceSpec(_Model):
     def design_space(self):
         """The (derived) design space this entry samples."""
         from netspace.search_spaces import get_space
+        from netspace.search_spaces.resolution import with_resolution
         from netspace.search_spaces.restrict import restrict
 
-        return restrict(get_space(self.space), self.restrict or {}, name=self.label if self.restrict else None)
+        space = restrict(get_space(self.space), self.restrict or {}, name=self.label if self.restrict else None)
+        return with_resolution(space, self.resolution.values if self.resolution else None)
 
 
 class DatasetModel(_Model):
@@ -201,6 +229,14 @@ class CampaignSpec(_Model):
         if not NAME_RE.match(v):
             raise ValueError("must start with a letter or digit and hold only letters, digits, '_', '.', '-'")
         return v
+
+    @field_validator("spaces")
+    @classmethod
+    def _expand_regimes(cls, v: list[SpaceSpec]) -> list[SpaceSpec]:
+        """An entry with ``regimes: [...]`` becomes one entry per regime (separate labelled studies)."""
+        from netspace.platform.campaign.regimes import expand_regimes
+
+        return expand_regimes(v)
 
     @field_validator("spaces")
     @classmethod
@@ -285,7 +321,8 @@ class CampaignSpec(_Model):
         added spaces may)."""
         d = self.model_dump(include={"dataset", "training", "strategy", "early_stopping"})
         d["regimes"] = {s.key: {"space": s.space, "regime": s.regime.model_dump() if s.regime else None,
-                                "restrict": s.restrict or None} for s in self.spaces}
+                                "restrict": s.restrict or None,
+                                **({"resolution": s.resolution.values} if s.resolution else {})} for s in self.spaces}
         return json.loads(json.dumps(d, sort_keys=True))
 
 

@@ -26,7 +26,7 @@ from netspace.errors import StorageError
 from netspace.platform.storage.urls import SEP, mask_secrets, normalize_url
 
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
-              "weights_path", "dataset", "config", "progress")
+              "weights_path", "dataset", "config", "progress", "inference_ms", "images_per_s", "device_name")
 BASE_COLUMNS = ["campaign", "space", "study", "reference", "number", "trial_id", "state", "outcome", "error", "objective_1",
                 *USER_ATTRS, "last_step", "last_value", "datetime_start", "datetime_complete"]
 _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
@@ -221,7 +221,7 @@ def _load_trials(url: str, campaign: str, spaces: list[str] | None, keys: list[s
     for key in USER_ATTRS:
         if key not in df.columns:
             df[key] = None
-    for key in ("flops", "params", "acts", "train_time_s", "epochs_run"):
+    for key in ("flops", "params", "acts", "train_time_s", "epochs_run", "inference_ms", "images_per_s"):
         df[key] = pd.to_numeric(df[key], errors="coerce").astype(float)
 
     # latest intermediate value (top-1 error of the last reported epoch)
