@@ -106,7 +106,10 @@ def _propose(p, lo: float, hi: float) -> Any:
     if isinstance(p, Float) and p.quantum:
         q = p.quantum
         a, b = q * math.floor(lo / q), q * math.ceil(hi / q)
-        return {"low": int(max(a, cur[0])), "high": int(min(b, cur[1]))}
+        if float(q).is_integer():
+            return {"low": int(max(a, cur[0])), "high": int(min(b, cur[1]))}
+        digits = max(0, -math.floor(math.log10(q)))  # a quantum of 0.1 or 0.001 (pycls's wa, wm)
+        return {"low": round(max(a, cur[0]), digits), "high": round(min(b, cur[1]), digits)}
     a, b = _round_out(lo, hi)
     return {"low": max(a, cur[0]), "high": min(b, cur[1])}
 
@@ -139,8 +142,8 @@ def clean_regime(regime: Mapping[str, Any] | None) -> dict[str, Any] | None:
     per = {m: {k: regime[m][k] for k in ("low", "high") if regime[m].get(k) is not None}
            if isinstance(regime.get(m), Mapping) else regime.get(m) for m in ("flops", "params", "acts") if regime.get(m)}
     if per:
-        return per
-    return {k: regime[k] for k in ("metric", "low", "high") if regime.get(k) is not None}
+        return {**per, "rule": regime["rule"]} if regime.get("rule") else per
+    return {k: regime[k] for k in ("metric", "low", "high", "rule") if regime.get(k) is not None}
 
 
 def refine_space(df: pd.DataFrame, label: str, *, subsample: float = SUBSAMPLE, n_boot: int = 400,
