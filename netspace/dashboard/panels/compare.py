@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from netspace.platform.analysis import EmptyBinWarning, finished, pairwise_comparisons
+from netspace.platform.analysis.stratified import default_n_bins
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -40,14 +41,23 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     for r in table.itertuples(index=False):
         st.markdown(f"**{r.a} vs {r.b}**: {r.verdict} — KS {r.ks:.3f}; median error {r.median_a:.2f} % vs "
                     f"{r.median_b:.2f} % (difference {r.median_diff:+.2f} pp, 95 % CI [{r.diff_lo:+.2f}, {r.diff_hi:+.2f}])")
-    show = table.rename(columns={"p_value": "p-value", "median_diff": "median b − a", "diff_lo": "CI low",
+    show = table.rename(columns={"p_value": "p-value", "p_adjusted": "adjusted p", "median_diff": "median b − a", "diff_lo": "CI low",
                                  "diff_hi": "CI high"})
     st.dataframe(show, hide_index=True, width="stretch")
     how = ("two-sample KS test (scipy)" if normalize is None else
            f"KS of normalized EDFs ({n_bins or 'about n/5, at most 40'} {'log' if log_bins else 'linear'} {normalize} "
-           "bins, pooled where a space leaves one empty), labels permuted within bins; weighted medians")
+           "bins, pooled where a space leaves one empty), permutation p-value with the labels shuffled within bins; "
+           "weighted medians")
     st.caption(f"p-value: {how}; adjusted p: Holm across the pairs; median difference: bootstrap 95 % interval "
                "(1000 resamples); a space is called better only when the adjusted p < 0.05 and the interval "
                "excludes 0.")
     for w in warns:
         st.warning(w)
+    if normalize:  # bins a space leaves empty are pooled with their neighbours, or the pair gets no verdict
+        want = n_bins or default_n_bins(int(done["space"].value_counts().min()))
+        for r in table.itertuples(index=False):
+            if r.verdict.startswith("no verdict"):
+                st.warning(f"{r.a} vs {r.b}: {r.verdict}")
+            elif r.bins < want:
+                st.warning(f"{r.a} vs {r.b}: {want} {normalize} bins pooled into {r.bins}, so that both spaces "
+                           "occupy every bin")
