@@ -148,7 +148,7 @@ def _boot_weighted_medians(e: np.ndarray, strata: np.ndarray, w_of_stratum: np.n
     e_s, st = e[order], strata[order]
     size = np.bincount(st)
     start = np.r_[0, np.cumsum(size)[:-1]]
-    first, span = start[st].astype(np.float64), size[st].astype(np.float64)
+    first, span = start[st].astype(np.float32), size[st].astype(np.float32)
     rank = np.empty(e.size, dtype=np.int64)  # position of each (stratum-sorted) model in error order
     by_error = np.argsort(e_s, kind="stable")
     rank[by_error] = np.arange(e.size)
@@ -159,10 +159,11 @@ def _boot_weighted_medians(e: np.ndarray, strata: np.ndarray, w_of_stratum: np.n
     n = e.size
     for b0 in range(0, n_boot, chunk):
         r = min(chunk, n_boot - b0)
-        draws = (first + np.floor(rng.random((r, n)) * span)).astype(np.int64)  # stratum-sorted positions
+        # stratum-sorted positions, uniform within each stratum (float32: exact below 2^24 models per stratum)
+        draws = (first + np.floor(rng.random((r, n), dtype=np.float32) * span)).astype(np.int32)
+        np.minimum(draws, (first + span - 1).astype(np.int32), out=draws)
         flat = (np.arange(r)[:, None] * n + rank[draws]).ravel()
-        counts = np.bincount(flat, minlength=r * n).reshape(r, n).astype(np.float32)
-        c = np.cumsum(counts * w_sorted, axis=1)
+        c = np.cumsum(np.bincount(flat, minlength=r * n).reshape(r, n) * w_sorted, axis=1)
         out[b0:b0 + r] = e_sorted[np.minimum((c < 0.5 * c[:, -1:] * (1 - 1e-6)).sum(axis=1), n - 1)]
     return out
 
