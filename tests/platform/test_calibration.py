@@ -50,9 +50,13 @@ def test_pool_bins_merges_until_both_spaces_occupy_every_bin():
     # bins 0..4: a in 0, 1, 4; b in 1, 2, 4 -> groups {0, 1}, {2, 3, 4}
     bins = np.array([0, 1, 4, 1, 2, 4])
     is_b = np.array([0, 0, 0, 1, 1, 1], bool)
-    pooled, k, reason = pool_bins(bins, is_b, 5)
+    pooled, k, reason = pool_bins(bins, is_b, 5, min_count=1)
     assert reason == "" and k == 2 and pooled.tolist() == [0, 0, 1, 0, 1, 1]
-    pooled, k, reason = pool_bins(np.array([0, 0, 4, 4]), np.array([0, 0, 1, 1], bool), 5)
+    # by default 3 models of each space per bin: 3 + 3 in bins 0-1, then 3 + 3 in bins 2-4
+    bins = np.array([0, 0, 1, 2, 3, 4, 1, 1, 1, 3, 3, 4])
+    pooled, k, reason = pool_bins(bins, np.r_[np.zeros(6, bool), np.ones(6, bool)], 5)
+    assert k == 2 and pooled.tolist() == [0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]
+    pooled, k, reason = pool_bins(np.array([0, 0, 4, 4]), np.array([0, 0, 1, 1], bool), 5, min_count=1)
     assert pooled is None and "barely overlap" in reason
     pooled, k, reason = pool_bins(np.array([0, -1]), np.array([0, 1], bool), 5)
     assert pooled is None and "space b has no model in the complexity range" in reason
@@ -138,7 +142,7 @@ def test_a_pair_without_common_complexity_gets_no_normalized_verdict():
                 {"A": rng.uniform(1, 2, 30), "B": rng.uniform(8, 9, 30)})
     r = pairwise_comparisons(df, normalize="flops", n_bins=10).iloc[0]
     assert r["better"] == "" and np.isnan(r["p_value"])
-    assert r["verdict"].startswith("no verdict: no normalized comparison of A and B by flops: pooling")
+    assert r["verdict"].startswith("no verdict: no normalized comparison of A and B by flops: pooling complexity bins")
 
 
 # -- refine: noise gets no proposal, a planted effect does ----------------------------------------------------------

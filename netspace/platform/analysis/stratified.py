@@ -30,14 +30,19 @@ def default_n_bins(n_smallest: int, max_bins: int = DEFAULT_MAX_BINS) -> int:
     return int(max(2, min(max_bins, int(n_smallest) // MODELS_PER_BIN)))
 
 
-def pool_bins(bins, is_b, n_bins: int) -> tuple[np.ndarray | None, int, str]:
-    """Merge adjacent bins (left to right) until both groups occupy every pooled bin.
+MIN_PER_BIN = 3  # models of each space per pooled bin: fewer make the within-bin bootstrap degenerate
+
+
+def pool_bins(bins, is_b, n_bins: int, min_count: int = MIN_PER_BIN) -> tuple[np.ndarray | None, int, str]:
+    """Merge adjacent bins (left to right) until both groups have at least ``min_count`` models in every pooled
+    bin (1 = the authors' condition that both occupy it; the default 3 also keeps each bin's resampling
+    meaningful).
 
     ``bins``: bin index of each model (``-1`` = outside the range, ignored); ``is_b``: its group. Returns
     ``(pooled, k, reason)``: the pooled bin of each model (-1 outside), the number of pooled bins, and "" — or
     ``(None, 0, reason)`` when no normalized comparison exists: one group has no model in the range, or pooling
-    leaves a single bin although the models spread over several (the complexity ranges barely overlap, so a
-    "normalized" EDF would not be normalized at all).
+    leaves a single bin although the models spread over several (too few models, or complexity ranges that
+    barely overlap: a "normalized" EDF would not be normalized at all).
     """
     b = np.asarray(bins, dtype=np.int64)
     lab = np.asarray(is_b, dtype=bool)
@@ -47,21 +52,23 @@ def pool_bins(bins, is_b, n_bins: int) -> tuple[np.ndarray | None, int, str]:
     if na.sum() == 0 or nb.sum() == 0:
         who = "a" if na.sum() == 0 else "b"
         return None, 0, f"space {who} has no model in the complexity range"
+    need = max(1, int(min_count))
     group = np.empty(n_bins, dtype=np.int64)
     k, ca, cb = 0, 0, 0
     for i in range(n_bins):
         group[i] = k
         ca += na[i]
         cb += nb[i]
-        if ca > 0 and cb > 0:
+        if ca >= need and cb >= need:
             k, ca, cb = k + 1, 0, 0
-    if ca > 0 or cb > 0:  # the last open group lacks one space: merge it into the previous one
+    if k > 0 and (ca > 0 or cb > 0):  # the last open group is short of models: join the previous one
         group[group == k] = k - 1
+    group = np.minimum(group, max(k - 1, 0))  # k = 0: never enough models, one bin
     k = int(group.max()) + 1
     occupied = int(((na + nb) > 0).sum())
     if k == 1 and occupied > 1 and n_bins > 1:
-        return None, 0, ("pooling the bins one space leaves empty leaves a single complexity bin: the spaces' "
-                         "complexity ranges barely overlap")
+        return None, 0, (f"pooling complexity bins until each space has {need} model(s) in every bin leaves a single "
+                         "bin (too few models, or complexity ranges that barely overlap)")
     pooled = np.where(inside, group[np.clip(b, 0, n_bins - 1)], -1)
     return pooled, k, ""
 
@@ -135,8 +142,8 @@ def weighted_median(errors, weights) -> float:
     order = np.argsort(e, kind="stable")
     e, c = e[order], np.cumsum(w[order])
     c /= c[-1]
-    i = int(np.searchsorted(c, 0.5 - 1e-12, side="left"))
-    if abs(c[i] - 0.5) <= 1e-12 and i + 1 < e.size:
+    i = min(int(np.searchsorted(c, 0.5 - 1e-9, side="left")), e.size - 1)
+    if abs(c[i] - 0.5) <= 1e-9 and i + 1 < e.size:
         return float((e[i] + e[i + 1]) / 2)
     return float(e[i])
 
@@ -153,7 +160,7 @@ def _boot_weighted_medians(e: np.ndarray, strata: np.ndarray, w_of_stratum: np.n
     by_error = np.argsort(e_s, kind="stable")
     rank[by_error] = np.arange(e.size)
     e_sorted = e_s[by_error]
-    w_sorted = w_of_stratum[st][by_error].astype(np.float32)
+    w_sorted = w_of_stratum[st][by_error]
     out = np.empty(n_boot)
     chunk = max(1, min(n_boot, max_cells // max(e.size, 1)))
     n = e.size
@@ -164,7 +171,11 @@ def _boot_weighted_medians(e: np.ndarray, strata: np.ndarray, w_of_stratum: np.n
         np.minimum(draws, (first + span - 1).astype(np.int32), out=draws)
         flat = (np.arange(r)[:, None] * n + rank[draws]).ravel()
         c = np.cumsum(np.bincount(flat, minlength=r * n).reshape(r, n) * w_sorted, axis=1)
-        out[b0:b0 + r] = e_sorted[np.minimum((c < 0.5 * c[:, -1:] * (1 - 1e-6)).sum(axis=1), n - 1)]
+        c /= c[:, -1:]
+        i = np.minimum((c < 0.5 - 1e-9).sum(axis=1), n - 1)  # first position where the weighted EDF reaches 1/2
+        j = np.minimum((c <= 0.5 + 1e-9).sum(axis=1), n - 1)  # first position past 1/2
+        exact = np.abs(c[np.arange(r), i] - 0.5) <= 1e-9  # exactly 1/2 there: the midpoint, as weighted_median
+        out[b0:b0 + r] = np.where(exact, (e_sorted[i] + e_sorted[j]) / 2, e_sorted[i])
     return out
 
 
