@@ -13,7 +13,7 @@ import pandas as pd
 from netspace.platform.analysis.bootstrap import edf_band
 from netspace.platform.analysis.edf import edf_at, error_grid
 from netspace.platform.analysis.ks import ks_statistic
-from netspace.platform.analysis.normalized import DEFAULT_BINS, complexity_edges, normalized_weights_in_range
+from netspace.platform.analysis.normalized import complexity_edges, normalized_weights_in_range
 from netspace.platform.analysis.trends import binned_trend
 from netspace.platform.analysis.verdicts import format_p  # noqa: F401  (re-exported)
 
@@ -40,18 +40,24 @@ def space_order(df: pd.DataFrame, spaces=None) -> list[str]:
     return [s for s in spaces if s in present] if spaces else present
 
 
-def space_weights(df: pd.DataFrame, complexity: str = "flops", n_bins: int = DEFAULT_BINS, *,
+def space_weights(df: pd.DataFrame, complexity: str = "flops", n_bins: int | None = None, *,
                   range: tuple[float, float] | None = None, log: bool = False, warn: bool = True) -> np.ndarray:
     """Normalized-EDF weights of every row, as the authors compute them: ``n_bins`` linear (or ``log``) bins
     over a fixed complexity ``range`` (default: the pooled min..max), shared by all spaces in ``df``. Rows
-    outside the range get weight 0; an :class:`EmptyBinWarning` names spaces missing from occupied bins."""
+    outside the range get weight 0; an :class:`EmptyBinWarning` names spaces missing from occupied bins.
+    ``n_bins`` defaults to about 5 models of the smallest space per bin, at most the authors' 40
+    (:func:`~netspace.platform.analysis.stratified.default_n_bins`)."""
+    if not n_bins:
+        from netspace.platform.analysis.stratified import default_n_bins
+
+        n_bins = default_n_bins(int(df["space"].value_counts().min()) if len(df) else 0)
     c = pd.to_numeric(df[complexity], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     edges = complexity_edges(c, n_bins, range=range, log=log)
     return normalized_weights_in_range(c, df["space"].to_numpy(), edges, warn=warn, what=complexity)
 
 
 def edf_curves(df: pd.DataFrame, spaces=None, grid=None, points: int = 300, normalize: str | None = None,
-               bands: bool = False, n_boot: int = 200, level: float = 0.95, seed: int = 0, n_bins: int = DEFAULT_BINS,
+               bands: bool = False, n_boot: int = 200, level: float = 0.95, seed: int = 0, n_bins: int | None = None,
                range: tuple[float, float] | None = None, log_bins: bool = False) -> pd.DataFrame:
     """Long table (space, error, F[, lo, hi]) of each space's EDF on a common grid.
 
@@ -76,7 +82,7 @@ def edf_curves(df: pd.DataFrame, spaces=None, grid=None, points: int = 300, norm
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-def summary_table(df: pd.DataFrame, spaces=None, complexity: str | None = "flops", n_bins: int = DEFAULT_BINS,
+def summary_table(df: pd.DataFrame, spaces=None, complexity: str | None = "flops", n_bins: int | None = None,
                   range: tuple[float, float] | None = None, log_bins: bool = False) -> pd.DataFrame:
     """Per space: n, min / median error, KS vs the first space (plain and, with ``complexity``, normalized)."""
     spaces = space_order(df, spaces)
