@@ -82,7 +82,7 @@ def refine_evidence(x, errors, log, *, subsample: float = 0.25, n_boot: int = 40
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(logm[None, :], np.log(np.where(x > 0, x, np.nan)), x)
     nan = np.full(k, np.nan)
-    if n < 3:
+    if n < 3 or k == 0:
         return Evidence(nan, nan, nan, nan, nan, nan, nan, nan, nan)
     rng = np.random.default_rng(seed)
     m = max(1, int(round(subsample * n)))

@@ -49,6 +49,8 @@ def min_p_adjust(observed, null) -> tuple[np.ndarray, np.ndarray]:
     observed statistic are left out of the family (NaN in both outputs).
     """
     obs = np.asarray(observed, dtype=float).ravel()
+    if obs.size == 0:
+        return np.empty(0), np.empty(0)
     nul = np.asarray(null, dtype=float).reshape(-1, obs.size)
     raw = permutation_p(obs, nul)
     keep = np.flatnonzero(np.isfinite(raw))
