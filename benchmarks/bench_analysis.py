@@ -2,11 +2,14 @@
 
 1. Analysis of 100,000 synthetic trials (3 spaces): EDFs, normalized EDFs, KS summary, parameter and
    complexity trends (and, separately, bootstrap bands).
-2. Dashboard first render: a real SQLite Optuna storage holding ~10,000 trials (populated through Optuna, then
+2. Pairwise verdicts of a 10,000-trial, 5-space campaign (10 pairs): plain (what `netspace status` and
+   `--json` compute) and normalized by FLOPs (the report's second table; 1,000 within-bin permutations and
+   1,000 stratified bootstrap rounds per pair).
+3. Dashboard first render: a real SQLite Optuna storage holding ~10,000 trials (populated through Optuna, then
    grown by SQL row copies), the Streamlit script run once under AppTest in a fresh process (empty caches,
    only streamlit.testing imported before the clock starts); plus the reader's load time.
 
-    python benchmarks/bench_analysis.py [--trials 100000] [--storage-trials 10000]
+    python benchmarks/bench_analysis.py [--trials 100000] [--storage-trials 10000] [--only-comparisons]
 """
 
 from __future__ import annotations
@@ -36,6 +39,16 @@ def population(n: int, seed: int = 0) -> pd.DataFrame:
                          "param_d": rng.integers(1, 64, n), "param_w0": rng.integers(1, 32, n) * 8,
                          "param_wa": np.exp(rng.uniform(0, np.log(256), n)), "param_wm": rng.uniform(1.5, 3, n),
                          "param_b": rng.choice([1, 2, 4], n), "param_g": rng.choice([1, 2, 4, 8, 16, 32], n)})
+
+
+def campaign(n: int, seed: int = 1) -> pd.DataFrame:
+    """A finished 5-space campaign of ``n`` trials: error falls with FLOPs, two spaces are worse."""
+    rng = np.random.default_rng(seed)
+    spaces = np.array(["anynetx_a", "anynetx_b", "anynetx_e", "regnetx", "regnety"])[rng.integers(0, 5, n)]
+    flops = np.exp(rng.uniform(np.log(2e8), np.log(4e8), n))
+    offset = np.select([spaces == "anynetx_a", spaces == "anynetx_b"], [1.0, 0.5], 0.0)
+    err = 40 - 5 * np.log10(flops / 1e8) + offset + rng.gamma(2, 2, n)
+    return pd.DataFrame({"space": spaces, "error": err, "flops": flops, "state": "COMPLETE"})
 
 
 def analyse(df: pd.DataFrame) -> None:
@@ -73,7 +86,19 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=100_000)
     ap.add_argument("--storage-trials", type=int, default=10_000)
     ap.add_argument("--keep", default=None, help="keep the storage at this path (sqlite file)")
+    ap.add_argument("--only-comparisons", action="store_true", help="only the pairwise-verdict timings")
     args = ap.parse_args()
+
+    camp = campaign(10_000)
+    an.pairwise_comparisons(camp.head(500))  # warm-up (imports)
+    for what, kw in (("pairwise verdicts, 10,000 trials in 5 spaces (10 pairs, Holm)", {}),
+                     ("pairwise verdicts on normalized EDFs, same campaign", {"normalize": "flops"})):
+        cpu = time.process_time()
+        best, med = best_of(lambda kw=kw: an.pairwise_comparisons(camp, **kw), 3)
+        cpu = (time.process_time() - cpu) / 3  # CPU time per run: what a loaded, shared machine does not inflate
+        print(f"{what}: best {best:.3f} s, median {med:.3f} s (CPU {cpu:.3f} s per run)")
+    if args.only_comparisons:
+        return
 
     df = population(args.trials)
     analyse(df)  # warm-up

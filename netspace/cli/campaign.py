@@ -87,7 +87,8 @@ def status(name, storage, as_json, top):
                       str(r["mlflow_run_id"] or "-"))
         con.print(b)
     if st.get("comparisons"):
-        con.print("pairwise comparisons (KS two-sample test; median error difference b − a with bootstrap 95 % CI):",
+        con.print("pairwise comparisons (KS two-sample test, p Holm-adjusted across the pairs; median error difference "
+                  "b − a with bootstrap 95 % CI; 'better' needs adjusted p < 0.05 and a CI that excludes 0):",
                   highlight=False)
         for r in st["comparisons"]:
             con.print(f"  {r['a']} vs {r['b']}: KS {r['ks']:.3f}, median diff {r['median_diff']:+.2f} pp "

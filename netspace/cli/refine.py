@@ -14,38 +14,60 @@ from netspace.platform.storage.urls import ENV_STORAGE, default_storage
 @click.option("--space", "label", required=True, help="the space's label in the campaign (default label: its name)")
 @click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
               help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
-@click.option("--top-frac", default=0.25, show_default=True, type=click.FloatRange(0.01, 1.0),
-              help="share of the models drawn per bootstrap round for the good region")
-@click.option("--n-boot", default=2000, show_default=True, type=click.IntRange(100, 100_000))
+@click.option("--subsample", "--top-frac", "subsample", default=0.25, show_default=True,
+              type=click.FloatRange(0.01, 1.0),
+              help="random share of the models drawn per good-region round (the best model of each draw counts; "
+                   "--top-frac is its old name)")
+@click.option("--n-boot", default=400, show_default=True, type=click.IntRange(100, 100_000),
+              help="good-region rounds")
+@click.option("--n-null", default=None, type=click.IntRange(100, 100_000),
+              help="error shuffles of the null (default: enough for the family of tests, at least 500)")
+@click.option("--min-n", default=32,  # analysis.refine.MIN_N (not imported: the CLI starts without numpy)
+              show_default=True, type=click.IntRange(1, 1_000_000),
+              help="finished models needed before a restriction is proposed")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output (table rows and the YAML)")
-def refine(name, label, storage, top_frac, n_boot, seed, as_json):
-    """Per parameter of space LABEL in campaign NAME: the bootstrap good region of the best models and the error
-    trend; then a ready `spaces:` entry of the refined space to paste into the campaign file."""
+def refine(name, label, storage, subsample, n_boot, n_null, min_n, seed, as_json):
+    """Per parameter (and derived feature) of space LABEL in campaign NAME: the bootstrap good region of the best
+    models and the error trend, each tested against populations with the errors shuffled; then a ready `spaces:`
+    entry of the refined space to paste into the campaign file (restricted only where the evidence beats that null
+    and the models inside the region are better than those outside)."""
     from netspace.platform.analysis.refine import refine_campaign_space
 
-    res = refine_campaign_space(storage or default_storage(), name, label, top_frac=top_frac, n_boot=n_boot,
-                                seed=seed)
+    res = refine_campaign_space(storage or default_storage(), name, label, subsample=subsample, n_boot=n_boot,
+                                n_null=n_null, min_n=min_n, seed=seed)
     if as_json:
         rows = json.loads(res.table.to_json(orient="records"))
         click.echo(json.dumps({"label": res.label, "new_label": res.new_label, "n": res.n, "table": rows,
-                               "restrict": res.restrict, "yaml": res.yaml, "notes": res.notes}, indent=2))
+                               "restrict": res.restrict, "yaml": res.yaml, "notes": res.notes, "check": res.check},
+                              indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    con = Console(width=160)
-    t = Table(title=f"refining {label} of {name}: {res.n} finished models (good region: best of {top_frac:g} of "
-                    f"the models, {n_boot} bootstrap rounds)", title_justify="left")
-    for col in ("parameter", "current", "good region (95 %)", "trend", "proposed"):
+    con = Console(width=170)
+    t = Table(title=f"refining {label} of {name}: {res.n} finished models (good region: best model of a random "
+                    f"{subsample:g} of the models, {n_boot} rounds; p: against shuffled errors, adjusted across all "
+                    "rows)", title_justify="left")
+    for col in ("parameter", "current", "good region (95 %)", "region p", "trend", "trend p", "proposed"):
         t.add_column(col)
+
+    def num(v) -> bool:
+        return v is not None and v == v
+
     for r in res.table.itertuples(index=False):
-        good = "-" if r.good_lo != r.good_lo or r.good_lo is None else f"[{r.good_lo:.4g}, {r.good_hi:.4g}]"
-        trend = r.direction if r.slope != r.slope or r.slope is None else \
-            f"{r.direction} (slope {r.slope:.3g}, CI [{r.slope_lo:.3g}, {r.slope_hi:.3g}])"
-        t.add_row(r.parameter, r.current.split(" — ")[0], good, trend, str(r.proposed))
+        good = f"[{r.good_lo:.4g}, {r.good_hi:.4g}]" if num(r.good_lo) else "-"
+        trend = f"{r.direction} (slope {r.slope:.3g}, CI [{r.slope_lo:.3g}, {r.slope_hi:.3g}])" if num(r.slope) \
+            else r.direction
+        cur = r.current.split(" — ")[0] if r.kind == "parameter" else "derived"
+        t.add_row(r.parameter, cur, good, _p(r.region_p) if num(r.region_p) else "-", trend,
+                  _p(r.trend_p) if num(r.trend_p) else "-", str(r.proposed))
     con.print(t)
     for note in res.notes:
         con.print(f"note: {note}", highlight=False)
     click.echo("\n# refined space: paste under `spaces:` in the campaign file, then `netspace run FILE`")
     click.echo(res.yaml, nl=False)
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"

@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from netspace.platform.analysis import EmptyBinWarning, finished, pairwise_comparisons
+from netspace.platform.analysis.stratified import default_n_bins
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _compare(df: pd.DataFrame, normalize: str | None, n_bins: int, log_bins: bool) -> tuple[pd.DataFrame, list[str]]:
+def _compare(df: pd.DataFrame, normalize: str | None, n_bins: int | None, log_bins: bool) -> tuple[pd.DataFrame, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EmptyBinWarning)
         table = pairwise_comparisons(df, normalize=normalize, n_bins=n_bins, log_bins=log_bins)
@@ -32,20 +33,31 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     choice = c1.selectbox("EDF", ["plain", "normalized by flops", "normalized by params", "normalized by acts"],
                           key="cmp_normalize")
     normalize = None if choice == "plain" else choice.rsplit(" ", 1)[1]
-    n_bins = int(c2.number_input("complexity bins", min_value=2, max_value=200, value=40, key="cmp_bins",
-                                 disabled=normalize is None))
+    n_bins = int(c2.number_input("complexity bins (0 = adapt to n)", min_value=0, max_value=200, value=0,
+                                 key="cmp_bins", disabled=normalize is None)) or None
     log_bins = c3.checkbox("log bins", value=False, key="cmp_log", disabled=normalize is None)
     cols = ["space", "error", "state", "reference"] + ([normalize] if normalize else [])
     table, warns = _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
     for r in table.itertuples(index=False):
         st.markdown(f"**{r.a} vs {r.b}**: {r.verdict} — KS {r.ks:.3f}; median error {r.median_a:.2f} % vs "
                     f"{r.median_b:.2f} % (difference {r.median_diff:+.2f} pp, 95 % CI [{r.diff_lo:+.2f}, {r.diff_hi:+.2f}])")
-    show = table.rename(columns={"p_value": "p-value", "median_diff": "median b − a", "diff_lo": "CI low",
+    show = table.rename(columns={"p_value": "p-value", "p_adjusted": "adjusted p", "median_diff": "median b − a", "diff_lo": "CI low",
                                  "diff_hi": "CI high"})
     st.dataframe(show, hide_index=True, width="stretch")
     how = ("two-sample KS test (scipy)" if normalize is None else
-           f"KS of normalized EDFs ({n_bins} {'log' if log_bins else 'linear'} {normalize} bins), permutation p-value")
-    st.caption(f"p-value: {how}; median difference: bootstrap 95 % interval (1000 resamples); a space is called "
-               "better when p < 0.05 and its median error is lower.")
+           f"KS of normalized EDFs ({n_bins or 'about n/5, at most 40'} {'log' if log_bins else 'linear'} {normalize} "
+           "bins, pooled where a space leaves one empty), permutation p-value with the labels shuffled within bins; "
+           "weighted medians")
+    st.caption(f"p-value: {how}; adjusted p: Holm across the pairs; median difference: bootstrap 95 % interval "
+               "(1000 resamples); a space is called better only when the adjusted p < 0.05 and the interval "
+               "excludes 0.")
     for w in warns:
         st.warning(w)
+    if normalize:  # bins a space leaves empty are pooled with their neighbours, or the pair gets no verdict
+        want = n_bins or default_n_bins(int(done["space"].value_counts().min()))
+        for r in table.itertuples(index=False):
+            if r.verdict.startswith("no verdict"):
+                st.warning(f"{r.a} vs {r.b}: {r.verdict}")
+            elif r.bins < want:
+                st.warning(f"{r.a} vs {r.b}: {want} {normalize} bins pooled into {r.bins}, so that both spaces "
+                           "occupy every bin")

@@ -51,6 +51,7 @@ def render(v: View) -> None:
     st.caption("dots: sampled models · lines: binned median (orange) and best (green) error · numbers: models per bin · "
                "wide-range parameters on log axes (tick labels are real values)")
     st.altair_chart(trends(v.url, v.campaign, space, v.ver), width="content")
+    derived(v, space, sub)
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Importance")
@@ -77,3 +78,28 @@ def importance(v: View, space: str, n: int) -> None:
                                 "importance": st.column_config.ProgressColumn("importance", format="%.3f",
                                                                               min_value=0.0, max_value=1.0)})
     st.caption("Optuna's PED-ANOVA evaluator on the completed trials' top-1 error (shares sum to 1)")
+
+
+def derived(v: View, space: str, sub: pd.DataFrame) -> None:
+    """Error trends against the derived quantities of each network (total depth, width ratios, monotone widths /
+    depths, spread of b and g: :mod:`netspace.platform.analysis.derived`), from the stored configs."""
+    if "trial_id" not in sub.columns or sub.empty:
+        return
+    if len(sub) > AUTO_IMPORTANCE_MAX and not st.button(f"derived features ({len(sub)} trials)", key="derived_go"):
+        return
+    ids = [int(t) for t in sub["trial_id"]]
+    cfgs = data.configs(v.url, tuple(ids))
+    feats = an.derived_frame(pd.Series([cfgs.get(t) for t in ids], index=sub.index))
+    cols = an.derived.feature_columns(feats)
+    if not cols:
+        return
+    names = {c: "param_" + c[len(an.derived.PREFIX):] for c in cols}
+    frame = pd.concat([sub[["error"]], feats[cols].rename(columns=names)], axis=1)
+    st.subheader("Derived features")
+    st.caption("per network: total depth, width ratio of consecutive stages, whether widths / depths increase, "
+               "spread (max / min) of b and g across stages; `netspace refine` tests the same quantities")
+    docs = {n[len("param_"):]: an.derived.feature_doc(n[len("param_"):]) for n in names.values()}
+    table, spec = charts.trends_chart(frame, list(names.values()), docs)
+    chart = alt.ConcatChart.from_dict(spec, validate=False)
+    chart.data = table
+    st.altair_chart(chart, width="content")

@@ -10,11 +10,16 @@
 - :mod:`.compare` — the same on a trials DataFrame: EDF curves, summary table, parameter trends, pairwise
   comparisons with p-values and bootstrap intervals
 - :mod:`.refine` — the next refinement of a space: bootstrap good regions and error trends per parameter
+- :mod:`.verdicts`, :mod:`.multiplicity`, :mod:`.stratified` — the pair verdict's rule and words, Holm / min-p
+  adjustments, the within-bin permutation test and weighted medians of normalized EDFs
+- :mod:`.evidence` — refine's good regions and trends tested against shuffled errors
+- :mod:`.derived` — derived per-model quantities of AnyNet / RegNet configs (total depth, width ratios, …)
 """
 
 from netspace.platform.analysis.bootstrap import edf_band, good_region, median_diff_interval
 from netspace.platform.analysis.compare import (
     complexity_trend,
+    differing_pairs,
     edf_curves,
     finished,
     pairwise_comparisons,
@@ -25,10 +30,12 @@ from netspace.platform.analysis.compare import (
     split_references,
     summary_table,
 )
+from netspace.platform.analysis.derived import derived_features, derived_frame, with_features
 from netspace.platform.analysis.edf import edf, edf_at, error_grid
 from netspace.platform.analysis.efficiency import efficiency_curve, expected_min_error
 from netspace.platform.analysis.fit import QuantizedLinearFit, e_fit, fit_error, quantized_linear_fit, quantized_widths
 from netspace.platform.analysis.ks import ks_matrix, ks_statistic
+from netspace.platform.analysis.multiplicity import holm, min_p_adjust
 from netspace.platform.analysis.normalized import (
     EmptyBinWarning,
     bin_index,
@@ -39,11 +46,13 @@ from netspace.platform.analysis.normalized import (
     normalized_weights_in_range,
 )
 from netspace.platform.analysis.refine import RefineResult, refine_space
+from netspace.platform.analysis.stratified import weighted_median
 from netspace.platform.analysis.trends import binned_trend
 
 __all__ = [
     "EmptyBinWarning", "RefineResult", "complexity_edges", "empty_bins", "median_diff_interval",
-    "normalized_weights_in_range", "pairwise_comparisons", "refine_space",
+    "normalized_weights_in_range", "pairwise_comparisons", "refine_space", "differing_pairs", "derived_features",
+    "derived_frame", "with_features", "holm", "min_p_adjust", "weighted_median",
     "QuantizedLinearFit", "bin_index", "binned_trend", "complexity_trend", "e_fit", "edf", "edf_at", "edf_band", "edf_curves",
     "efficiency_curve", "error_grid", "expected_min_error", "finished", "fit_error", "good_region", "ks_matrix",
     "ks_statistic", "log_bins", "normalized_weights", "param_columns", "param_trends", "quantized_linear_fit",

@@ -13,8 +13,9 @@ import pandas as pd
 from netspace.platform.analysis.bootstrap import edf_band
 from netspace.platform.analysis.edf import edf_at, error_grid
 from netspace.platform.analysis.ks import ks_statistic
-from netspace.platform.analysis.normalized import DEFAULT_BINS, complexity_edges, normalized_weights_in_range
+from netspace.platform.analysis.normalized import complexity_edges, normalized_weights_in_range
 from netspace.platform.analysis.trends import binned_trend
+from netspace.platform.analysis.verdicts import format_p  # noqa: F401  (re-exported)
 
 
 def finished(df: pd.DataFrame, error: str = "error") -> pd.DataFrame:
@@ -39,18 +40,24 @@ def space_order(df: pd.DataFrame, spaces=None) -> list[str]:
     return [s for s in spaces if s in present] if spaces else present
 
 
-def space_weights(df: pd.DataFrame, complexity: str = "flops", n_bins: int = DEFAULT_BINS, *,
+def space_weights(df: pd.DataFrame, complexity: str = "flops", n_bins: int | None = None, *,
                   range: tuple[float, float] | None = None, log: bool = False, warn: bool = True) -> np.ndarray:
     """Normalized-EDF weights of every row, as the authors compute them: ``n_bins`` linear (or ``log``) bins
     over a fixed complexity ``range`` (default: the pooled min..max), shared by all spaces in ``df``. Rows
-    outside the range get weight 0; an :class:`EmptyBinWarning` names spaces missing from occupied bins."""
+    outside the range get weight 0; an :class:`EmptyBinWarning` names spaces missing from occupied bins.
+    ``n_bins`` defaults to about 5 models of the smallest space per bin, at most the authors' 40
+    (:func:`~netspace.platform.analysis.stratified.default_n_bins`)."""
+    if not n_bins:
+        from netspace.platform.analysis.stratified import default_n_bins
+
+        n_bins = default_n_bins(int(df["space"].value_counts().min()) if len(df) else 0)
     c = pd.to_numeric(df[complexity], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     edges = complexity_edges(c, n_bins, range=range, log=log)
     return normalized_weights_in_range(c, df["space"].to_numpy(), edges, warn=warn, what=complexity)
 
 
 def edf_curves(df: pd.DataFrame, spaces=None, grid=None, points: int = 300, normalize: str | None = None,
-               bands: bool = False, n_boot: int = 200, level: float = 0.95, seed: int = 0, n_bins: int = DEFAULT_BINS,
+               bands: bool = False, n_boot: int = 200, level: float = 0.95, seed: int = 0, n_bins: int | None = None,
                range: tuple[float, float] | None = None, log_bins: bool = False) -> pd.DataFrame:
     """Long table (space, error, F[, lo, hi]) of each space's EDF on a common grid.
 
@@ -75,7 +82,7 @@ def edf_curves(df: pd.DataFrame, spaces=None, grid=None, points: int = 300, norm
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-def summary_table(df: pd.DataFrame, spaces=None, complexity: str | None = "flops", n_bins: int = DEFAULT_BINS,
+def summary_table(df: pd.DataFrame, spaces=None, complexity: str | None = "flops", n_bins: int | None = None,
                   range: tuple[float, float] | None = None, log_bins: bool = False) -> pd.DataFrame:
     """Per space: n, min / median error, KS vs the first space (plain and, with ``complexity``, normalized)."""
     spaces = space_order(df, spaces)
@@ -133,115 +140,96 @@ def complexity_trend(df: pd.DataFrame, metric: str = "flops", n_bins: int = 10) 
 
 
 # -- pairwise comparisons with confidence ------------------------------------------------------------------------
-PAIR_COLUMNS = ["a", "b", "n_a", "n_b", "ks", "p_value", "median_a", "median_b", "median_diff", "diff_lo", "diff_hi",
-                "better", "verdict"]
+PAIR_COLUMNS = ["a", "b", "n_a", "n_b", "ks", "p_value", "p_adjusted", "median_a", "median_b", "median_diff", "diff_lo",
+                "diff_hi", "better", "verdict", "bins"]
 
 
 def pairwise_comparisons(df: pd.DataFrame, spaces=None, *, normalize: str | None = None, n_boot: int = 1000,
-                         seed: int = 0, alpha: float = 0.05, n_bins: int = DEFAULT_BINS,
-                         range: tuple[float, float] | None = None, log_bins: bool = False) -> pd.DataFrame:
-    """One row per pair of spaces (a listed before b): KS distance D with its p-value, the medians, the median
-    difference b − a with a bootstrap ``1 − alpha`` interval, and a plain verdict.
+                         seed: int = 0, alpha: float = 0.05, n_bins: int | None = None,
+                         range: tuple[float, float] | None = None, log_bins: bool = False,
+                         n_perm: int | None = None) -> pd.DataFrame:
+    """One row per pair of spaces (a listed before b): KS distance D, its raw and Holm-adjusted p-values (the
+    family is every pair of this call, i.e. of the campaign), the medians, the median difference b − a with a
+    bootstrap ``1 − alpha`` interval, and a plain verdict (:mod:`netspace.platform.analysis.verdicts`).
 
-    Unweighted EDFs: the exact/asymptotic two-sample KS p-value of :func:`scipy.stats.ks_2samp`. Normalized EDFs
-    (``normalize`` names a complexity column): a permutation test of the weighted D (space labels permuted
-    ``n_boot`` times, weights recomputed on the fixed bins each time), p = (1 + #{D* >= D}) / (1 + n_boot).
-    ``better`` is the space with the lower median when p < alpha, else empty; the verdict reads
-    "B better than A, p = 0.001" or "no detectable difference at n = 16".
+    Plain EDFs: scipy's two-sample KS p-value; medians and interval of the errors. Normalized EDFs (``normalize``
+    names a complexity column): ``n_bins`` complexity bins (default: adapted to the smaller space,
+    :func:`~netspace.platform.analysis.stratified.default_n_bins`) over the pooled range, adjacent bins pooled per
+    pair until both spaces occupy each (or no verdict, with the reason), the weighted KS distance with a
+    permutation p-value that shuffles labels *within* bins (``n_perm`` permutations, default ``n_boot``), and the
+    weighted medians with an interval resampled within bins. ``better`` is set only when the adjusted p < alpha
+    and the interval excludes 0; ``bins`` is the number of (pooled) complexity bins (0 for plain EDFs).
     """
     from scipy import stats
 
-    from netspace.platform.analysis.bootstrap import median_diff_interval
+    from netspace.platform.analysis.bootstrap import bootstrap_medians
+    from netspace.platform.analysis.multiplicity import holm
+    from netspace.platform.analysis.stratified import (
+        default_n_bins,
+        pool_bins,
+        stratified_ks_test,
+        stratified_median_diff,
+    )
+    from netspace.platform.analysis.verdicts import decide, verdict_text
 
     done = split_references(finished(df))[0]
     spaces = space_order(done, spaces)
     sub = done[done["space"].isin(spaces)]
     e_all = sub["error"].to_numpy(dtype=float)
     g_all = sub["space"].to_numpy()
-    edges = None
+    n_perm = n_boot if n_perm is None else n_perm
+    level = 1 - alpha
+    sizes = {s: int((g_all == s).sum()) for s in spaces}
     if normalize:
         c_all = pd.to_numeric(sub[normalize], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        edges = complexity_edges(c_all, n_bins, range=range, log=log_bins)
-        normalized_weights_in_range(c_all, g_all, edges, what=normalize)  # EmptyBinWarning where spaces differ
+        k_bins = n_bins or default_n_bins(min(sizes.values()) if sizes else 0)
+        edges = complexity_edges(c_all, k_bins, range=range, log=log_bins)
+        inside = np.isfinite(c_all) & (c_all >= edges[0]) & (c_all <= edges[-1])
+        bin_all = np.where(inside, bin_of(np.where(inside, c_all, edges[0]), edges), -1)
+    else:
+        boots = {s: bootstrap_medians(e_all[g_all == s], n_boot, seed=seed + i) for i, s in enumerate(spaces)}
     rows = []
     for i, a in enumerate(spaces):
         for b in spaces[i + 1:]:
             ma, mb = g_all == a, g_all == b
             ea, eb = e_all[ma], e_all[mb]
+            reason, bins = "", 0
             if normalize:
                 m = ma | mb
-                ks, p = weighted_ks_permutation(e_all[m], c_all[m], mb[m], edges, n_perm=n_boot, seed=seed)
+                pooled, bins, reason = pool_bins(bin_all[m], mb[m], k_bins)
+                if pooled is None:
+                    ks = p = med_a = med_b = lo = hi = float("nan")
+                    reason = f"no normalized comparison of {a} and {b} by {normalize}: {reason.replace('space a', a).replace('space b', b)}"
+                else:
+                    ks, p = stratified_ks_test(e_all[m], pooled, mb[m], bins, n_perm=n_perm, seed=seed)
+                    med_a, med_b, _, lo, hi = stratified_median_diff(e_all[m], pooled, mb[m], bins, n_boot=n_boot,
+                                                                     level=level, seed=seed)
             else:
-                res = stats.ks_2samp(ea, eb)
+                # scipy's exact p is O(n_a · n_b): asymptotic beyond 500 × 500 models (as accurate there)
+                res = stats.ks_2samp(ea, eb, method="auto" if ea.size * eb.size <= 250_000 else "asymp")
                 ks, p = float(res.statistic), float(res.pvalue)
-            med_a, med_b = float(np.median(ea)), float(np.median(eb))
-            lo, hi = median_diff_interval(ea, eb, n_boot=n_boot, level=1 - alpha, seed=seed)
-            better = (b if med_b < med_a else a) if p < alpha and med_a != med_b else ""
+                med_a, med_b = float(np.median(ea)), float(np.median(eb))
+                lo, hi = (float(x) for x in np.quantile(boots[b] - boots[a], [alpha / 2, 1 - alpha / 2]))
             rows.append({"a": a, "b": b, "n_a": int(ea.size), "n_b": int(eb.size), "ks": ks, "p_value": p,
                          "median_a": med_a, "median_b": med_b, "median_diff": med_b - med_a, "diff_lo": lo,
-                         "diff_hi": hi, "better": better, "verdict": verdict(a, b, better, p, ea.size, eb.size)})
+                         "diff_hi": hi, "bins": int(bins), "reason": reason})
+    p_adj = holm([r["p_value"] for r in rows])
+    family = int(np.isfinite(p_adj).sum())
+    for r, pa in zip(rows, p_adj):
+        r["p_adjusted"] = float(pa)
+        better, differ, medians = decide(r["a"], r["b"], pa, r["diff_lo"], r["diff_hi"], alpha)
+        r["better"] = better
+        r["verdict"] = verdict_text(r["a"], r["b"], better=better, differ=differ, medians=medians, p=r["p_value"],
+                                    p_adj=pa, family=family, n_a=r["n_a"], n_b=r["n_b"], level=level,
+                                    reason=r.pop("reason"))
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
-def format_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "p = n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
-
-
-def verdict(a: str, b: str, better: str, p: float, n_a: int, n_b: int) -> str:
-    if better:
-        worse = a if better == b else b
-        return f"{better} better than {worse}, {format_p(p)}"
-    n = f"n = {n_a}" if n_a == n_b else f"n = {n_a}/{n_b}"
-    return f"no detectable difference at {n} ({format_p(p)})"
-
-
-def weighted_ks_permutation(errors, complexity, is_b, edges, *, n_perm: int = 1000, seed: int = 0,
-                            max_draws: int = 20_000_000) -> tuple[float, float]:
-    """KS distance of the normalized (weighted) EDFs of two groups and its permutation p-value.
-
-    Under the null both groups are draws of one population, so the group labels are exchangeable: permute them,
-    recompute every model's normalized weight on the fixed ``edges`` and the weighted D. Vectorised over
-    permutations (the pooled models are sorted once by error; ties in error share one EDF step).
-    """
-    e = np.asarray(errors, dtype=float)
-    c = np.asarray(complexity, dtype=float)
-    lab = np.asarray(is_b, dtype=bool)
-    keep = np.isfinite(e)
-    e, c, lab = e[keep], c[keep], lab[keep]
-    n, nb = e.size, len(edges) - 1
-    if lab.sum() == 0 or (~lab).sum() == 0:
-        return float("nan"), float("nan")
-    order = np.argsort(e, kind="stable")
-    e, c, lab = e[order], c[order], lab[order]
-    inside = np.isfinite(c) & (c >= edges[0]) & (c <= edges[-1])
-    b = np.where(inside, bin_of(c, edges), nb)  # bin nb collects models outside the range (weight 0)
-    last = np.r_[e[1:] != e[:-1], True]  # EDF evaluated after the last of each run of equal errors
-
-    def cdf(members: np.ndarray) -> np.ndarray:  # (k, n) bool -> cumulative normalized weight, rows sum to 1
-        k = members.shape[0]
-        key = np.arange(k)[:, None] * (nb + 1) + b[None, :]
-        counts = np.bincount(key[members], minlength=k * (nb + 1)).reshape(k, nb + 1)
-        counts[:, nb] = 0  # outside the range: no weight
-        occupied = np.maximum((counts > 0).sum(axis=1), 1)
-        per = np.take_along_axis(counts, np.broadcast_to(b, (k, n)), axis=1)
-        w = np.where(members & (per > 0), 1.0 / np.maximum(per, 1), 0.0) / occupied[:, None]
-        return np.cumsum(w, axis=1)
-
-    def d_of(labels: np.ndarray) -> np.ndarray:  # labels: (k, n) bool, True = group b -> D per row
-        return np.max(np.abs(cdf(labels) - cdf(~labels))[:, last], axis=1)
-
-    d_obs = float(d_of(lab[None, :])[0])
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(n_perm, max_draws // max(n, 1)))
-    ge, done = 0, 0
-    while done < n_perm:
-        k = min(chunk, n_perm - done)
-        perms = np.argsort(rng.random((k, n)), axis=1)
-        ge += int((d_of(lab[perms]) >= d_obs - 1e-12).sum())
-        done += k
-    return d_obs, (1 + ge) / (1 + n_perm)
+def differing_pairs(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`pairwise_comparisons` whose verdict names a better space (adjusted p and interval)."""
+    if table is None or table.empty:
+        return table
+    return table[table["better"] != ""]
 
 
 def bin_of(values, edges) -> np.ndarray:

@@ -1,11 +1,20 @@
-"""One refinement round of a design space from its finished population (RegNet paper, Sec. 3 and appendix).
+"""One refinement round of a design space from its finished population (RegNet paper, Sec. 3 and appendix), with
+evidence that must beat chance.
 
-Per sampled parameter: the *bootstrap good region* of the best models (:func:`good_region`: the parameter value
-of the lowest-error model among ``top_frac`` of the models drawn with replacement, repeated ``n_boot`` times; its
-95 % interval) and the *error trend* (least-squares slope of error on the parameter — on log2 of it for
-log-uniform parameters — with a bootstrap 95 % interval). The proposed refined space keeps each numeric
-parameter's good region where that region is clearly narrower than the current range, rounded outward to values
-the space can draw, and is printed as a ``spaces:`` entry that runs as a new space of the same campaign.
+Per sampled parameter, and per derived quantity of AnyNet / RegNet networks (total depth, width ratios, monotone
+widths / depths, spread of b and g; :mod:`.derived`): the *bootstrap good region* (the value of the best model of a
+random ``subsample`` share of the models, repeated; its 95 % interval) and the *error trend* (correlation of error
+with the parameter, on log scale for log-uniform ones; least-squares slope with a bootstrap interval for display).
+Both are tested against the same statistics on populations with the errors shuffled, family-wise over all
+parameters and features (:mod:`.evidence`). A numeric parameter is restricted to its good region only where
+
+1. the population has at least ``min_n`` finished models (otherwise refine says how many it needs);
+2. its region or trend is outside the shuffled-error null after the family-wise adjustment (p_adj < alpha);
+3. the region is clearly narrower than the current range (rounded outward to values the space can draw);
+4. the paper's check passes: the models inside the proposed region are *better* than those outside, by the same
+   pair verdict as the comparisons of spaces (:func:`~netspace.platform.analysis.compare.pairwise_comparisons`).
+
+The refined space is printed as a ``spaces:`` entry that runs as a new space of the same campaign.
 """
 
 from __future__ import annotations
@@ -18,11 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netspace.platform.analysis.bootstrap import good_region
 from netspace.platform.analysis.compare import finished
 
-TABLE_COLUMNS = ["parameter", "current", "good_lo", "good_median", "good_hi", "slope", "slope_lo", "slope_hi",
-                 "direction", "n", "proposed", "evidence"]
+TABLE_COLUMNS = ["parameter", "kind", "current", "good_lo", "good_median", "good_hi", "region_p", "slope", "slope_lo",
+                 "slope_hi", "trend_p", "direction", "n", "proposed", "evidence"]
+MIN_N = 32  # below this many finished models refine reports the evidence but proposes nothing
+SUBSAMPLE = 0.25  # share of the models drawn at random (with replacement) per good-region round
 NARROWER = 0.8  # propose a new range only when the good region covers less than this share of the current span
 
 
@@ -35,6 +45,7 @@ class RefineResult:
     yaml: str
     n: int
     notes: list[str] = field(default_factory=list)
+    check: str = ""  # the inside-vs-outside verdict of the proposed region ("" when nothing was proposed)
 
 
 def _fmt(x: float) -> str:
@@ -95,7 +106,10 @@ def _propose(p, lo: float, hi: float) -> Any:
     if isinstance(p, Float) and p.quantum:
         q = p.quantum
         a, b = q * math.floor(lo / q), q * math.ceil(hi / q)
-        return {"low": int(max(a, cur[0])), "high": int(min(b, cur[1]))}
+        if float(q).is_integer():
+            return {"low": int(max(a, cur[0])), "high": int(min(b, cur[1]))}
+        digits = max(0, -math.floor(math.log10(q)))  # a quantum of 0.1 or 0.001 (pycls's wa, wm)
+        return {"low": round(max(a, cur[0]), digits), "high": round(min(b, cur[1]), digits)}
     a, b = _round_out(lo, hi)
     return {"low": max(a, cur[0]), "high": min(b, cur[1])}
 
@@ -128,70 +142,105 @@ def clean_regime(regime: Mapping[str, Any] | None) -> dict[str, Any] | None:
     per = {m: {k: regime[m][k] for k in ("low", "high") if regime[m].get(k) is not None}
            if isinstance(regime.get(m), Mapping) else regime.get(m) for m in ("flops", "params", "acts") if regime.get(m)}
     if per:
-        return per
-    return {k: regime[k] for k in ("metric", "low", "high") if regime.get(k) is not None}
+        return {**per, "rule": regime["rule"]} if regime.get("rule") else per
+    return {k: regime[k] for k in ("metric", "low", "high", "rule") if regime.get(k) is not None}
 
 
-def refine_space(df: pd.DataFrame, label: str, *, top_frac: float = 0.25, n_boot: int = 2000, seed: int = 0,
-                 base: str | None = None, restrict: Mapping[str, Any] | None = None, samples: int | None = None,
-                 regime: Mapping[str, Any] | None = None, new_label: str | None = None,
-                 taken_labels=()) -> RefineResult:
-    """Evidence per parameter and the refined space of ``label``'s finished population.
+def refine_space(df: pd.DataFrame, label: str, *, subsample: float = SUBSAMPLE, n_boot: int = 400,
+                 n_null: int | None = None, alpha: float = 0.05, min_n: int = MIN_N, seed: int = 0, base: str | None = None,
+                 restrict: Mapping[str, Any] | None = None, samples: int | None = None,
+                 regime: Mapping[str, Any] | None = None, new_label: str | None = None, taken_labels=(),
+                 top_frac: float | None = None) -> RefineResult:
+    """Evidence per parameter and derived feature, and the refined space of ``label``'s finished population.
 
-    ``base``/``restrict``: the study's registered space and its restriction (study attrs ``space`` and
+    ``subsample``: share of the models drawn at random per good-region round (``top_frac`` is its old name);
+    ``n_boot`` rounds, ``n_null`` error shuffles (default: enough that 2 tests per quantity can reach
+    ``alpha / 2`` after the family-wise adjustment, at least 500), family-wise level ``alpha``; nothing is proposed below ``min_n``
+    models. ``base``/``restrict``: the study's registered space and its restriction (study attrs ``space`` and
     ``restrict``; default: ``label`` itself, unrestricted). ``samples``/``regime``: copied into the YAML entry.
+    Derived features come from a ``config`` column (trial attr) or ready ``feature_*`` columns.
     """
     from netspace.errors import NetspaceError
+    from netspace.platform.analysis.derived import PREFIX, feature_columns, feature_doc, with_features
+    from netspace.platform.analysis.evidence import refine_evidence
     from netspace.search_spaces import get_space
     from netspace.search_spaces.restrict import DerivedSpace
     from netspace.search_spaces.restrict import restrict as do_restrict
 
+    if top_frac is not None:
+        subsample = top_frac
     base = base or label
     old = dict(restrict or {})
     space = do_restrict(get_space(base), old)
     params = space.parameters()
     done = finished(df)
-    sub = done[done["space"] == label]
+    sub = with_features(done[done["space"] == label])
     e = sub["error"].to_numpy(dtype=float)
-    rows, proposals, notes = [], {}, []
-    if len(sub) < 8:
-        notes.append(f"only {len(sub)} finished models of {label}: the evidence is weak")
+    n = int(len(sub))
+    rows: dict[str, dict] = {}
+    tested: list[tuple[str, str, Any, np.ndarray, bool]] = []  # (name, kind, param or None, x, log)
     for name, p in params.items():
         col = f"param_{name}"
         cur = _bounds(p)
-        current = p.describe()
         if col not in sub.columns or cur is None:
-            rows.append({"parameter": name, "current": current, "n": 0, "direction": "-",
-                         "proposed": "-", "evidence": "not numeric or not recorded"})
+            rows[name] = {"parameter": name, "kind": "parameter", "current": p.describe(), "n": 0, "direction": "-",
+                          "proposed": "-", "evidence": "not numeric or not recorded"}
             continue
         raw = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         x = np.asarray(p.value(raw), dtype=float) if hasattr(p, "value") else raw
-        keep = np.isfinite(x) & np.isfinite(e)
-        x, ee = x[keep], e[keep]
         if cur[0] == cur[1]:
-            rows.append({"parameter": name, "current": current, "n": int(x.size), "direction": "fixed",
-                         "proposed": "-", "evidence": f"fixed at {_fmt(cur[0])}"})
+            rows[name] = {"parameter": name, "kind": "parameter", "current": p.describe(),
+                          "n": int(np.isfinite(x).sum()), "direction": "fixed", "proposed": "-",
+                          "evidence": f"fixed at {_fmt(cur[0])}"}
             continue
-        gr = good_region(x, ee, frac=top_frac, n_boot=n_boot, seed=seed)
-        log = bool(getattr(p, "log", False)) and np.all(x > 0)
-        t = np.log2(x) if log else x
-        slope, s_lo, s_hi = slope_interval(t, ee, n_boot=n_boot, seed=seed)
-        unit = f"%/doubling of {name}" if log else f"% per unit of {name}"
-        if np.isfinite(s_hi) and s_hi < 0:
-            direction = "higher is better"
-        elif np.isfinite(s_lo) and s_lo > 0:
-            direction = "lower is better"
-        else:
-            direction = "no clear trend"
-        prop = _propose(p, gr["lo"], gr["hi"])
+        tested.append((name, "parameter", p, x, bool(getattr(p, "log", False))))
+    for col in feature_columns(sub):
+        x = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        name = col[len(PREFIX):]
+        fin = x[np.isfinite(x)]
+        if fin.size and fin.min() == fin.max():
+            rows[name] = {"parameter": name, "kind": "derived", "current": feature_doc(name), "n": int(fin.size),
+                          "direction": "fixed", "proposed": "-", "evidence": f"always {_fmt(fin[0])}"}
+            continue
+        tested.append((name, "derived", None, x, name.startswith("width_ratio") or name.endswith("_spread")))
+    n_null = n_null or max(500, int(math.ceil(2 * 2 * len(tested) / alpha)))
+    ev = refine_evidence(np.column_stack([q[3] for q in tested]) if tested else np.empty((n, 0)), e,
+                         [q[4] for q in tested], subsample=subsample, n_boot=n_boot, n_null=n_null, seed=seed)
+    proposals: dict[str, Any] = {}
+    for j, (name, kind, p, x, log) in enumerate(tested):
+        ok = np.isfinite(x) & np.isfinite(e)
+        t = np.log2(x[ok]) if log and np.all(x[ok] > 0) else x[ok]
+        slope, s_lo, s_hi = slope_interval(t, e[ok], n_boot=1000, seed=seed)
+        rp, tp = float(ev.p_region_adj[j]), float(ev.p_trend_adj[j])
+        trend = np.isfinite(tp) and tp < alpha
+        direction = ("lower is better" if slope > 0 else "higher is better") if trend else "no clear trend"
+        evident = trend or (np.isfinite(rp) and rp < alpha)
+        prop = _propose(p, ev.lo[j], ev.hi[j]) if kind == "parameter" and evident and n >= min_n else None
         if prop is not None:
             proposals[name] = prop
-        evidence = (f"best models at {name} in [{_fmt(gr['lo'])}, {_fmt(gr['hi'])}] (95 % bootstrap, median "
-                    f"{_fmt(gr['median'])}); error slope {_fmt(slope)} {unit} (95 % CI [{_fmt(s_lo)}, {_fmt(s_hi)}]): "
-                    f"{direction}")
-        rows.append({"parameter": name, "current": current, "good_lo": gr["lo"], "good_median": gr["median"],
-                     "good_hi": gr["hi"], "slope": slope, "slope_lo": s_lo, "slope_hi": s_hi, "direction": direction,
-                     "n": int(x.size), "proposed": _proposal_text(prop), "evidence": evidence})
+        unit = f"%/doubling of {name}" if log else f"% per unit of {name}"
+        evidence = (f"best models at {name} in [{_fmt(ev.lo[j])}, {_fmt(ev.hi[j])}] (95 %, median {_fmt(ev.median[j])}; "
+                    f"narrower than with shuffled errors: p_adj = {_fmt_p(rp)}); error slope {_fmt(slope)} {unit} "
+                    f"(95 % CI [{_fmt(s_lo)}, {_fmt(s_hi)}]; trend beyond shuffled errors: p_adj = {_fmt_p(tp)})")
+        rows[name] = {"parameter": name, "kind": kind, "current": p.describe() if p is not None else feature_doc(name),
+                      "good_lo": ev.lo[j], "good_median": ev.median[j], "good_hi": ev.hi[j], "region_p": rp,
+                      "slope": slope, "slope_lo": s_lo, "slope_hi": s_hi, "trend_p": tp, "direction": direction,
+                      "n": int(ok.sum()), "proposed": _proposal_text(prop) if kind == "parameter" else "-",
+                      "evidence": evidence}
+    notes: list[str] = []
+    if n < min_n:
+        notes.append(f"{label} has {n} finished models; refine proposes a restriction from {min_n} on (sample "
+                     f"{min_n - n} more: raise its samples to {min_n} and run the campaign again)")
+    elif not proposals:
+        notes.append(f"no parameter's good region or trend is outside what shuffled errors give (family-wise "
+                     f"{alpha:g} over {2 * len(tested)} tests): nothing to restrict")
+    check = ""
+    if proposals:
+        proposals, check, note = _inside_better(sub, params, proposals, alpha=alpha, seed=seed)
+        notes.append(note)
+        for name in rows:
+            if rows[name].get("kind") == "parameter" and rows[name].get("proposed") not in ("-", "keep"):
+                rows[name]["proposed"] = _proposal_text(proposals.get(name))
     merged = dict(old)
     base_space = get_space(base)
     for name, prop in proposals.items():  # keep only proposals the base accepts
@@ -211,8 +260,47 @@ def refine_space(df: pd.DataFrame, label: str, *, top_frac: float = 0.25, n_boot
         entry["regime"] = reg
     if merged:
         entry["restrict"] = {k: _plain(v) for k, v in merged.items()}
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    return RefineResult(label, new_label, table, merged, entry_yaml(entry), int(len(sub)), notes)
+    order = [q for q in params if q in rows] + [q for q in rows if q not in params]
+    table = pd.DataFrame([rows[q] for q in order], columns=TABLE_COLUMNS)
+    return RefineResult(label, new_label, table, merged, entry_yaml(entry), n, notes, check)
+
+
+def _fmt_p(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _inside(sub: pd.DataFrame, params, proposals: Mapping[str, Any]) -> np.ndarray:
+    """Models of ``sub`` whose values lie in every proposed range / value set."""
+    mask = np.ones(len(sub), dtype=bool)
+    for name, prop in proposals.items():
+        p = params[name]
+        raw = pd.to_numeric(sub[f"param_{name}"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        x = np.asarray(p.value(raw), dtype=float) if hasattr(p, "value") else raw
+        if "values" in prop:
+            mask &= np.isin(x, np.asarray(prop["values"], dtype=float))
+        else:
+            mask &= (x >= prop["low"]) & (x <= prop["high"])
+    return mask
+
+
+def _inside_better(sub: pd.DataFrame, params, proposals: dict, *, alpha: float, seed: int) -> tuple[dict, str, str]:
+    """The paper's check: the error EDF of the models inside the proposed region against those outside, by the
+    pair verdict. Returns (proposals kept — all or none, the verdict, a note)."""
+    from netspace.platform.analysis.compare import pairwise_comparisons
+
+    mask = _inside(sub, params, proposals)
+    k_in, k_out = int(mask.sum()), int((~mask).sum())
+    if k_in < 2 or k_out < 2:
+        return {}, "", (f"proposal dropped: {k_in} model(s) inside the proposed region and {k_out} outside — too few "
+                        "on one side to check that inside is better")
+    pair = pd.DataFrame({"space": np.where(mask, "inside", "outside"), "error": sub["error"].to_numpy(dtype=float)})
+    row = pairwise_comparisons(pair, ["inside", "outside"], seed=seed, alpha=alpha).iloc[0]
+    check = f"inside (n = {k_in}) vs outside (n = {k_out}): {row['verdict']}"
+    if row["better"] == "inside":
+        return proposals, check, f"paper's check passed: {check}"
+    return {}, check, f"proposal dropped: the models inside the proposed region are not better than those outside ({check})"
 
 
 def _proposal_text(prop: Any) -> str:

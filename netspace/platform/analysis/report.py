@@ -275,8 +275,9 @@ def _written_summary(df: pd.DataFrame, report: Report) -> str:
     parts = [f"{len(done)} networks finished across {done['space'].nunique()} design space(s); the best is "
              f"<b>{_esc(best['space'])} #{int(best['number'])}</b> at {float(best['error']):.2f} % top-1 error."]
     if report.comparisons is not None and not report.comparisons.empty:
-        decided = report.comparisons[report.comparisons["better"] != ""]
-        parts.append(f"Of {len(report.comparisons)} pair(s) of spaces, {len(decided)} differ at the 5 % level"
+        decided = an.differing_pairs(report.comparisons)  # Holm-adjusted p < 0.05 and median CI excludes 0
+        parts.append(f"Of {len(report.comparisons)} pair(s) of spaces, {len(decided)} differ at the 5 % level "
+                     "(Holm-adjusted across the pairs, and the median difference's interval excludes 0)"
                      + (": " + "; ".join(_esc(v) for v in decided["verdict"]) + "." if len(decided) else
                         " (more samples per space would detect smaller differences)."))
     refs = an.split_references(done)[1]
@@ -314,6 +315,7 @@ def _verdict_table(t: pd.DataFrame) -> str:
     show = pd.DataFrame({
         "a": t["a"], "b": t["b"], "n": [f"{x}/{y}" for x, y in zip(t["n_a"], t["n_b"])],
         "KS": t["ks"].map("{:.3f}".format), "p-value": t["p_value"].map("{:.3g}".format),
+        "adjusted p (Holm)": t["p_adjusted"].map("{:.3g}".format),
         "median a (%)": t["median_a"].map("{:.2f}".format), "median b (%)": t["median_b"].map("{:.2f}".format),
         "median b − a (95 % CI)": [f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]" for d, lo, hi in
                                    zip(t["median_diff"], t["diff_lo"], t["diff_hi"])],
@@ -328,8 +330,10 @@ def _comparisons_html(report: Report) -> str:
                    "asymptotic p-value) and the difference of median errors with a bootstrap 95 % interval "
                    "(1000 resamples).</p>\n" + _verdict_table(report.comparisons))
     if report.comparisons_normalized is not None and not report.comparisons_normalized.empty:
-        out.append("<h3>On normalized EDFs (FLOPs, 40 linear bins)</h3>\n<p>KS distance of the reweighted EDFs; "
-                   "p-value by a permutation test (1000 label permutations).</p>\n"
+        out.append("<h3>On normalized EDFs (FLOPs)</h3>\n<p>KS distance of the reweighted EDFs (linear FLOPs bins, "
+                   "about 5 models of the smaller space per bin, at most 40; adjacent bins pooled until both spaces "
+                   "occupy each); p-value by permuting the space labels within bins (1000 permutations); weighted "
+                   "medians.</p>\n"
                    + _verdict_table(report.comparisons_normalized))
     for w in report.warnings:
         out.append(f'<p class="warning"><b>Warning:</b> {_esc(w)}</p>')

@@ -38,7 +38,8 @@ class RegimeSpec(_Model):
     """Complexity ranges; ``low``/``high`` accept numbers or strings such as ``"360M"``.
 
     Single metric: ``{metric: flops, low: 2M, high: 6M}``. Several at once (all must hold):
-    ``{flops: {low: 2M, high: 6M}, params: {high: 1M}}`` or ``{flops: "2M:6M", acts: ":200k"}``.
+    ``{flops: {low: 2M, high: 6M}, params: {high: 1M}}`` or ``{flops: "2M:6M", acts: ":200k"}``. ``rule`` adds a
+    named rule's limits (:mod:`netspace.search_spaces.rules`), e.g. ``{flops: "2M:6M", rule: regnetx_c}``.
     """
 
     metric: Literal["flops", "params", "acts"] = "flops"
@@ -47,13 +48,15 @@ class RegimeSpec(_Model):
     flops: Optional[Union[RangeSpec, str]] = None
     params: Optional[Union[RangeSpec, str]] = None
     acts: Optional[Union[RangeSpec, str]] = None
+    rule: Optional[Literal["regnetx_c"]] = None
 
     @model_validator(mode="after")
     def _parse(self):
         regime = self.to_regime()  # raises RegimeError (a ValueError) with a one-line message
-        if self._per_metric():
+        if self._per_metric() or self.rule:
             for metric, lo, hi in regime.ranges:
                 self.__dict__[metric] = RangeSpec(low=lo, high=None if math.isinf(hi) else hi)
+            self.__dict__["low"] = self.__dict__["high"] = None
         else:
             self.__dict__["low"], self.__dict__["high"] = regime.low, (None if math.isinf(regime.high) else regime.high)
         return self
@@ -62,6 +65,14 @@ class RegimeSpec(_Model):
         return {m: getattr(self, m) for m in ("flops", "params", "acts") if getattr(self, m) is not None}
 
     def to_regime(self):
+        regime = self._ranges_regime()
+        if self.rule:
+            from netspace.search_spaces.rules import apply_rule
+
+            regime = apply_rule(regime, self.rule)
+        return regime
+
+    def _ranges_regime(self):
         from netspace.errors import RegimeError
         from netspace.search_spaces import Regime
 

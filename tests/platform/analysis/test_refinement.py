@@ -19,8 +19,8 @@ from netspace.platform.analysis import (
     pairwise_comparisons,
     refine_space,
 )
-from netspace.platform.analysis.compare import weighted_ks_permutation
 from netspace.platform.analysis.fit import fit_error, quantized_linear_fit, quantized_widths
+from netspace.platform.analysis.stratified import pool_bins, stratified_ks_test
 from netspace.platform.campaign.spec import parse_campaign
 from netspace.search_spaces import Geometry, get_space, sample_configs
 
@@ -47,8 +47,11 @@ def test_pairwise_p_values_equal_scipy_on_unweighted_data():
         assert r.ks == pytest.approx(ref.statistic) and r.p_value == pytest.approx(ref.pvalue)
         assert r.median_diff == pytest.approx(np.median(groups[r.b]) - np.median(groups[r.a]))
         assert r.diff_lo <= r.median_diff <= r.diff_hi
+    assert t["p_adjusted"].tolist() == pytest.approx(np.minimum(1, np.maximum.accumulate(
+        np.sort(t["p_value"]) * [3, 2, 1]))[np.argsort(np.argsort(t["p_value"]))].tolist())  # Holm over the 3 pairs
     ab = t.iloc[0]
-    assert ab["better"] == "B" and ab["verdict"].startswith("B better than A, p ")
+    assert ab["better"] == "B" and ab["verdict"].startswith("B better than A, p ") and ", adjusted " in ab["verdict"]
+    assert ab["diff_hi"] < 0
     ac = t.iloc[1]
     assert ac["better"] == "" and ac["verdict"].startswith("no detectable difference at n = 16/23")
 
@@ -84,25 +87,27 @@ def test_normalized_weights_hand_computed_with_empty_bin_warning():
         normalized_weights_in_range([1, 2, 1, 2], ["A", "A", "B", "B"], complexity_edges([1, 2], 2))
 
 
-def test_weighted_ks_permutation_p_value():
+def test_stratified_ks_permutation_p_value():
     rng = np.random.default_rng(2)
     n = 40
     c = rng.uniform(1, 10, 2 * n)
     is_b = np.r_[np.zeros(n, bool), np.ones(n, bool)]
     edges = complexity_edges(c, 5)
+    bins = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, 4)
+    pooled, k, reason = pool_bins(bins, is_b, 5)
+    assert reason == "" and k >= 2
     w = normalized_weights_in_range(c, is_b, edges)
     same = rng.normal(0, 1, 2 * n)
-    d, p = weighted_ks_permutation(same, c, is_b, edges, n_perm=400, seed=0)
-    assert d == pytest.approx(ks_statistic(same[~is_b], same[is_b], w[~is_b], w[is_b]))
+    d, p = stratified_ks_test(same, pooled, is_b, k, n_perm=400, seed=0)
+    if k == 5:  # no pooling: the weights are the authors' normalized weights
+        assert d == pytest.approx(ks_statistic(same[~is_b], same[is_b], w[~is_b], w[is_b]), abs=1e-6)
     assert p > 0.01
     shifted = same + 1.5 * is_b
-    d2, p2 = weighted_ks_permutation(shifted, c, is_b, edges, n_perm=400, seed=0)
+    d2, p2 = stratified_ks_test(shifted, pooled, is_b, k, n_perm=400, seed=0)
     assert d2 > d and p2 < 0.01 and p2 >= 1 / 401
     df = _frame({"A": shifted[~is_b], "B": shifted[is_b]}, {"A": c[~is_b], "B": c[is_b]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", EmptyBinWarning)
-        t = pairwise_comparisons(df, normalize="flops", n_bins=5, n_boot=400)
-    assert t.loc[0, "ks"] == pytest.approx(d2) and t.loc[0, "better"] == "A"
+    t = pairwise_comparisons(df, normalize="flops", n_bins=5, n_boot=400)
+    assert t.loc[0, "ks"] == pytest.approx(d2) and t.loc[0, "better"] == "A" and t.loc[0, "bins"] == k
 
 
 def test_e_fit_searches_every_multiple_of_8():
