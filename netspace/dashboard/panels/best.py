@@ -30,7 +30,7 @@ def stages_text(space: str, config) -> str:
 def render(v: View) -> tuple[pd.DataFrame, str | None]:
     """Returns the top-k table and 'space:number' of a selected row (None when no row is selected)."""
     st.header("Best networks")
-    k = st.slider("top k", 1, 50, 10, key="top_k")
+    k = st.slider("top k", 1, 50, 10, key="top_k", persist_state="page")
     top = top_k(v, k)
     st.caption(f"the {len(top)} lowest-error of {len(v.done)} completed networks "
                f"({', '.join(v.spaces)}) · stages: blocks × width per stage · select a row to open it below")

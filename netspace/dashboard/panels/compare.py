@@ -22,6 +22,13 @@ def _compare(df: pd.DataFrame, normalize: str | None, n_bins: int, log_bins: boo
     return table, [str(w.message) for w in caught if issubclass(w.category, EmptyBinWarning)]
 
 
+def table(done: pd.DataFrame, normalize: str | None = None, n_bins: int = 40,
+          log_bins: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """The comparisons of ``done``'s spaces (cached per content: the summary strip and this panel share them)."""
+    cols = ["space", "error", "state", "reference"] + ([normalize] if normalize else [])
+    return _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
+
+
 def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     st.header("Pairwise comparisons")
     done = finished(df) if len(df) else df
@@ -30,17 +37,16 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
         return
     c1, c2, c3 = st.columns(3)
     choice = c1.selectbox("EDF", ["plain", "normalized by flops", "normalized by params", "normalized by acts"],
-                          key="cmp_normalize")
+                          key="cmp_normalize", persist_state="page")
     normalize = None if choice == "plain" else choice.rsplit(" ", 1)[1]
-    n_bins = int(c2.number_input("complexity bins", min_value=2, max_value=200, value=40, key="cmp_bins",
+    n_bins = int(c2.number_input("complexity bins", min_value=2, max_value=200, value=40, key="cmp_bins", persist_state="page",
                                  disabled=normalize is None))
-    log_bins = c3.checkbox("log bins", value=False, key="cmp_log", disabled=normalize is None)
-    cols = ["space", "error", "state", "reference"] + ([normalize] if normalize else [])
-    table, warns = _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
-    for r in table.itertuples(index=False):
+    log_bins = c3.checkbox("log bins", value=False, key="cmp_log", persist_state="page", disabled=normalize is None)
+    pairs, warns = table(done, normalize, n_bins, log_bins)
+    for r in pairs.itertuples(index=False):
         st.markdown(f"**{r.a} vs {r.b}**: {r.verdict} — KS {r.ks:.3f}; median error {r.median_a:.2f} % vs "
                     f"{r.median_b:.2f} % (difference {r.median_diff:+.2f} pp, 95 % CI [{r.diff_lo:+.2f}, {r.diff_hi:+.2f}])")
-    show = table.rename(columns={"p_value": "p-value", "median_diff": "median b − a", "diff_lo": "CI low",
+    show = pairs.rename(columns={"p_value": "p-value", "median_diff": "median b − a", "diff_lo": "CI low",
                                  "diff_hi": "CI high"})
     st.dataframe(show, hide_index=True, width="stretch")
     how = ("two-sample KS test (scipy)" if normalize is None else

@@ -33,8 +33,8 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
         st.info("Refinement needs finished trials.")
         return
     c1, c2 = st.columns(2)
-    label = c1.selectbox("space", labels, key="refine_space")
-    top_frac = c2.slider("share of models per bootstrap round", 0.05, 1.0, 0.25, 0.05, key="refine_top_frac")
+    label = c1.selectbox("space", labels, key="refine_space", persist_state="page")
+    top_frac = c2.slider("share of models per bootstrap round", 0.05, 1.0, 0.25, 0.05, key="refine_top_frac", persist_state="page")
     entry = study_entry(study_attrs.get(label, {}), label)
     cols = ["space", "error", "state"] + [c for c in done.columns if c.startswith("param_")]
     table, yaml_text, notes, n = _refine(done[done["space"] == label][cols], label, json.dumps(entry, default=str),
