@@ -113,7 +113,7 @@ def page() -> None:
     v = view.load(url, campaign, chosen, metric, bands)
     if live and not v.live:  # the campaign just finished: one full rerun turns the refresh off
         st.rerun()
-    strip.render(v)
+    strip_box = st.container()  # filled last: the open tab's first charts reach the browser before the verdict
     tabs = st.tabs(TABS, key="tab", **({} if EAGER else {"bind": "query-params", "on_change": "rerun"}))
     for name, tab in zip(TABS, tabs):
         if tab.open is False:  # lazy: only the open tab is computed
@@ -126,6 +126,8 @@ def page() -> None:
                         else "None of the chosen design spaces has completed trials yet.")
                 continue
             SECTIONS[name](v)
+    with strip_box:
+        strip.render(v)
     links.publish(campaign)
 
 

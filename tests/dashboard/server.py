@@ -12,10 +12,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-READY = ("document.body.innerText.includes('Best networks') && "
-         "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
-         "[data-testid=\"stVegaLiteChart\"] svg').length >= 8 && "
-         "document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 3")
+CHARTS = ("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+          "[data-testid=\"stVegaLiteChart\"] svg').length")
+# the Overview tab complete: summary strip, EDFs, error vs complexity, history, best networks and the chosen trial
+READY = ("document.body.innerText.includes('winning space') && document.body.innerText.includes('Best networks') && "
+         f"{CHARTS} >= 6 && document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 3")
+FIRST_CHART = f"document.body.innerText.includes('Error EDFs') && {CHARTS} >= 1"
 
 
 def free_port() -> int:
