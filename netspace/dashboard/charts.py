@@ -268,7 +268,8 @@ def _ticks(lo: float, hi: float, log: bool, n: int = 5) -> list[float]:
 def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400, color: str = style.POINT_COLOR) -> alt.Chart:
     """Parallel coordinates of the ``max_lines`` best models: one line per model across its params, each axis in
     the parameter's own units (min … max over the space, log for wide ranges; tick labels are real values). The
-    better the model the darker and more opaque its line, and the best are drawn last (on top)."""
+    better the model the darker and more opaque its line, and the best are drawn last (on top); the line under the
+    pointer is drawn thick (one model across every axis)."""
     sub = df.nsmallest(max_lines, "error") if len(df) > max_lines else df
     sub = sub.sort_values("error", ascending=False)  # worst first: the best lines end on top
     rows, ticks = [], []
@@ -296,14 +297,15 @@ def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400, co
                                                                 domain=False, ticks=False))
     y = alt.Y("scaled:Q", axis=None, scale=alt.Scale(domain=[0, 1], nice=False))
     err = data["error"] if len(data) else pd.Series([0.0, 1.0])
-    lines = alt.Chart(data).mark_line(strokeWidth=1.2).encode(
-        x=x, y=y, detail="trial:N",
+    hover = alt.selection_point(fields=["trial"], on="pointerover", clear="pointerout", empty=False)
+    lines = alt.Chart(data).mark_line().encode(
+        x=x, y=y, detail="trial:N", strokeWidth=alt.condition(hover, alt.value(3.5), alt.value(1.2)),
         color=alt.Color("error:Q", title="error (%)", scale=alt.Scale(range=[color, "#e8e8e8"],
                                                                       domain=[float(err.min()), float(err.max())])),
         opacity=alt.Opacity("error:Q", scale=alt.Scale(range=[0.9, 0.15], domain=[float(err.min()), float(err.max())]),
                             legend=None),
         tooltip=[alt.Tooltip("trial:Q"), "param:N", alt.Tooltip("value:Q", format="~g"),
-                 alt.Tooltip("error:Q", format=".2f")])
+                 alt.Tooltip("error:Q", format=".2f")]).add_params(hover)
     tick_data = pd.DataFrame(ticks or [{"param": "", "scaled": 0.0, "label": ""}])
     axes = alt.Chart(tick_data).mark_rule(color="#999").encode(x=x, y=alt.Y("min(scaled):Q", axis=None),
                                                                 y2="max(scaled):Q")
