@@ -114,7 +114,7 @@ def page() -> None:
     if live and not v.live:  # the campaign just finished: one full rerun turns the refresh off
         st.rerun()
     strip_box = st.container()  # filled last: the open tab's first charts reach the browser before the verdict
-    tabs = st.tabs(TABS, key="tab", **({} if EAGER else {"bind": "query-params", "on_change": "rerun"}))
+    tabs = st.tabs(TABS, key="tab") if EAGER else st.tabs(TABS, key="tab", bind="query-params", on_change="rerun")
     for name, tab in zip(TABS, tabs):
         if tab.open is False:  # lazy: only the open tab is computed
             continue

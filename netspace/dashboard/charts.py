@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -23,20 +25,20 @@ def complexity_title(metric: str) -> str:
 NEUTRAL = "#555555"  # series that are not spaces (fits, overlays of one trial): colour always means a space
 
 
-def _space_color(colors: dict[str, str], legend: str | None = "top") -> alt.Color:
+def _space_color(colors: dict[str, str], legend: Literal["top", "bottom", "right", "left"] | None = "top") -> alt.Color:
     """Colour by design space; ``legend``: its side outside the plot ("top", "bottom", "right"), or None."""
     return alt.Color("space:N", title="design space", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
                      legend=(alt.Legend(orient=legend, direction="horizontal" if legend in ("top", "bottom") else
                                         "vertical", symbolOpacity=1, symbolStrokeWidth=3) if legend else None))
 
 
-def fitted(values, pad: float = 0.04, log: bool = False) -> list[float] | None:
+def fitted(values, pad: float = 0.04, log: bool = False) -> Any:
     """An axis domain that fits the finite ``values`` (padded by ``pad`` of the range, multiplicatively on log
     axes), instead of a 'nice' domain that can span a decade around data of a few MF; None when empty."""
     v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     v = v[np.isfinite(v) & ((v > 0) if log else True)]
     if not v.size:
-        return None
+        return alt.Undefined
     lo, hi = float(v.min()), float(v.max())
     if log:
         f = (hi / lo) ** pad if hi > lo else 1.1
@@ -68,7 +70,7 @@ def reference_marks(refs: pd.DataFrame | None) -> list:
     return [rule, text]
 
 
-def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str], refs: pd.DataFrame | None = None) -> alt.Chart:
+def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str], refs: pd.DataFrame | None = None) -> alt.LayerChart | alt.FacetChart:
     x = alt.X("error:Q", title="top-1 error (%)", scale=alt.Scale(domain=fitted(curves["error"], pad=0.01), nice=False,
                                                                   zero=False))
     base = alt.Chart(curves).encode(x=x)
@@ -98,7 +100,7 @@ def _trial_tooltip() -> list:
 
 
 def complexity_chart(df: pd.DataFrame, metric: str, colors: dict[str, str],
-                     refs: pd.DataFrame | None = None) -> alt.Chart:
+                     refs: pd.DataFrame | None = None) -> alt.LayerChart | alt.FacetChart:
     """Error vs complexity (log axis in MF / M, real tick values); click a point to open its trial. Reference
     presets (``refs``) are black stars labelled with their names."""
     data = _scaled(df)
@@ -124,7 +126,7 @@ def complexity_chart(df: pd.DataFrame, metric: str, colors: dict[str, str],
         title=f"error vs {COMPLEXITY_LABELS.get(metric, metric)} — click a point for its trial", height=420)
 
 
-def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.Chart:
+def history_chart(df: pd.DataFrame, colors: dict[str, str]) -> alt.LayerChart | alt.FacetChart:
     """Error of every finished trial against its start time, with each space's best-so-far line."""
     data = _scaled(df).assign(started=pd.to_datetime(df["datetime_start"]).to_numpy())
     data = data[data["started"].notna()].sort_values("started")
@@ -232,7 +234,7 @@ def width_chart(block_widths: list[int], fitted: list[int] | None = None, color:
 
 
 def learning_curve_chart(curve: pd.DataFrame, color: str = style.POINT_COLOR) -> alt.Chart:
-    return alt.Chart(curve).mark_line(point=True, color=color).encode(
+    return alt.Chart(curve).mark_line(point=alt.OverlayMarkDef(color=color), color=color).encode(
         x=alt.X("step:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("value:Q", title="top-1 error (%)", scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("step:Q", title="epoch"), alt.Tooltip("value:Q", title="error (%)", format=".2f")],
@@ -265,7 +267,7 @@ def _ticks(lo: float, hi: float, log: bool, n: int = 5) -> list[float]:
     return list(np.linspace(lo, hi, n))
 
 
-def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400, color: str = style.POINT_COLOR) -> alt.Chart:
+def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400, color: str = style.POINT_COLOR) -> alt.LayerChart | alt.FacetChart:
     """Parallel coordinates of the ``max_lines`` best models: one line per model across its params, each axis in
     the parameter's own units (min … max over the space, log for wide ranges; tick labels are real values). The
     better the model the darker and more opaque its line, and the best are drawn last (on top); the line under the

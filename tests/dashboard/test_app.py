@@ -116,7 +116,7 @@ def test_summary_strip_answers_first(demo_storage, monkeypatch):
     df = data.completed(url, "demo", data.version(data.status(url, "demo")[0]))
     assert m["winning space"] == df.groupby("space")["error"].median().idxmin()
     captions = [c.value for c in at.caption]
-    assert any(re.search(r"p [=<] [\d.]+\S* · median error [+-][\d.]+ pp below \w+ \(95 % CI \[", c) for c in captions)
+    assert any(re.search(r"p [=<] [\d.]+\S* · median error [\d.]+ pp (below|above) \w+'s \(difference [+-][\d.]+ pp, 95 % CI \[", c) for c in captions)
     assert any(c.startswith(f"{best_space}:") and " · stages " in c and "×" in c for c in captions)
     assert any(re.match(r"ETA (\d+ (s|min|h)|unknown)", c) for c in captions)
 

@@ -2,6 +2,7 @@
 
 import json
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,7 +56,7 @@ def test_progress_and_eta_from_the_throughput_so_far():
 def test_axes_fit_the_data():
     lo, hi = charts.fitted([2e6, 6e6], log=True)
     assert 1.8e6 < lo < 2e6 and 6e6 < hi < 6.5e6  # not a 1–10 MF decade
-    assert charts.fitted([np.nan]) is None
+    assert charts.fitted([np.nan]) is alt.Undefined
     df = pd.DataFrame({"space": "regnetx", "number": range(4), "error": [30.0, 31, 32, 33],
                        "flops": [2e6, 3e6, 5e6, 6e6], "params": 1e5, "acts": 1e5})
     spec = charts.complexity_chart(df, "flops", {"regnetx": "#4e79a7"}).to_dict()

@@ -14,15 +14,19 @@ from netspace.platform import analysis as an
 AUTO_IMPORTANCE_MAX = 1500  # completed trials up to which importance is computed without asking
 
 
+_preloading = False
+
+
 def preload() -> None:
     """Import the design spaces (and torch, which they need for their docs) in a background thread once per
     server, after the first page is out: the Parameters tab then opens without that wait."""
     import sys
     import threading
 
-    if "netspace.search_spaces.builtin" in sys.modules or getattr(preload, "started", False):
+    global _preloading
+    if "netspace.search_spaces.builtin" in sys.modules or _preloading:
         return
-    preload.started = True
+    _preloading = True
 
     def work():
         try:

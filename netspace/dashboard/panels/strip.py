@@ -27,13 +27,15 @@ def render(v: View) -> None:
         return
     pairs, _ = compare.table(finished(v.done))
     w = summary.winner(v.done, pairs)
+    assert w is not None  # v.done is not empty
     with c1:
         st.metric("winning space", w.space)
         if w.runner_up is None or w.lo != w.lo:
             st.caption(w.verdict)
         else:
-            st.caption(f"{w.verdict} · median error {w.diff:+.2f} pp below {w.runner_up} "
-                       f"(95 % CI [{w.lo:+.2f}, {w.hi:+.2f}])")
+            where = "below" if w.diff >= 0 else "above"
+            st.caption(f"{w.verdict} · median error {abs(w.diff):.2f} pp {where} {w.runner_up}'s "
+                       f"(difference {w.diff:+.2f} pp, 95 % CI [{w.lo:+.2f}, {w.hi:+.2f}])")
     best = v.done.loc[v.done["error"].idxmin()]
     cfg = data.configs(v.url, (int(best["trial_id"]),)).get(int(best["trial_id"]))
     with c2:

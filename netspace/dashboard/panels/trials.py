@@ -100,7 +100,8 @@ def side_by_side(v: View, sel: pd.DataFrame) -> None:
         entry = {"outcome": r["outcome"], "top-1 error": style.fmt_pct(r["error"]), "FLOPs": style.fmt_flops(r["flops"]),
                  "params": style.fmt_params(r["params"]), "activations": style.fmt_params(r["acts"]),
                  "stages": stages_text(r["space"], cfg)}
-        entry.update({k: style.fmt_value(val) for k, val in (cfg or {}).items()})
+        if isinstance(cfg, dict):
+            entry.update({k: style.fmt_value(val) for k, val in cfg.items()})
         cols[str(r["trial"])] = entry
     table = pd.DataFrame(cols).fillna("–")
     st.dataframe(table.rename_axis(""), width="stretch", height=35 * (len(table) + 1) + 3)
