@@ -20,6 +20,12 @@ READY = ("document.body.innerText.includes('winning space') && document.body.inn
 FIRST_CHART = f"document.body.innerText.includes('Error EDFs') && {CHARTS} >= 1"
 
 
+class Page(str):
+    """The page URL; ``pid``: the server process."""
+
+    pid: int = 0
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,7 +52,9 @@ def dashboard(storage: str, log: Path, env: dict | None = None):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("dashboard did not start: " + log.read_text()[-2000:])
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/"
+        page = Page(f"http://127.0.0.1:{port}/")
+        page.pid = proc.pid
+        yield page
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

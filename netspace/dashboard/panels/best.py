@@ -21,7 +21,7 @@ def top_k(v: View, k: int) -> pd.DataFrame:
 
 def stages_text(space: str, config) -> str:
     """The network in one short line: blocks × width per stage (``2×256 · 8×672``), else its config."""
-    arch = architecture(space, config)
+    arch = architecture(space, config, fit=False)
     if arch is None:
         return style.fmt_config(config)
     return " · ".join(f"{d}×{w}" for d, w in zip(arch.stages["depth"], arch.stages["width"]))
