@@ -7,7 +7,11 @@
    1,000 stratified bootstrap rounds per pair).
 3. Dashboard first render: a real SQLite Optuna storage holding ~10,000 trials (populated through Optuna, then
    grown by SQL row copies), the Streamlit script run once under AppTest in a fresh process (empty caches,
-   only streamlit.testing imported before the clock starts); plus the reader's load time.
+   only streamlit.testing imported before the clock starts); plus the reader's load time. Measured twice in the
+   same run, each in its own fresh process: the old code path (NETSPACE_DASHBOARD_EAGER=1: every section of
+   every tab computed on first paint, as the page did before it had tabs) and the new one (only the open
+   tab, Overview, is computed; then each other tab is opened once and timed). Wall and CPU seconds are
+   printed: on a shared machine the CPU seconds are the steadier figure.
 
     python benchmarks/bench_analysis.py [--trials 100000] [--storage-trials 10000] [--only-comparisons]
 """
@@ -73,12 +77,38 @@ FIRST_RENDER = r"""
 import json, os, sys, time
 from streamlit.testing.v1 import AppTest
 os.environ["NETSPACE_STORAGE"] = sys.argv[1]
-at = AppTest.from_file(sys.argv[2], default_timeout=120)
-t = time.perf_counter(); at.run(); first = time.perf_counter() - t
-t = time.perf_counter(); at.run(); rerun = time.perf_counter() - t
+at = AppTest.from_file(sys.argv[2], default_timeout=300)
+def timed():
+    t, c = time.perf_counter(), time.process_time()
+    at.run()
+    return time.perf_counter() - t, time.process_time() - c
+first, first_cpu = timed()
+sections = [h.value for h in at.header]
+exceptions = len(at.exception)
 m = {x.label: x.value for x in at.metric}
-print(json.dumps({"first": first, "rerun": rerun, "trials": m.get("trials"), "exception": len(at.exception)}))
+tabs = {}
+if os.environ.get("NETSPACE_DASHBOARD_EAGER") != "1":
+    for name in ("Compare", "Parameters", "Trials", "Refine"):
+        at.session_state["tab"] = name
+        tabs[name] = timed()
+        sections += [h.value for h in at.header]
+        exceptions += len(at.exception)
+    at.session_state["tab"] = "Overview"
+rerun, _ = timed()
+print(json.dumps({"first": first, "first_cpu": first_cpu, "rerun": rerun, "trials": m.get("trials"),
+                  "exception": exceptions, "sections": sections, "tabs": tabs}))
 """
+SECTIONS = {"Progress", "Error EDFs", "Error vs complexity", "History", "Best networks", "Pairwise comparisons",
+            "Parameters", "All trials", "Refine a space"}
+
+
+def first_render(url: str, app: str, eager: bool) -> dict:
+    import os
+
+    env = {**os.environ, "NETSPACE_DASHBOARD_EAGER": "1" if eager else "0"}
+    out = subprocess.run([sys.executable, "-c", FIRST_RENDER, url, app], capture_output=True, text=True, check=True,
+                         env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -126,10 +156,17 @@ def main() -> None:
     print(f"storage with {n:,} trials built in {build:.1f} s; load_trials: {load:.3f} s")
 
     app = str(Path(__file__).resolve().parents[1] / "netspace" / "dashboard" / "app.py")
-    out = subprocess.run([sys.executable, "-c", FIRST_RENDER, url, app], capture_output=True, text=True, check=True)
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"dashboard first render ({r['trials']} trials, AppTest, fresh process): {r['first']:.2f} s; "
-          f"rerun: {r['rerun']:.2f} s; exceptions: {r['exception']}")
+    old = first_render(url, app, eager=True)
+    new = first_render(url, app, eager=False)
+    for what, r in (("old: every tab on first paint", old), ("new: the open tab only", new)):
+        missing = sorted(SECTIONS - set(r["sections"]))
+        print(f"dashboard first render, {what} ({r['trials']} trials, AppTest, fresh process): {r['first']:.2f} s "
+              f"({r['first_cpu']:.2f} s CPU); rerun: {r['rerun']:.2f} s; exceptions: {r['exception']}; "
+              + (f"missing sections: {', '.join(missing)}" if missing else "every section present"))
+    print("  then each tab's first opening: " + ", ".join(f"{k} {w:.2f} s ({c:.2f} s CPU)"
+                                                            for k, (w, c) in new["tabs"].items()))
+    print(f"dashboard first render: {new['first']:.2f} s new vs {old['first']:.2f} s old "
+          f"(CPU {new['first_cpu']:.2f} s vs {old['first_cpu']:.2f} s; target < 3 s)")
 
 
 if __name__ == "__main__":

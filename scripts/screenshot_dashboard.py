@@ -4,9 +4,11 @@
     python scripts/screenshot_dashboard.py --storage sqlite:///netspace.db --out docs/img --name dashboard_live
 
 Starts the real dashboard server, loads it in headless Debian Chromium (driven over the DevTools protocol by the
-same helpers the browser test uses), waits for every chart to paint and writes NAME.png (progress, EDFs, error vs
-complexity), NAME_parameters.png (trends, importance, parallel coordinates) and NAME_trial.png (history, best
-networks and the chosen trial: config, learning curve, stages, per-block widths).
+same helpers the browser test uses), waits for every chart to paint and writes NAME.png (summary strip, tabs,
+progress, EDFs, error vs complexity), NAME_trial.png (history, best networks and the chosen trial: config, learning
+curve, stages, per-block widths), NAME_parameters.png (the Parameters tab: trends, importance, parallel
+coordinates) and NAME_trials.png (the Trials tab opened by a link to the best trial: table, its learning curve and
+config).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from tests.dashboard.cdp import Browser
 from tests.dashboard.server import READY, dashboard
 
 TOP = "[...document.querySelectorAll('h1, h2, h3')].find(e => e.innerText.trim() === '{}').getBoundingClientRect().top"
-PARTS = {"": ("Campaign", "Parameters"), "_parameters": ("Parameters", "History"), "_trial": ("History", "Promote")}
+PARTS = {"": ("Campaign", "History"), "_trial": ("History", "Promote")}  # parts of the Overview tab
+TAB_READY = {"Parameters": "document.body.innerText.includes('Parallel coordinates') && "
+                           "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg, "
+                           "[data-testid=\"stVegaLiteChart\"] canvas').length >= 2",
+             "Trials": "document.body.innerText.includes('Side by side') && "
+                       "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg, "
+                       "[data-testid=\"stVegaLiteChart\"] canvas').length >= 1"}
 
 
 def _tops(b: Browser) -> dict[str, int | None]:
@@ -72,6 +80,21 @@ def main() -> None:
             x0 = 0 if suffix == "" else int(side or 0)  # the sidebar only once, beside the top
             box = (x0, max(0, y0 - 30), img.width, min(img.height, y1 - 10))
             path = out / f"{args.name}{suffix}.png"
+            img.crop(box).save(path)
+            print(f"wrote {path}")
+        best = b.evaluate("(document.body.innerText.match(/\\n([\\w-]+:\\d+) · /) || [])[1]")
+        for tab, ready in TAB_READY.items():
+            b.navigate(page + f"?tab={tab}" + (f"&trial={best}" if best else ""))
+            if not b.wait_for(ready, timeout=120):
+                print(f"skipped {args.name}_{tab.lower()}.png: the {tab} tab did not finish rendering")
+                continue
+            time.sleep(2.5)
+            shot = b.screenshot(Path(tmp) / f"{tab}.png")
+            bottom = b.evaluate("Math.ceil(Math.max(...[...document.querySelectorAll('[data-testid=\"stMainBlockContainer\"] "
+                                "> div > div > *')].map(e => e.getBoundingClientRect().bottom)))")
+            img = Image.open(shot)
+            box = (int(side or 0), 0, img.width, min(img.height, int(bottom or img.height) + 40))
+            path = out / f"{args.name}_{tab.lower()}.png"
             img.crop(box).save(path)
             print(f"wrote {path}")
 

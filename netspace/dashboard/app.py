@@ -1,15 +1,23 @@
 """netspace dashboard — ``streamlit run netspace/dashboard/app.py -- --storage URL`` (or ``netspace dashboard``).
 
-The page outline: sidebar (campaign, spaces, complexity measure), then — all inside one fragment that re-reads
-the storage every few seconds while the campaign runs — progress, error EDFs, comparisons, error vs complexity,
-parameters (trends, importance, parallel coordinates), history, best networks, the chosen trial, promote, refine.
+The page outline: sidebar (campaign, spaces, complexity measure); the title with the summary strip (winning
+space and its verdict, best network, done / target and ETA); then five tabs — Overview (progress, error EDFs,
+error vs complexity, history, best networks, the chosen trial, promote), Compare (pairwise comparisons),
+Parameters (trends, importance, parallel coordinates), Trials (every trial: filter, sort, overlay learning
+curves, compare configs side by side) and Refine. Only the open tab is computed (``NETSPACE_DASHBOARD_EAGER=1``
+computes all of them on every run, as the page did before it had tabs). All of it lives in one fragment that
+re-reads the storage every few seconds while the campaign runs — or until a campaign exists at all.
+
+Links: ``?campaign=NAME&tab=Trials&trial=space:number`` open a campaign, a tab and a trial.
 """
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
-from netspace.dashboard import charts, data, view
+from netspace.dashboard import charts, data, links, view
 from netspace.dashboard.panels import (
     best,
     compare,
@@ -19,12 +27,16 @@ from netspace.dashboard.panels import (
     progress,
     promote,
     refine,
+    strip,
     trial,
+    trials,
 )
 from netspace.errors import NetspaceError
 from netspace.platform.storage.urls import mask_secrets
 
 REFRESH_S = 3
+TABS = ["Overview", "Compare", "Parameters", "Trials", "Refine"]
+EAGER = os.environ.get("NETSPACE_DASHBOARD_EAGER") == "1"
 
 st.set_page_config(page_title="netspace", layout="wide")
 url = data.storage_url()
@@ -32,15 +44,35 @@ url = data.storage_url()
 # ------------------------------------------------------------------------------------------------ sidebar
 st.sidebar.title("netspace")
 st.sidebar.caption(f"storage: `{mask_secrets(url)}`")
+
+
+@st.fragment(run_every=REFRESH_S)
+def wait_for_campaigns(problem: str) -> None:
+    """Nothing to show yet (no storage, no campaign, or the storage unreachable): ask again every few seconds and
+    open the page as soon as a campaign exists."""
+    data.campaigns.clear()
+    try:
+        found = data.campaigns(url)
+    except NetspaceError:
+        found = []
+    if found:
+        st.rerun()
+    st.info(problem)
+    st.caption(f"checking again every {REFRESH_S} s")
+
+
 try:
     names = data.campaigns(url)
 except NetspaceError as exc:
     st.error(mask_secrets(exc))
+    wait_for_campaigns("The storage cannot be read yet — this page keeps trying.")
     st.stop()
 if not names:
-    st.info(f"No campaigns in {mask_secrets(url)} yet — start one with `netspace run campaign.yaml`.")
+    wait_for_campaigns(f"No campaigns in {mask_secrets(url)} yet — start one with `netspace run campaign.yaml`; "
+                       "it appears here by itself.")
     st.stop()
-campaign = st.sidebar.selectbox("campaign", names, key="campaign")
+links.seed(names)
+campaign = st.sidebar.selectbox("campaign", names, key="campaign", on_change=links.forget_trial)
 if st.sidebar.button("reload data"):
     data.clear()
 counts, _ = data.status(url, campaign)
@@ -56,21 +88,9 @@ refresh = REFRESH_S if live else None
 st.title(f"Campaign {campaign}")
 
 
-@st.fragment(run_every=refresh)
-def page() -> None:
-    v = view.load(url, campaign, chosen, metric, bands)
-    if live and not v.live:  # the campaign just finished: one full rerun turns the refresh off
-        st.rerun()
-    progress.render(v, refresh)
-    if v.done.empty or not v.spaces:
-        st.info("No completed trials yet." if v.done.empty else "None of the chosen design spaces has completed trials yet.")
-        return
+def overview(v: view.View) -> None:
     populations.edfs(v)
-
-    compare.render(v.done, v.campaign, v.attrs)
-
     scatter_click = populations.complexity(v)
-    parameters.render(v)
     history_click = history.render(v)
     top, row_click = best.render(v)
     row = trial.choose(v, top, {"scatter": scatter_click, "history": history_click, "table": row_click})
@@ -78,7 +98,38 @@ def page() -> None:
         trial.render(v, row)
         promote.render(v, trial.key_of(row), float(row["error"]))
 
-    refine.render(v.done, v.campaign, v.attrs)
+
+SECTIONS = {
+    "Overview": overview,
+    "Compare": lambda v: compare.render(v.done, v.campaign, v.attrs),
+    "Parameters": parameters.render,
+    "Trials": trials.render,
+    "Refine": lambda v: refine.render(v.done, v.campaign, v.attrs),
+}
+
+
+@st.fragment(run_every=refresh)
+def page() -> None:
+    v = view.load(url, campaign, chosen, metric, bands)
+    if live and not v.live:  # the campaign just finished: one full rerun turns the refresh off
+        st.rerun()
+    strip_box = st.container()  # filled last: the open tab's first charts reach the browser before the verdict
+    tabs = st.tabs(TABS, key="tab") if EAGER else st.tabs(TABS, key="tab", bind="query-params", on_change="rerun")
+    for name, tab in zip(TABS, tabs):
+        if tab.open is False:  # lazy: only the open tab is computed
+            continue
+        with tab:
+            if name == "Overview":
+                progress.render(v, refresh)
+            if v.done.empty or not v.spaces:
+                st.info("No completed trials yet." if v.done.empty
+                        else "None of the chosen design spaces has completed trials yet.")
+                continue
+            SECTIONS[name](v)
+    with strip_box:
+        strip.render(v)
+    links.publish(campaign)
 
 
 page()
+parameters.preload()

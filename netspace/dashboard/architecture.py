@@ -58,7 +58,9 @@ def _from_space(space: str, config: dict):
     return list(cfg.depths), list(cfg.widths), extra
 
 
-def architecture(space: str, config: dict | None) -> Architecture | None:
+def architecture(space: str, config: dict | None, fit: bool = True) -> Architecture | None:
+    """The network of ``config``; ``fit=False`` skips the quantized linear fit of its block widths (a search
+    over many candidate fits: by far the costliest part, not needed for a stages line)."""
     if not isinstance(config, dict):
         return None
     if isinstance(config.get("depths"), list) and isinstance(config.get("widths"), list):
@@ -83,10 +85,10 @@ def architecture(space: str, config: dict | None) -> Architecture | None:
         if len(v) >= n:
             stages[k] = [int(x) for x in v[:n]]
     blocks = [int(w) for w, d in zip(widths[:n], depths[:n]) for _ in range(int(d))]
-    fit = None
-    if blocks and all(w > 0 for w in blocks):
+    q = None
+    if fit and blocks and all(w > 0 for w in blocks):
         try:
-            fit = quantized_linear_fit(blocks)
+            q = quantized_linear_fit(blocks)
         except ValueError:
-            fit = None
-    return Architecture(stages, blocks, fit)
+            q = None
+    return Architecture(stages, blocks, q)

@@ -37,10 +37,13 @@ def present(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return out, cfg
 
 
-def show(df: pd.DataFrame, widths: dict[str, str | int] | None = None, **kwargs):
+def show(df: pd.DataFrame, widths: dict[str, str | int] | None = None, column_config_extra: dict | None = None,
+         **kwargs):
     """``st.dataframe`` of ``df`` as :func:`present` formats it (full width, no index unless asked); ``widths``:
-    column -> "small" / "medium" / "large" / pixels."""
+    column -> "small" / "medium" / "large" / pixels; ``column_config_extra``: column configs that replace
+    :func:`present`'s."""
     data, cfg = present(df)
+    cfg.update(column_config_extra or {})
     for col, w in (widths or {}).items():
         if col in cfg:
             cfg[col]["width"] = w

@@ -36,13 +36,16 @@ class View:
 
 
 def is_live(counts: pd.DataFrame, attrs: dict[str, dict]) -> bool:
-    """Trials are running, or fewer trials finished than the campaign's targets (between two trials)."""
-    if counts.empty:
-        return False
+    """Keep re-reading: trials are running, fewer trials finished than the campaign's targets (between two trials,
+    or before the first one), or nothing is known yet (no study, no trial: the campaign is being created). Only a
+    campaign that reached its targets with nothing running — or one without targets whose trials all finished — is
+    finished."""
     if int(counts.get("RUNNING", pd.Series(dtype=int)).sum()) > 0:
         return True
     finished = sum(int(counts[c].sum()) for c in ("COMPLETE", "FAIL", "PRUNED") if c in counts)
     target = sum(int(a.get("target") or 0) for a in attrs.values())
+    if target == 0:
+        return finished == 0  # not created yet, or no trial yet: wait for the first one
     return finished < target
 
 

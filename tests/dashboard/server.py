@@ -12,10 +12,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-READY = ("document.body.innerText.includes('Best networks') && "
-         "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
-         "[data-testid=\"stVegaLiteChart\"] svg').length >= 8 && "
-         "document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 3")
+CHARTS = ("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+          "[data-testid=\"stVegaLiteChart\"] svg').length")
+# the Overview tab complete: summary strip, EDFs, error vs complexity, history, best networks and the chosen trial
+READY = ("document.body.innerText.includes('winning space') && document.body.innerText.includes('Best networks') && "
+         f"{CHARTS} >= 6 && document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 3")
+FIRST_CHART = f"document.body.innerText.includes('Error EDFs') && {CHARTS} >= 1"
+
+
+class Page(str):
+    """The page URL; ``pid``: the server process."""
+
+    pid: int = 0
 
 
 def free_port() -> int:
@@ -44,7 +52,9 @@ def dashboard(storage: str, log: Path, env: dict | None = None):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("dashboard did not start: " + log.read_text()[-2000:])
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/"
+        page = Page(f"http://127.0.0.1:{port}/")
+        page.pid = proc.pid
+        yield page
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -15,17 +15,26 @@ from netspace.dashboard import data
 from netspace.platform.storage.urls import mask_secrets
 
 APP = str(Path(netspace.dashboard.__file__).with_name("app.py"))
-SECTIONS = ["Progress", "Error EDFs", "Pairwise comparisons", "Error vs complexity", "Parameters", "History", "Best networks",
-            "Refine a space"]
+OVERVIEW = ["Progress", "Error EDFs", "Error vs complexity", "History", "Best networks"]
+TABS = {"Compare": ["Pairwise comparisons"], "Parameters": ["Parameters"], "Trials": ["All trials"],
+        "Refine": ["Refine a space"]}
 
 
-def _run(url, monkeypatch, promote: bool = False) -> AppTest:
+def _run(url, monkeypatch, promote: bool = False, query: dict | None = None) -> AppTest:
     monkeypatch.setenv("NETSPACE_STORAGE", url)
+    monkeypatch.delenv("NETSPACE_DASHBOARD_EAGER", raising=False)
     if promote:
         monkeypatch.setenv("NETSPACE_DASHBOARD_PROMOTE", "1")
     else:
         monkeypatch.delenv("NETSPACE_DASHBOARD_PROMOTE", raising=False)
     at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _tab(at: AppTest, name: str) -> AppTest:
+    at.session_state["tab"] = name
     return at.run()
 
 
@@ -55,7 +64,8 @@ def test_every_section_renders_with_storage_numbers(demo_storage, monkeypatch):
     url, summary = demo_storage
     at = _run(url, monkeypatch)
     assert not at.exception
-    assert [h.value for h in at.header] == SECTIONS
+    assert [t.label for t in at.tabs] == ["Overview", *TABS]
+    assert [h.value for h in at.header] == OVERVIEW  # only the open tab is computed
     m = _metrics(at)
     assert m["trials"] == str(sum(s["complete"] + s["running"] + s["failed"] for s in summary.values()))
     assert m["complete"] == str(sum(s["complete"] for s in summary.values()))
@@ -78,15 +88,51 @@ def test_every_section_renders_with_storage_numbers(demo_storage, monkeypatch):
     # complexity in MF / M params, each network as blocks × width per stage
     assert top["flops"].max() < 1e5 and top["stages"].str.match(r"^\d+×\d+( · \d+×\d+)+$").all()
     titles = " | ".join(_chart_titles(at))
-    for title in ("error EDF", "normalized EDF", "error vs FLOPs", "history", "parallel coordinates"):
+    for title in ("error EDF", "normalized EDF", "error vs FLOPs", "history"):
         assert title in titles
     text = _texts(at)
     assert "learning curve: validation top-1 error" in text and "per-block widths" in text
     assert re.search(r"\d [MG]F · [\d.]+ [kMG] params", text) and "e_fit" in text
-    imp = _table(at, "param", "importance")
-    assert len(imp) >= 5 and imp["importance"].sum() == pytest.approx(1.0)
-    glossary = _table(at, "parameter", "meaning")
-    assert glossary["meaning"].str.len().gt(0).all()
+    for tab, headers in TABS.items():
+        _tab(at, tab)
+        assert not at.exception and [h.value for h in at.header] == headers, tab
+        if tab == "Parameters":
+            assert "parallel coordinates" in " ".join(_chart_titles(at))
+            imp = _table(at, "param", "importance")
+            assert len(imp) >= 5 and imp["importance"].sum() == pytest.approx(1.0)
+            glossary = _table(at, "parameter", "meaning")
+            assert glossary["meaning"].str.len().gt(0).all()
+
+
+def test_summary_strip_answers_first(demo_storage, monkeypatch):
+    url, summary = demo_storage
+    at = _run(url, monkeypatch)
+    m = _metrics(at)
+    done = sum(s["complete"] + s["failed"] for s in summary.values())
+    target = sum(s["complete"] + s["running"] + s["failed"] for s in summary.values())
+    assert m["done / target"] == f"{done} / {target}"
+    best_space = min(summary, key=lambda s: summary[s]["best"])
+    assert m["best network"] == f"{summary[best_space]['best']:.2f} %"
+    df = data.completed(url, "demo", data.version(data.status(url, "demo")[0]))
+    assert m["winning space"] == df.groupby("space")["error"].median().idxmin()
+    captions = [c.value for c in at.caption]
+    assert any(re.search(r"p [=<] [\d.]+[^·]* · median error [\d.]+ pp (below|above) \w+'s \(difference [+-][\d.]+ pp, 95 % CI \[", c) for c in captions)
+    assert any(c.startswith(f"{best_space}:") and " · stages " in c and "×" in c for c in captions)
+    assert any(re.match(r"ETA (\d+ (s|min|h)|unknown)", c) for c in captions)
+
+
+def test_links_open_a_campaign_tab_and_trial(demo_storage, monkeypatch):
+    url, _ = demo_storage
+    at = _run(url, monkeypatch, query={"campaign": "second", "trial": "regnety#3", "tab": "Trials"})
+    assert not at.exception and at.title[0].value == "Campaign second"
+    assert [h.value for h in at.header] == ["All trials"]
+    # the linked trial is selected in the table: its curve and config are shown beside the table
+    assert "Side by side" in [s.value for s in at.subheader]
+    assert list(_table(at, "regnety:3").columns) == ["regnety:3"]
+    assert at.query_params["campaign"] == "second" and at.query_params["trial"] == "regnety:3"
+    at = _run(url, monkeypatch, query={"trial": "regnetx:4"})
+    assert at.selectbox(key="trial").value == "regnetx:4"
+    assert at.query_params["campaign"] == "demo" and at.query_params["trial"] == "regnetx:4"
 
 
 def test_drill_down_shows_config_learning_curve_and_mlflow_run(demo_storage, monkeypatch):
@@ -118,8 +164,9 @@ def test_interactions_rerender(demo_storage, monkeypatch):
     at.sidebar.multiselect(key="spaces").set_value(["regnetx", "anynetx_a"]).run()
     at.sidebar.selectbox(key="metric").set_value("params").run()
     at.sidebar.checkbox(key="bands").uncheck().run()
-    at.selectbox(key="trend_space").set_value("anynetx_a").run()
     at.slider(key="top_k").set_value(3).run()
+    _tab(at, "Parameters").selectbox(key="trend_space").set_value("anynetx_a").run()
+    _tab(at, "Overview")
     assert not at.exception
     assert _table(at, "ks_vs_first")["space"].tolist() == ["regnetx", "anynetx_a"]  # the chosen order: KS vs regnetx
     assert len(_table(at, "error", "flops", "stages")) == 3
@@ -149,6 +196,28 @@ def test_a_finished_campaign_is_not_polled_and_new_trials_show_on_rerun(demo_sto
     time.sleep(data.STATUS_TTL_S + 0.5)  # the state counts (the data version) are cached that long
     at.run()
     assert "13 completed networks" in _texts(at) and _metrics(at)["best error"] == "1.50 %"
+
+
+def test_a_page_opened_before_the_storage_and_the_campaign_exist_follows_them(tmp_path, monkeypatch):
+    from netspace.dashboard.demo import add_completed, populate
+
+    url = f"sqlite:///{tmp_path / 'later.db'}"
+    at = _run(url, monkeypatch)
+    assert not at.exception and any(c.value.startswith("checking again every") for c in at.caption)
+    populate(url, "later", ("regnetx",), n=0, running=1, failed=0)  # the campaign starts: no trial finished yet
+    data.campaigns.clear()
+    at.run()
+    assert not at.exception and at.title[0].value == "Campaign later"
+    assert any(c.value.startswith("live: every section refreshes") for c in at.caption)
+    assert "No completed trials yet." in [i.value for i in at.info]
+    populate(url, "later", ("regnetx",), n=2, running=0, failed=0, seed=3)
+    time.sleep(data.STATUS_TTL_S + 0.5)
+    at.run()
+    assert not at.exception and _metrics(at)["complete"] == "2"
+    add_completed(url, "later", "regnetx", 0.5)
+    time.sleep(data.STATUS_TTL_S + 0.5)
+    at.run()
+    assert _metrics(at)["best error"] == "0.50 %"
 
 
 def test_promote_is_hidden_unless_enabled(demo_storage, monkeypatch):

@@ -59,3 +59,28 @@ def test_refine_panel_yaml_is_a_valid_space_entry(refine_storage):
 
     spec = parse_campaign({"name": "panels", "spaces": [{"space": "regnetx_c", "samples": 4}, entry]})
     assert spec.spaces[1].key == "regnetx_c-r1"
+
+
+def test_trials_overlay_curves_and_compare_three_configs_side_by_side(refine_storage):
+    def script(url):
+        from netspace.dashboard import view
+        from netspace.dashboard.panels import trials
+
+        v = view.load(url, "panels", [], "flops", False)
+        rows = trials.table(v)
+        assert len(trials.filtered(rows, ["finished"], None, None)) == 72
+        assert trials.filtered(rows, ["finished"], float(rows["error"].median()), None)["error"].max() <= rows["error"].median()
+        sel = rows[rows["outcome"] == "finished"].nsmallest(4, "error")
+        trials.curves(v, sel)
+        trials.side_by_side(v, sel.head(trials.MAX_SIDE_BY_SIDE))
+
+    at = AppTest.from_function(script, args=(refine_storage,), default_timeout=60).run()
+    assert not at.exception
+    import json
+
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["color"]["field"] == "space" and spec["encoding"]["strokeDash"]["field"] == "trial"
+    assert len(spec["encoding"]["strokeDash"]["scale"]["domain"]) == 4
+    side = at.dataframe[0].value
+    assert len(side.columns) == 3 and {"top-1 error", "FLOPs", "stages"} <= set(side.index)
+    assert all(":" in c for c in side.columns)

@@ -21,7 +21,7 @@ def top_k(v: View, k: int) -> pd.DataFrame:
 
 def stages_text(space: str, config) -> str:
     """The network in one short line: blocks × width per stage (``2×256 · 8×672``), else its config."""
-    arch = architecture(space, config)
+    arch = architecture(space, config, fit=False)
     if arch is None:
         return style.fmt_config(config)
     return " · ".join(f"{d}×{w}" for d, w in zip(arch.stages["depth"], arch.stages["width"]))
@@ -30,7 +30,7 @@ def stages_text(space: str, config) -> str:
 def render(v: View) -> tuple[pd.DataFrame, str | None]:
     """Returns the top-k table and 'space:number' of a selected row (None when no row is selected)."""
     st.header("Best networks")
-    k = st.slider("top k", 1, 50, 10, key="top_k")
+    k = st.slider("top k", 1, 50, 10, key="top_k", persist_state="page")
     top = top_k(v, k)
     st.caption(f"the {len(top)} lowest-error of {len(v.done)} completed networks "
                f"({', '.join(v.spaces)}) · stages: blocks × width per stage · select a row to open it below")

@@ -23,6 +23,13 @@ def _compare(df: pd.DataFrame, normalize: str | None, n_bins: int | None, log_bi
     return table, [str(w.message) for w in caught if issubclass(w.category, EmptyBinWarning)]
 
 
+def table(done: pd.DataFrame, normalize: str | None = None, n_bins: int | None = None,
+          log_bins: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """The comparisons of ``done``'s spaces (cached per content: the summary strip and this panel share them)."""
+    cols = ["space", "error", "state", "reference"] + ([normalize] if normalize else [])
+    return _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
+
+
 def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     st.header("Pairwise comparisons")
     done = finished(df) if len(df) else df
@@ -31,17 +38,16 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
         return
     c1, c2, c3 = st.columns(3)
     choice = c1.selectbox("EDF", ["plain", "normalized by flops", "normalized by params", "normalized by acts"],
-                          key="cmp_normalize")
+                          key="cmp_normalize", persist_state="page")
     normalize = None if choice == "plain" else choice.rsplit(" ", 1)[1]
     n_bins = int(c2.number_input("complexity bins (0 = adapt to n)", min_value=0, max_value=200, value=0,
-                                 key="cmp_bins", disabled=normalize is None)) or None
-    log_bins = c3.checkbox("log bins", value=False, key="cmp_log", disabled=normalize is None)
-    cols = ["space", "error", "state", "reference"] + ([normalize] if normalize else [])
-    table, warns = _compare(done[[c for c in cols if c in done.columns]], normalize, n_bins, log_bins)
-    for r in table.itertuples(index=False):
+                                 key="cmp_bins", persist_state="page", disabled=normalize is None)) or None
+    log_bins = c3.checkbox("log bins", value=False, key="cmp_log", persist_state="page", disabled=normalize is None)
+    pairs, warns = table(done, normalize, n_bins, log_bins)
+    for r in pairs.itertuples(index=False):
         st.markdown(f"**{r.a} vs {r.b}**: {r.verdict} — KS {r.ks:.3f}; median error {r.median_a:.2f} % vs "
                     f"{r.median_b:.2f} % (difference {r.median_diff:+.2f} pp, 95 % CI [{r.diff_lo:+.2f}, {r.diff_hi:+.2f}])")
-    show = table.rename(columns={"p_value": "p-value", "p_adjusted": "adjusted p", "median_diff": "median b − a", "diff_lo": "CI low",
+    show = pairs.rename(columns={"p_value": "p-value", "p_adjusted": "adjusted p", "median_diff": "median b − a", "diff_lo": "CI low",
                                  "diff_hi": "CI high"})
     st.dataframe(show, hide_index=True, width="stretch")
     how = ("two-sample KS test (scipy)" if normalize is None else
@@ -55,7 +61,7 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
         st.warning(w)
     if normalize:  # bins a space leaves empty are pooled with their neighbours, or the pair gets no verdict
         want = n_bins or default_n_bins(int(done["space"].value_counts().min()))
-        for r in table.itertuples(index=False):
+        for r in pairs.itertuples(index=False):
             if r.verdict.startswith("no verdict"):
                 st.warning(f"{r.a} vs {r.b}: {r.verdict}")
             elif r.bins < want:

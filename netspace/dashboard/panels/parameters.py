@@ -14,6 +14,31 @@ from netspace.platform import analysis as an
 AUTO_IMPORTANCE_MAX = 1500  # completed trials up to which importance is computed without asking
 
 
+_preloading = False
+
+
+def preload() -> None:
+    """Import the design spaces (and torch, which they need for their docs) in a background thread once per
+    server, after the first page is out: the Parameters tab then opens without that wait."""
+    import sys
+    import threading
+
+    global _preloading
+    if "netspace.search_spaces.builtin" in sys.modules or _preloading:
+        return
+    _preloading = True
+
+    def work():
+        try:
+            from netspace.search_spaces import get_space
+
+            get_space("regnetx")
+        except Exception:  # only a head start: glossary() reports nothing worse than before
+            pass
+
+    threading.Thread(target=work, name="netspace-preload", daemon=True).start()
+
+
 @st.cache_data(show_spinner=False)
 def glossary(space: str) -> dict[str, str]:
     """param name -> its meaning, from the design space's Param docs."""
@@ -26,13 +51,13 @@ def glossary(space: str) -> dict[str, str]:
 
 
 @st.cache_resource(ttl=data.DATA_TTL_S, max_entries=16, show_spinner=False)
-def trends(url: str, campaign: str, space: str, ver: str) -> alt.ConcatChart:
+def trends(url: str, campaign: str, space: str, ver: str, color: str = charts.NEUTRAL) -> alt.ConcatChart:
     """The trends small multiples of ``space`` (built once per data version: Altair objects are slow to build).
     The spec goes through Altair with the table attached as a DataFrame (a plain ``st.vega_lite_chart`` of
     this concat spec does not paint, and inline values would be schema-validated row by row)."""
     sub = data.completed(url, campaign, ver)
     sub = sub[sub["space"] == space]
-    table, spec = charts.trends_chart(sub, an.param_columns(sub), glossary(space))
+    table, spec = charts.trends_chart(sub, an.param_columns(sub), glossary(space), color=color)
     chart = alt.ConcatChart.from_dict(spec, validate=False)
     chart.data = table
     return chart
@@ -40,7 +65,7 @@ def trends(url: str, campaign: str, space: str, ver: str) -> alt.ConcatChart:
 
 def render(v: View) -> None:
     st.header("Parameters")
-    space = st.selectbox("design space", v.spaces, key="trend_space")
+    space = st.selectbox("design space", v.spaces, key="trend_space", persist_state="page")
     sub = v.done[v.done["space"] == space]
     params = an.param_columns(sub)
     docs = glossary(space)
@@ -48,9 +73,10 @@ def render(v: View) -> None:
         st.write("no numeric parameters")
         return
     st.subheader("Trends")
-    st.caption("dots: sampled models · lines: binned median (orange) and best (green) error · numbers: models per bin · "
-               "wide-range parameters on log axes (tick labels are real values)")
-    st.altair_chart(trends(v.url, v.campaign, space, v.ver), width="content")
+    color = v.colors.get(space, charts.NEUTRAL)
+    st.caption(f"dots: sampled models of {space} · lines: binned median (solid) and best (dashed) error · numbers: "
+               "models per bin · wide-range parameters on log axes (tick labels are real values)")
+    st.altair_chart(trends(v.url, v.campaign, space, v.ver, color), width="content")
     derived(v, space, sub)
     left, right = st.columns([2, 3])
     with left:
@@ -58,7 +84,7 @@ def render(v: View) -> None:
         importance(v, space, len(sub))
     with right:
         st.subheader("Parallel coordinates")
-        st.altair_chart(charts.parallel_chart(sub, params), width="stretch")
+        st.altair_chart(charts.parallel_chart(sub, params, color=color), width="stretch")
     with st.expander("parameter glossary"):
         names = [c[len("param_"):] for c in params]
         st.dataframe(pd.DataFrame({"parameter": names, "meaning": [docs.get(n, "") for n in names]}),
@@ -99,7 +125,7 @@ def derived(v: View, space: str, sub: pd.DataFrame) -> None:
     st.caption("per network: total depth, width ratio of consecutive stages, whether widths / depths increase, "
                "spread (max / min) of b and g across stages; `netspace refine` tests the same quantities")
     docs = {n[len("param_"):]: an.derived.feature_doc(n[len("param_"):]) for n in names.values()}
-    table, spec = charts.trends_chart(frame, list(names.values()), docs)
+    table, spec = charts.trends_chart(frame, list(names.values()), docs, color=v.colors.get(space, charts.NEUTRAL))
     chart = alt.ConcatChart.from_dict(spec, validate=False)
     chart.data = table
     st.altair_chart(chart, width="content")

@@ -33,9 +33,9 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
         st.info("Refinement needs finished trials.")
         return
     c1, c2 = st.columns(2)
-    label = c1.selectbox("space", labels, key="refine_space")
+    label = c1.selectbox("space", labels, key="refine_space", persist_state="page")
     subsample = c2.slider("random share of the models per bootstrap round", 0.05, 1.0, 0.25, 0.05,
-                          key="refine_subsample")
+                          key="refine_subsample", persist_state="page")
     entry = study_entry(study_attrs.get(label, {}), label)
     sub = done[done["space"] == label]
     if "config" in sub.columns:  # derived features (total depth, width ratios, ...) as plain numeric columns

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from netspace.dashboard import charts, data
+from netspace.dashboard import charts, data, links
 from netspace.dashboard.architecture import architecture
 from netspace.dashboard.view import View
 from netspace.platform.analysis import style
@@ -36,7 +36,8 @@ def choose(v: View, top: pd.DataFrame, clicks: dict[str, str | None]) -> pd.Seri
     if current not in keys:
         st.session_state["trial"] = keys[0]
     choice = st.selectbox("trial (or click a point in the charts above, or a row of the table)", keys,
-                          key="trial", format_func=lambda k: f"{k}  ({style.fmt_pct(errs.get(k))})")
+                          key="trial", persist_state="page", format_func=lambda k: f"{k}  ({style.fmt_pct(errs.get(k))})")
+    links.show_trial(choice)
     return _row(v, choice)
 
 
@@ -75,10 +76,11 @@ def render(v: View, row: pd.Series) -> dict | None:
             st.write("no per-epoch reports stored for this trial")
         else:
             st.caption("learning curve: validation top-1 error after each epoch")
-            st.altair_chart(charts.learning_curve_chart(curve), width="stretch")
+            st.altair_chart(charts.learning_curve_chart(curve, v.colors.get(row["space"], charts.NEUTRAL)), width="stretch")
         if arch is not None:
             st.caption("per-block widths w_j (log scale) and their quantized linear fit")
-            st.altair_chart(charts.width_chart(arch.block_widths, list(arch.fit.widths) if arch.fit else None),
+            st.altair_chart(charts.width_chart(arch.block_widths, list(arch.fit.widths) if arch.fit else None,
+                                               v.colors.get(row["space"], charts.NEUTRAL)),
                             width="stretch")
         else:
             st.write("no per-stage description for this design space")
