@@ -1,5 +1,5 @@
 """Altair charts of the dashboard (pure: DataFrames in, chart specs out). Colours per space come from
-:func:`netspace.platform.analysis.style.space_colors`, shared with ``netspace report``."""
+:func:`netspace.platform.reporting.style.space_colors`, shared with ``netspace report``."""
 
 from __future__ import annotations
 

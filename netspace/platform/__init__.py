@@ -21,7 +21,7 @@ _EXPORTS = {
     "list_campaigns": "netspace.platform.campaign.state",
     "mask_secrets": "netspace.platform.storage.urls",
     "promote": "netspace.platform.tracking.promote",
-    "build_report": "netspace.platform.analysis.report",
+    "build_report": "netspace.platform.reporting.report",
 }
 
 __all__ = sorted(_EXPORTS)
