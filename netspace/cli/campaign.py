@@ -103,11 +103,12 @@ def status(name, storage, as_json, top):
 @click.command("list")
 @click.option("--storage", default=None, help=STORAGE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-def list_campaigns(storage, as_json):
+def list_command(storage, as_json):
     """Campaigns in the storage with their trial counts."""
-    from netspace.platform.campaign.state import list_campaigns as _list
+    from netspace.platform.storage.results import list_campaigns
+    from netspace.platform.storage.urls import resolve_url
 
-    rows = _list(storage)
+    rows = list_campaigns(resolve_url(storage))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -18,7 +18,7 @@ _EXPORTS = {
     "run_campaign": "netspace.platform.campaign.engine",
     "resume_campaign": "netspace.platform.campaign.engine",
     "campaign_status": "netspace.platform.campaign.state",
-    "list_campaigns": "netspace.platform.campaign.state",
+    "list_campaigns": "netspace.platform.storage.results",
     "mask_secrets": "netspace.platform.storage.urls",
     "promote": "netspace.platform.tracking.promote",
     "build_report": "netspace.platform.reporting.report",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netspace.errors import CampaignError, NetspaceError, StorageError
+from netspace.errors import CampaignError, NetspaceError
 from netspace.platform.storage.urls import mask_secrets
 from netspace.platform.tracking.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion
 from netspace.platform.tracking.tracker import configure_env
@@ -174,21 +174,18 @@ def default_model_name(campaign: str) -> str:
 def load_candidates(storage_url: str, campaign: str, *, space: str | None = None
                     ) -> tuple[list[Candidate], dict[str, Any]]:
     """The finished trials of ``campaign`` (optionally of one ``space``) and the user attrs of its first study."""
-    import optuna
+    from netspace.platform.storage.database import completed_trials
 
-    studies = _campaign_studies(storage_url, campaign)
+    studies = completed_trials(storage_url, campaign)
     if space is not None:
         if space not in studies:
             raise CampaignError(f"campaign '{campaign}' has no space '{space}' (it has: {', '.join(sorted(studies))})")
         studies = {space: studies[space]}
-    storage = _open_storage(storage_url)
     out: list[Candidate] = []
     first_attrs: dict[str, Any] = {}
-    for space_name, study_name in sorted(studies.items()):
-        study = optuna.load_study(study_name=study_name, storage=storage)
-        attrs = dict(study.user_attrs)
+    for space_name, (attrs, trials) in sorted(studies.items()):
         first_attrs = first_attrs or attrs
-        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        for t in trials:
             if not t.values or t.user_attrs.get("status", "completed") != "completed":
                 continue
             out.append(Candidate(campaign=campaign, space=space_name, number=t.number, top1_err=float(t.values[0]),
@@ -226,33 +223,6 @@ def _parse_trial_id(trial: int | str, space: str | None) -> tuple[str | None, in
     except ValueError:
         raise PromotionError(f"trial must be a number or 'space:number', got '{text}'") from None
     return (trial_space or space or None), number
-
-
-def _campaign_studies(storage_url: str, campaign: str) -> dict[str, str]:
-    """space -> study name for every study of ``campaign``."""
-    from netspace.platform.storage.database import campaign_studies, label_of
-
-    storage = _open_storage(storage_url)
-    try:
-        studies = campaign_studies(storage, campaign, storage_url)
-    except CampaignError:
-        raise
-    except Exception as exc:
-        raise StorageError(f"cannot read campaign storage {mask_secrets(storage_url)}: "
-                           f"{mask_secrets(_one_line(exc))}") from exc
-    return {label_of(s): s.study_name for s in studies}
-
-
-_STORAGES: dict[str, Any] = {}
-
-
-def _open_storage(storage_url: str):
-    """The engine's storage adapter (reachability checked, passwords masked in errors), opened once per URL."""
-    from netspace.platform.storage.database import open_storage
-
-    if storage_url not in _STORAGES:
-        _STORAGES[storage_url] = open_storage(storage_url, must_exist=True)
-    return _STORAGES[storage_url]
 
 
 # ------------------------------------------------------------------------------------------------ MLflow side

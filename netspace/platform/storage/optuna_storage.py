@@ -1,0 +1,62 @@
+"""Optuna's ``RDBStorage`` with every public method retried through database outages.
+
+The only place (with :mod:`netspace.platform.campaign.study`) that touches Optuna's storage classes; everything
+else gets one from :func:`netspace.platform.storage.database.open_storage`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import optuna
+
+from netspace.platform.storage.database import with_retry
+
+#: RDBStorage methods that are not retried: schema management and session clean-up
+NOT_RETRIED = ("upgrade", "remove_session", "get_current_version", "get_head_version", "get_all_versions")
+
+
+def _retrying(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if getattr(self._retry_depth, "n", 0):  # an inner call of a call already being retried
+            return method(self, *args, **kwargs)
+        self._retry_depth.n = 1
+        try:
+            return with_retry(method, self, *args, url=self._shown_url, **kwargs)
+        finally:
+            self._retry_depth.n = 0
+    return call
+
+
+def _retry_public_methods(cls):
+    """Wrap every public method ``cls`` inherits from ``RDBStorage`` in :func:`with_retry`."""
+    base = optuna.storages.RDBStorage
+    for name, value in vars(base).items():
+        if callable(value) and not name.startswith("_") and name not in NOT_RETRIED and name not in vars(cls):
+            setattr(cls, name, _retrying(value))
+    return cls
+
+
+@_retry_public_methods
+class RetryingRDBStorage(optuna.storages.RDBStorage):
+    """``RDBStorage`` whose public methods retry with backoff while the database is unreachable."""
+
+    def __init__(self, url: str, **kwargs):
+        self._retry_depth = threading.local()
+        self._shown_url = url
+        super().__init__(url, **kwargs)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_retry_depth", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._retry_depth = threading.local()
+
+
+def quiet() -> None:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
