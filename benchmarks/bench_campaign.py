@@ -30,7 +30,7 @@ def main() -> None:
     import optuna
     import yaml
 
-    from netspace.platform.campaign.engine import run_campaign
+    from netspace.platform.campaign.run import run_campaign
     from netspace.platform.campaign.scheduler import ensure_ray
 
     with tempfile.TemporaryDirectory(prefix="bench_campaign_") as tmp:

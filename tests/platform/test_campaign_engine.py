@@ -10,8 +10,8 @@ from conftest import campaign_dict, write_campaign
 
 from netspace.cli import main
 from netspace.errors import CampaignError
-from netspace.platform.campaign.engine import run_campaign
 from netspace.platform.campaign.lease import Lease
+from netspace.platform.campaign.run import run_campaign
 from netspace.platform.storage.database import create_engine
 
 

@@ -21,8 +21,9 @@ from conftest import (
 )
 from optuna.trial import TrialState
 
-from netspace.platform.campaign.engine import resume_campaign, run_campaign
-from netspace.platform.campaign.scheduler import FAULT_ENV, FAULT_MARKER_ENV
+from netspace.platform.campaign.faults import KILL_WORKER_ENV as FAULT_ENV
+from netspace.platform.campaign.faults import MARKER_ENV as FAULT_MARKER_ENV
+from netspace.platform.campaign.run import resume_campaign, run_campaign
 
 
 def _snapshot(storage: str, name: str, spaces) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from campaign_checks import check_campaign
 from conftest import campaign_dict, write_campaign
 
-from netspace.platform.campaign.engine import resume_campaign, run_campaign
+from netspace.platform.campaign.run import resume_campaign, run_campaign
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ from campaign_checks import status_json
 from conftest import campaign_dict, write_campaign
 from optuna.trial import TrialState
 
-from netspace.platform.campaign.engine import run_campaign
+from netspace.platform.campaign.run import run_campaign
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import subprocess
 
 from conftest import campaign_dict, kill_tree, netspace_cmd, write_campaign
 
-from netspace.platform.campaign.engine import resume_campaign
+from netspace.platform.campaign.run import resume_campaign
 
 
 def test_epochs_missed_by_a_crashed_driver_are_logged_once_on_resume(ray_cluster, workdir):

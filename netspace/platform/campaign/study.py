@@ -151,6 +151,26 @@ class SpaceStudy:
     def counts(self) -> Counts:
         return count_trials(self.trials(), self.target)
 
+    def mlflow_outcomes(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """(MLflow run id -> status, metrics and weights of each finished trial; every run id referenced), for
+        reconciling MLflow with the storage."""
+        finished: dict[str, dict[str, Any]] = {}
+        referenced: set[str] = set()
+        for t in self.trials():
+            rid = t.user_attrs.get("mlflow_run_id")
+            if rid:
+                referenced.add(rid)
+            if not rid or not t.state.is_finished():
+                continue
+            ua = t.user_attrs
+            status = ua.get("status") or ("completed" if t.state == TrialState.COMPLETE else "failed")
+            metrics = {"epochs_run": ua.get("epochs_run"), "train_time_s": ua.get("train_time_s"),
+                       "best_top1_err": ua.get("best_top1_err")}
+            if t.state == TrialState.COMPLETE and t.values:
+                metrics["final_top1_err"] = t.values[0]
+            finished[rid] = {"status": status, "metrics": metrics, "weights_path": ua.get("weights_path")}
+        return finished, referenced
+
     # -- abandoned trials ----------------------------------------------------------------------------
     def abandoned(self) -> list[Draw]:
         """RUNNING trials (only called with the driver lease held, so nobody runs them): the ones with a config
@@ -278,9 +298,10 @@ class SpaceStudy:
             self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
         self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
 
-    def finish(self, draw: Draw, *, top1_err: float, state: TrialState, attrs: dict[str, Any]) -> None:
-        """Write the outcome: user attrs first, then the state and values in one call (the trial counts as
-        finished only once both are stored)."""
+    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any]) -> None:
+        """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
+        one call (the trial counts as finished only once both are stored)."""
+        state = TrialState[state] if isinstance(state, str) else state
         self.set_trial_attrs(draw.trial_id, **attrs)
         err = float(top1_err) if _finite(top1_err) else 100.0
         if state == TrialState.COMPLETE:
