@@ -7,7 +7,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from netspace.platform.analysis import binned_trend, style
+from netspace.platform.analysis import binned_trend
+from netspace.platform.reporting import style
 
 COMPLEXITY_LABELS = {"flops": "FLOPs", "params": "parameters", "acts": "activations"}
 COMPLEXITY_UNITS = {"flops": ("MF", 1e6), "params": ("M", 1e6), "acts": ("M", 1e6)}
