@@ -290,11 +290,21 @@ class SpaceStudy:
 
     # -- recording -----------------------------------------------------------------------------------
     def set_trial_attrs(self, trial_id: int, **attrs: Any) -> None:
+        """The user attrs in one transaction (the storage adapter's batched write, when it has one)."""
+        if hasattr(self.storage, "set_trial_user_attrs"):
+            self.storage.set_trial_user_attrs(trial_id, attrs)
+            return
         for k, v in attrs.items():
             self.storage.set_trial_user_attr(trial_id, k, v)
 
     def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
-        if not self.spec.multi_objective and _finite(top1_err):
+        """The epoch's top-1 error (intermediate value, single objective) and ``progress``, in one transaction."""
+        keep = not self.spec.multi_objective and _finite(top1_err)
+        if hasattr(self.storage, "record_trial_epoch"):
+            self.storage.record_trial_epoch(draw.trial_id, int(epoch) if keep else None,
+                                            float(top1_err) if keep else None, {"progress": progress})
+            return
+        if keep:
             self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
         self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 import optuna
+from optuna.storages._rdb import models
+from optuna.storages._rdb.storage import _create_scoped_session
 
 from netspace.platform.storage.database import with_retry
 
@@ -47,6 +51,24 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
         self._retry_depth = threading.local()
         self._shown_url = url
         super().__init__(url, **kwargs)
+
+    # -- batched writes: one transaction (one commit, one fsync on SQLite) instead of one per value -----------
+    @_retrying
+    def set_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
+        """Several user attrs of one trial in one transaction."""
+        with _create_scoped_session(self.scoped_session, True) as session:
+            for key, value in attrs.items():
+                self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, value)
+
+    @_retrying
+    def record_trial_epoch(self, trial_id: int, step: int | None, value: float | None,
+                           attrs: Mapping[str, Any]) -> None:
+        """An intermediate value (skipped when ``step`` is None) and user attrs of one trial, in one transaction."""
+        with _create_scoped_session(self.scoped_session, True) as session:
+            if step is not None:
+                self._set_trial_intermediate_value_without_commit(session, trial_id, int(step), float(value))
+            for key, val in attrs.items():
+                self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, val)
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -1,0 +1,37 @@
+"""The storage adapter on a real SQLite database: batched trial writes, one transaction each, and the shared
+read-side connections."""
+
+from __future__ import annotations
+
+import pickle
+
+import optuna
+import pytest
+
+from netspace.errors import StorageError
+from netspace.platform.storage.database import dispose_shared, open_storage, shared_engine, shared_storage
+
+
+def test_batched_writes_land_together(tmp_path):
+    st = open_storage(f"sqlite:///{tmp_path / 's.db'}")
+    trial = optuna.create_study(storage=st, study_name="c::regnetx").ask()
+    st.set_trial_user_attrs(trial._trial_id, {"status": "completed", "flops": 12, "config": {"d": [1, 2]}})
+    st.record_trial_epoch(trial._trial_id, 1, 42.5, {"progress": {"epoch": 1}})
+    st.record_trial_epoch(trial._trial_id, None, None, {"progress": {"epoch": 2}})  # no value (multi-objective)
+    ft = st.get_trial(trial._trial_id)
+    assert ft.user_attrs == {"status": "completed", "flops": 12, "config": {"d": [1, 2]}, "progress": {"epoch": 2}}
+    assert ft.intermediate_values == {1: 42.5}
+    assert type(pickle.loads(pickle.dumps(st))).__name__ == "RetryingRDBStorage"
+    st.engine.dispose()
+
+
+def test_shared_connections_are_one_per_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with pytest.raises(StorageError, match="does not exist"):
+        shared_engine(url)
+    open_storage(url).engine.dispose()
+    try:
+        assert shared_engine(url) is shared_engine(url)
+        assert shared_storage(url) is shared_storage(url)
+    finally:
+        dispose_shared()
