@@ -1,7 +1,8 @@
 """A demo campaign storage: real Optuna studies laid out exactly as the campaign engine writes them
 (docs/contracts.md), with sampled configs, exact complexity and synthetic errors (no training).
 
-Used by the tests, the benchmark and ``python -m netspace.dashboard.demo sqlite:///demo.db``.
+Used by the tests, the benchmark and ``python -m netspace.dashboard.demo sqlite:///demo.db`` (through
+:mod:`netspace.dashboard.demo`).
 """
 
 from __future__ import annotations
