@@ -22,6 +22,24 @@ def test_batched_writes_land_together(tmp_path):
     assert ft.user_attrs == {"status": "completed", "flops": 12, "config": {"d": [1, 2]}, "progress": {"epoch": 2}}
     assert ft.intermediate_values == {1: 42.5}
     assert type(pickle.loads(pickle.dumps(st))).__name__ == "RetryingRDBStorage"
+    assert st.finish_trial(trial._trial_id, "COMPLETE", [40.0], {"status": "completed", "epochs_run": 2})
+    ft = st.get_trial(trial._trial_id)
+    assert ft.state.name == "COMPLETE" and ft.values == [40.0] and ft.datetime_complete is not None
+    assert ft.user_attrs["epochs_run"] == 2
+    # already finished: nothing written (as study.tell(skip_if_finished=True))
+    assert not st.finish_trial(trial._trial_id, "FAIL", None, {"status": "failed"})
+    assert st.get_trial(trial._trial_id).user_attrs["status"] == "completed"
+    # PRUNED: the last intermediate value becomes the value, as study.tell does
+    study = optuna.load_study(study_name="c::regnetx", storage=st)
+    for via_tell in (True, False):
+        t = study.ask()
+        st.record_trial_epoch(t._trial_id, 1, 50.0, {})
+        st.record_trial_epoch(t._trial_id, 2, 45.0, {})
+        if via_tell:
+            study.tell(t.number, state=optuna.trial.TrialState.PRUNED)
+        else:
+            st.finish_trial(t._trial_id, "PRUNED", None, {"status": "pruned"})
+        assert st.get_trial(t._trial_id).values == [45.0]
     st.engine.dispose()
 
 

@@ -312,10 +312,16 @@ class SpaceStudy:
         """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
         one call (the trial counts as finished only once both are stored)."""
         state = TrialState[state] if isinstance(state, str) else state
-        self.set_trial_attrs(draw.trial_id, **attrs)
         err = float(top1_err) if _finite(top1_err) else 100.0
+        values = None
         if state == TrialState.COMPLETE:
             values = [err, float(draw.complexity["flops"])] if self.spec.multi_objective else [err]
+        if hasattr(self.storage, "finish_trial"):  # the storage adapter: all of it in one transaction
+            self.storage.finish_trial(draw.trial_id, state.name, values, attrs,
+                                      single_objective=not self.spec.multi_objective)
+            return
+        self.set_trial_attrs(draw.trial_id, **attrs)
+        if values is not None:
             self.study.tell(draw.number, values=values, skip_if_finished=True)
         else:
             self.study.tell(draw.number, state=state, skip_if_finished=True)

@@ -7,13 +7,17 @@ else gets one from :func:`netspace.platform.storage.database.open_storage`.
 from __future__ import annotations
 
 import functools
+import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import optuna
+import sqlalchemy
 from optuna.storages._rdb import models
 from optuna.storages._rdb.storage import _create_scoped_session
+from optuna.trial import TrialState
 
 from netspace.platform.storage.database import with_retry
 
@@ -70,6 +74,34 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
             for key, val in attrs.items():
                 self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, val)
 
+    @_retrying
+    def finish_trial(self, trial_id: int, state: str, values: Sequence[float] | None,
+                     attrs: Mapping[str, Any], *, single_objective: bool = True) -> bool:
+        """A trial's outcome in one transaction: user attrs, values and the finished ``state`` (COMPLETE, PRUNED or
+        FAIL); the trial counts as finished only with all of them stored. False (nothing written) when it was
+        already finished, as ``study.tell(..., skip_if_finished=True)``; a PRUNED single-objective trial gets its
+        last intermediate value as its value, as ``study.tell`` gives it."""
+        final = TrialState[state]
+        if not final.is_finished():
+            raise ValueError(f"finish_trial needs a finished state, got {state}")
+        try:
+            with _create_scoped_session(self.scoped_session) as session:
+                trial = models.TrialModel.find_or_raise_by_id(trial_id, session, for_update=True)
+                if trial.state.is_finished():
+                    return False
+                for key, value in attrs.items():
+                    self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key,
+                                                        value)
+                if final == TrialState.PRUNED and values is None and single_objective:
+                    values = _last_intermediate(session, trial_id)
+                for objective, value in enumerate(values or ()):
+                    self._set_trial_value_without_commit(session, trial, objective, float(value))
+                trial.state = final
+                trial.datetime_complete = datetime.now()
+        except sqlalchemy.exc.IntegrityError:
+            return False
+        return True
+
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_retry_depth", None)
@@ -78,6 +110,15 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._retry_depth = threading.local()
+
+
+def _last_intermediate(session, trial_id: int) -> list[float] | None:
+    iv = models.TrialIntermediateValueModel
+    row = (session.query(iv).filter(iv.trial_id == trial_id).order_by(iv.step.desc()).first())
+    if row is None:
+        return None
+    value = iv.stored_repr_to_intermediate_value(row.intermediate_value, row.intermediate_value_type)
+    return None if math.isnan(value) else [value]
 
 
 def quiet() -> None:
