@@ -40,6 +40,14 @@ def test_batched_writes_land_together(tmp_path):
         else:
             st.finish_trial(t._trial_id, "PRUNED", None, {"status": "pruned"})
         assert st.get_trial(t._trial_id).values == [45.0]
+    # a template trial (how a drawn trial is created) keeps its user attrs, written in one statement
+    done = optuna.trial.create_trial(state=optuna.trial.TrialState.COMPLETE, value=3.0, params={"d": 2},
+                                     distributions={"d": optuna.distributions.IntDistribution(1, 4)},
+                                     user_attrs={"config": {"d": 2}, "flops": 7})
+    tid = st.create_new_trial(study._study_id, template_trial=done)
+    ft = st.get_trial(tid)
+    assert ft.user_attrs == {"config": {"d": 2}, "flops": 7} and ft.params == {"d": 2} and ft.values == [3.0]
+    assert ft.state.name == "COMPLETE"
     st.engine.dispose()
 
 

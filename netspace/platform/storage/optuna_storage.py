@@ -6,7 +6,9 @@ else gets one from :func:`netspace.platform.storage.database.open_storage`.
 
 from __future__ import annotations
 
+import copy
 import functools
+import json
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -18,6 +20,8 @@ import sqlalchemy
 from optuna.storages._rdb import models
 from optuna.storages._rdb.storage import _create_scoped_session
 from optuna.trial import TrialState
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from netspace.platform.storage.database import with_retry
 
@@ -61,8 +65,7 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
     def set_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
         """Several user attrs of one trial in one transaction."""
         with _create_scoped_session(self.scoped_session, True) as session:
-            for key, value in attrs.items():
-                self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, value)
+            self._upsert_user_attrs(session, trial_id, attrs)
 
     @_retrying
     def record_trial_epoch(self, trial_id: int, step: int | None, value: float | None,
@@ -71,8 +74,9 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
         with _create_scoped_session(self.scoped_session, True) as session:
             if step is not None:
                 self._set_trial_intermediate_value_without_commit(session, trial_id, int(step), float(value))
-            for key, val in attrs.items():
-                self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, val)
+                self._upsert_user_attrs(session, trial_id, attrs, checked=True)
+            else:
+                self._upsert_user_attrs(session, trial_id, attrs)
 
     @_retrying
     def finish_trial(self, trial_id: int, state: str, values: Sequence[float] | None,
@@ -89,9 +93,7 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
                 trial = models.TrialModel.find_or_raise_by_id(trial_id, session, for_update=True)
                 if trial.state.is_finished():
                     return False
-                for key, value in attrs.items():
-                    self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key,
-                                                        value)
+                self._upsert_user_attrs(session, trial_id, attrs, checked=True)
                 if final == TrialState.PRUNED and values is None and single_objective:
                     values = _last_intermediate(session, trial_id)
                 for objective, value in enumerate(values or ()):
@@ -101,6 +103,35 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
         except sqlalchemy.exc.IntegrityError:
             return False
         return True
+
+    def _upsert_user_attrs(self, session, trial_id: int, attrs: Mapping[str, Any], *, checked: bool = False) -> None:
+        """Insert-or-update several user attrs of one (running) trial in one statement on SQLite and PostgreSQL
+        (Optuna writes one statement, after one trial lookup, per attr)."""
+        if not attrs:
+            return
+        if not checked:
+            trial = models.TrialModel.find_or_raise_by_id(trial_id, session)
+            self.check_trial_is_updatable(trial_id, trial.state)
+        dialect = {"sqlite": sqlite_dialect, "postgresql": pg_dialect}.get(self.engine.name)
+        if dialect is None:
+            for key, value in attrs.items():
+                self._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, value)
+            return
+        model = models.TrialUserAttributeModel
+        stmt = dialect.insert(model).values([{"trial_id": trial_id, "key": k, "value_json": json.dumps(v)}
+                                             for k, v in attrs.items()])
+        session.execute(stmt.on_conflict_do_update(index_elements=[model.trial_id, model.key],
+                                                   set_={"value_json": stmt.excluded.value_json}))
+
+    def _get_prepared_new_trial(self, study_id, template_trial, session):
+        """Optuna's, with the template's user attrs written in one statement (a drawn trial carries ~6)."""
+        if template_trial is None or not template_trial.user_attrs:
+            return super()._get_prepared_new_trial(study_id, template_trial, session)
+        bare = copy.copy(template_trial)
+        bare._user_attrs = {}
+        trial = super()._get_prepared_new_trial(study_id, bare, session)
+        self._upsert_user_attrs(session, trial.trial_id, template_trial.user_attrs, checked=True)
+        return trial
 
     def __getstate__(self):
         state = super().__getstate__()
