@@ -19,7 +19,7 @@ COMMANDS = {
     "run": "netspace.cli.campaign:run",
     "resume": "netspace.cli.campaign:resume",
     "status": "netspace.cli.campaign:status",
-    "list": "netspace.cli.campaign:list_campaigns",
+    "list": "netspace.cli.campaign:list_command",
     "report": "netspace.cli.report:report",
     "refine": "netspace.cli.refine:refine",
     "dashboard": "netspace.cli.dashboard:dashboard",

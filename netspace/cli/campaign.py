@@ -33,7 +33,7 @@ def _summary(summary) -> None:
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def run(campaign_file, address, storage, quiet):
     """Run the campaign in CAMPAIGN_FILE (YAML) to its sample targets."""
-    from netspace.platform.campaign.engine import run_campaign
+    from netspace.platform.campaign.run import run_campaign
 
     _summary(run_campaign(campaign_file, storage=storage, address=address, show_progress=not quiet))
 
@@ -45,7 +45,7 @@ def run(campaign_file, address, storage, quiet):
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def resume(name, address, storage, quiet):
     """Continue campaign NAME: finished trials are kept, interrupted ones resume from their checkpoints."""
-    from netspace.platform.campaign.engine import resume_campaign
+    from netspace.platform.campaign.run import resume_campaign
 
     _summary(resume_campaign(name, storage=storage, address=address, show_progress=not quiet))
 
@@ -104,11 +104,12 @@ def status(name, storage, as_json, top):
 @click.command("list")
 @click.option("--storage", default=None, help=STORAGE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-def list_campaigns(storage, as_json):
+def list_command(storage, as_json):
     """Campaigns in the storage with their trial counts."""
-    from netspace.platform.campaign.state import list_campaigns as _list
+    from netspace.platform.storage.results import list_campaigns
+    from netspace.platform.storage.urls import resolve_url
 
-    rows = _list(storage)
+    rows = list_campaigns(resolve_url(storage))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -9,6 +9,21 @@ import click
 from netspace.platform.storage.urls import ENV_STORAGE, default_storage
 
 
+def refine_campaign_space(url: str, campaign: str, label: str, **kwargs):
+    """:func:`~netspace.platform.analysis.refine.refine_space` of a campaign study read from the storage."""
+    from netspace.errors import CampaignError
+    from netspace.platform.analysis.refine import refine_space, study_entry
+    from netspace.platform.storage.results import load_trials, study_attrs
+
+    attrs = study_attrs(url, campaign)
+    if label not in attrs:
+        raise CampaignError(f"campaign {campaign!r} has no space labelled {label!r} (it has: {', '.join(sorted(attrs))})")
+    entry = study_entry(attrs[label], label)
+    df = load_trials(url, campaign, [label], intermediate=False)
+    return refine_space(df, label, base=entry["base"], restrict=entry["restrict"], samples=entry["samples"],
+                        regime=entry["regime"], taken_labels=set(attrs), **kwargs)
+
+
 @click.command()
 @click.argument("name")
 @click.option("--space", "label", required=True, help="the space's label in the campaign (default label: its name)")
@@ -32,8 +47,6 @@ def refine(name, label, storage, subsample, n_boot, n_null, min_n, seed, as_json
     models and the error trend, each tested against populations with the errors shuffled; then a ready `spaces:`
     entry of the refined space to paste into the campaign file (restricted only where the evidence beats that null
     and the models inside the region are better than those outside)."""
-    from netspace.platform.analysis.refine import refine_campaign_space
-
     res = refine_campaign_space(storage or default_storage(), name, label, subsample=subsample, n_boot=n_boot,
                                 n_null=n_null, min_n=min_n, seed=seed)
     if as_json:

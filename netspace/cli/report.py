@@ -16,7 +16,7 @@ from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_se
 def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
     """Write a campaign report: EDFs with bootstrap bands, normalized EDFs, error vs complexity, parameter
     trends, search efficiency, an index.html with a summary table, and trials.csv."""
-    from netspace.platform.analysis.report import build_report
+    from netspace.platform.reporting.report import build_report
 
     url = storage or default_storage()
     rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None)

@@ -45,7 +45,7 @@ def show(name, storage, group, k, figure, as_json):
     """Table of the best K models per regime of campaign NAME with d, w0, wa, wm, g, b and e_fit."""
     table, _ = _table(storage, name, k, group)
     if figure:
-        from netspace.platform.analysis.zoo import plot_best_across_regimes
+        from netspace.platform.reporting.experiments import plot_best_across_regimes
 
         plot_best_across_regimes(table, figure)
     cols = [c for c in table.columns if c != "config"]

@@ -1,5 +1,5 @@
 """Altair charts of the dashboard (pure: DataFrames in, chart specs out). Colours per space come from
-:func:`netspace.platform.analysis.style.space_colors`, shared with ``netspace report``."""
+:func:`netspace.platform.reporting.style.space_colors`, shared with ``netspace report``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from netspace.platform.analysis import binned_trend, style
+from netspace.platform.analysis import binned_trend
+from netspace.platform.reporting import style
 
 COMPLEXITY_LABELS = {"flops": "FLOPs", "params": "parameters", "acts": "activations"}
 COMPLEXITY_UNITS = {"flops": ("MF", 1e6), "params": ("M", 1e6), "acts": ("M", 1e6)}

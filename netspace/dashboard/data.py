@@ -37,7 +37,7 @@ def storage_url(argv: list[str] | None = None) -> str:
 
 @st.cache_data(ttl=10, show_spinner=False)
 def campaigns(url: str) -> list[str]:
-    return results.list_campaigns(url)
+    return [row["campaign"] for row in results.list_campaigns(url)]
 
 
 @st.cache_data(ttl=STATUS_TTL_S, show_spinner=False)

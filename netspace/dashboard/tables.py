@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 
 UNITS = {"flops": ("FLOPs (MF)", 1e6, "%.1f"), "params": ("params (M)", 1e6, "%.2f"),
          "acts": ("activations (M)", 1e6, "%.2f")}

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from netspace.dashboard import data
-from netspace.platform.analysis import split_references, style
+from netspace.platform.analysis import split_references
+from netspace.platform.reporting import style
 
 
 @dataclass

@@ -14,14 +14,14 @@ _EXPORTS = {
     "CampaignSpec": "netspace.platform.campaign.spec",
     "load_campaign": "netspace.platform.campaign.spec",
     "parse_campaign": "netspace.platform.campaign.spec",
-    "RunSummary": "netspace.platform.campaign.engine",
-    "run_campaign": "netspace.platform.campaign.engine",
-    "resume_campaign": "netspace.platform.campaign.engine",
+    "RunSummary": "netspace.platform.campaign.run",
+    "run_campaign": "netspace.platform.campaign.run",
+    "resume_campaign": "netspace.platform.campaign.run",
     "campaign_status": "netspace.platform.campaign.state",
-    "list_campaigns": "netspace.platform.campaign.state",
+    "list_campaigns": "netspace.platform.storage.results",
     "mask_secrets": "netspace.platform.storage.urls",
     "promote": "netspace.platform.tracking.promote",
-    "build_report": "netspace.platform.analysis.report",
+    "build_report": "netspace.platform.reporting.report",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,7 +8,7 @@ import streamlit as st
 from netspace.dashboard import data, tables
 from netspace.dashboard.architecture import architecture
 from netspace.dashboard.view import View
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 
 
 def top_k(v: View, k: int) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from netspace.dashboard import data, tables
 from netspace.dashboard.view import View
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 
 
 def render(v: View, refresh_s: float | None) -> None:

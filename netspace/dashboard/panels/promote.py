@@ -12,7 +12,7 @@ import streamlit as st
 
 from netspace.dashboard.util import promote_fn
 from netspace.dashboard.view import View
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 from netspace.platform.storage.urls import mask_secrets
 
 ENV = "NETSPACE_DASHBOARD_PROMOTE"

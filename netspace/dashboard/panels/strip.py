@@ -9,7 +9,8 @@ from netspace.dashboard import data, summary
 from netspace.dashboard.panels import compare
 from netspace.dashboard.panels.best import stages_text
 from netspace.dashboard.view import View
-from netspace.platform.analysis import finished, style
+from netspace.platform.analysis import finished
+from netspace.platform.reporting import style
 
 
 def render(v: View) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from netspace.dashboard import charts, data, links
 from netspace.dashboard.architecture import architecture
 from netspace.dashboard.view import View
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 
 
 def key_of(row) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from netspace.dashboard import charts, data, links, tables
 from netspace.dashboard.panels.best import stages_text
 from netspace.dashboard.view import View
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 
 MAX_CURVES = 10
 MAX_SIDE_BY_SIDE = 3

@@ -347,16 +347,3 @@ def study_entry(attrs: Mapping[str, Any], label: str) -> dict[str, Any]:
                 out["samples"] = s.get("samples", out["samples"])
     return out
 
-
-def refine_campaign_space(url: str, campaign: str, label: str, **kwargs: Any) -> RefineResult:
-    """:func:`refine_space` of a campaign study read from the storage (the ``netspace refine`` command)."""
-    from netspace.errors import CampaignError
-    from netspace.platform.storage.results import load_trials, study_attrs
-
-    attrs = study_attrs(url, campaign)
-    if label not in attrs:
-        raise CampaignError(f"campaign {campaign!r} has no space labelled {label!r} (it has: {', '.join(sorted(attrs))})")
-    entry = study_entry(attrs[label], label)
-    df = load_trials(url, campaign, [label], intermediate=False)
-    return refine_space(df, label, base=entry["base"], restrict=entry["restrict"], samples=entry["samples"],
-                        regime=entry["regime"], taken_labels=set(attrs), **kwargs)

@@ -94,44 +94,6 @@ def best_across_regimes(trials: pd.DataFrame, k: int = 1, groups: Mapping[str, s
     return out[cols].reset_index(drop=True)
 
 
-def plot_best_across_regimes(table: pd.DataFrame, path=None, params=ZOO_PARAMS):
-    """One panel per parameter (d, w0, wa, wm, g, b, e_fit) against FLOPs (log x), a line per group, points for
-    every row of :func:`best_across_regimes` (rank 1 larger). Returns the matplotlib figure (saved to ``path``
-    when given)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    from netspace.platform.analysis.style import PALETTE
-
-    shown = [p for p in params if p in table.columns and table[p].notna().any()] or list(params)
-    ncols = min(4, len(shown))
-    nrows = math.ceil(len(shown) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
-    for i, (group, g) in enumerate(table.groupby("group", sort=False)):
-        color = PALETTE[i % len(PALETTE)]
-        top = g[g["rank"] == 1].sort_values("flops")
-        for ax, p in zip(axes.flat, shown):
-            ax.scatter(g["flops"], g[p], s=np.where(g["rank"] == 1, 28, 10), color=color, alpha=0.8)
-            ax.plot(top["flops"], top[p], color=color, label=str(group))
-    for ax, p in zip(axes.flat, shown):
-        ax.set_xscale("log")
-        ax.set_xlabel("FLOPs")
-        ax.set_title(p)
-        if p in ("w0", "wa"):
-            ax.set_yscale("log")
-    for ax in list(axes.flat)[len(shown):]:
-        ax.axis("off")
-    if table["group"].nunique() > 1:
-        axes.flat[0].legend(fontsize=7)
-    fig.suptitle("best models across regimes")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=110)
-    return fig
-
-
 def zoo_presets(table: pd.DataFrame, attrs: Mapping[str, Mapping[str, Any]], campaign: str, prefix: str | None = None):
     """Presets of the rank-1 row of every regime of :func:`best_across_regimes`: the registered space of the study
     (attr ``space``), the trial's config, the campaign's geometry at the trial's resolution, and the trial's FLOPs,

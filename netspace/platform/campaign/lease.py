@@ -9,6 +9,11 @@ Fencing: the engine calls :meth:`Lease.ensure_held` before every write (a compar
 holder id); a driver that was frozen or cut off past ``stale_after_s`` and taken over gets :class:`LeaseLost`
 there and records nothing more. Timings: ``NETSPACE_LEASE_STALE_S`` (default 30) and
 ``NETSPACE_LEASE_HEARTBEAT_S`` (default 5).
+
+The fence skips its compare-and-swap while the last successful one (fence or heartbeat) is younger than
+``stale_after_s / 4`` on this process's monotonic clock (which keeps running while the process is frozen): the
+heartbeat it wrote then is too recent for any driver to take the lease over, so the write is as safe as right
+after a swap, and steady-state writes cost no extra round trip (one commit fewer per write on SQLite).
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ class Lease:
         self.holder = uuid.uuid4().hex
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.lost = False
+        self.fence_window_s = self.stale_after_s / 4
+        self._held_at: float | None = None  # monotonic time of the last successful compare-and-swap (or insert)
         self.took_over: dict | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -83,13 +90,14 @@ class Lease:
         except sa.exc.OperationalError as exc:  # a new database raced by two drivers: the other created it
             if "already exists" not in str(exc):
                 raise
-        now = time.time()
+        now, mono = time.time(), time.monotonic()
         row = dict(campaign=self.campaign, holder=self.holder, host=self.host, pid=self.pid, started=now, heartbeat=now)
         try:
             with self.engine.begin() as conn:
                 conn.execute(_lease.insert().values(**row))
         except sa.exc.IntegrityError:
             self._take_over(row)
+        self._held_at = mono
         self._thread = threading.Thread(target=self._beat, name="netspace-lease", daemon=True)
         self._thread.start()
         return self
@@ -117,11 +125,19 @@ class Lease:
 
     def _refresh(self) -> bool:
         """Compare-and-swap the heartbeat on this holder id; False when the row is no longer ours."""
+        start = time.monotonic()
         with self.engine.begin() as conn:
             res = conn.execute(_lease.update()
                                .where(_lease.c.campaign == self.campaign, _lease.c.holder == self.holder)
                                .values(heartbeat=time.time()))
-        return res.rowcount == 1
+        if res.rowcount == 1:
+            self._held_at = start
+            return True
+        return False
+
+    def _fresh(self) -> bool:
+        held_at = self._held_at
+        return held_at is not None and time.monotonic() - held_at < self.fence_window_s
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_s):
@@ -134,7 +150,7 @@ class Lease:
 
     def ensure_held(self) -> None:
         """The fence before every write: raise :class:`LeaseLost` unless this driver still holds the lease."""
-        if not self.lost and not self._refresh():
+        if not self.lost and not self._fresh() and not self._refresh():
             self.lost = True
         if self.lost:
             raise self.lost_error()

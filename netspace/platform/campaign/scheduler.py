@@ -17,7 +17,6 @@ import itertools
 import json
 import logging
 import os
-import signal
 import time
 from typing import Any, Protocol
 
@@ -39,10 +38,6 @@ def outcome_of(result: dict[str, Any]) -> dict[str, Any]:
         return dict(result["outcome"])
     n = len(OUTCOME)
     return {k[n:]: v for k, v in result.items() if k.startswith(OUTCOME)}
-
-#: test hook: {"epoch": N, "marker": path} in the trial config makes the worker SIGKILL itself once at epoch N
-FAULT_ENV = "NETSPACE_FAULT_KILL_AT_EPOCH"
-FAULT_MARKER_ENV = "NETSPACE_FAULT_MARKER"
 
 
 class TrialSource(Protocol):
@@ -126,6 +121,7 @@ def train_trial(cfg: dict[str, Any]) -> None:
     import torch
     from ray import tune
 
+    from netspace.platform.campaign import faults
     from netspace.platform.campaign.task import TrialTask
     from netspace.workers import DatasetSpec, TrainRecipe, run_trial
 
@@ -138,10 +134,7 @@ def train_trial(cfg: dict[str, Any]) -> None:
         metrics = {"epoch": int(ep.epoch), "epochs": int(ep.epochs), "train_loss": float(ep.train_loss),
                    METRIC: float(ep.top1_err), "images_per_s": float(ep.images_per_s),
                    "elapsed_s": float(ep.elapsed_s), "final": False}
-        if fault.get("epoch") == ep.epoch and fault.get("marker") and not os.path.exists(fault["marker"]):
-            with open(fault["marker"], "w") as f:
-                f.write(f"{task.space} {task.number} {ep.epoch} {os.getpid()}\n")
-            os.kill(os.getpid(), signal.SIGKILL)
+        faults.kill_worker_if_due(fault, int(ep.epoch), f"{task.space} {task.number}")
         if ep.epoch >= ep.epochs:  # the last epoch goes out with the outcome (ASHA stops trials at max_t)
             held["last"] = metrics
             return
@@ -222,6 +215,25 @@ def ensure_ray(address: str | None, num_cpus: int | None = None) -> bool:
     else:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **kwargs)
     return True
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    ray.shutdown()
+
+
+def max_concurrent(cpus_per_trial: float, gpus_per_trial: float, cap: int | None) -> int:
+    """Trials that fit the cluster at once (CPUs, and GPUs when trials use them), at most ``cap``."""
+    import ray
+
+    res = ray.cluster_resources()
+    n = int(res.get("CPU", 1) // cpus_per_trial) or 1
+    if gpus_per_trial:
+        n = min(n, int(res.get("GPU", 0) // gpus_per_trial) or 1)
+    if cap:
+        n = min(n, cap)
+    return max(1, n)
 
 
 def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: float, max_failures: int,

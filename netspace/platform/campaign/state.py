@@ -1,38 +1,15 @@
-"""Read-only views of campaigns in a storage (``netspace status`` / ``netspace list``)."""
+"""Read-only view of one campaign in a storage (``netspace status``); the listing of every campaign is
+:func:`netspace.platform.storage.results.list_campaigns`."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from optuna.trial import TrialState
-
 from netspace.platform.campaign.lease import current_holder
 from netspace.platform.campaign.study import count_trials
-from netspace.platform.storage.database import campaign_of, campaign_studies, create_engine, label_of, open_storage
+from netspace.platform.storage.database import campaign_studies, create_engine, label_of, open_storage, study_trials
 from netspace.platform.storage.urls import mask_secrets, resolve_url
-
-
-def list_campaigns(storage: str | None = None) -> list[dict[str, Any]]:
-    url = resolve_url(storage)
-    st = open_storage(url, must_exist=True)
-    out: dict[str, dict[str, Any]] = {}
-    for s in st.get_all_studies():
-        name = campaign_of(s)
-        if name is None:
-            continue
-        target = int(s.user_attrs.get("target", 0))
-        c = count_trials(st.get_all_trials(s._study_id, deepcopy=False), target)
-        row = out.setdefault(name, {"campaign": name, "spaces": [], "target": 0, "finished": 0, "running": 0,
-                                    "failed": 0, "best_top1_err": None})
-        row["spaces"].append(label_of(s))
-        row["target"] += target
-        row["finished"] += c.finished
-        row["running"] += c.running
-        row["failed"] += c.failed
-        if c.best is not None and (row["best_top1_err"] is None or c.best < row["best_top1_err"]):
-            row["best_top1_err"] = c.best
-    return sorted(out.values(), key=lambda r: r["campaign"])
 
 
 def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> dict[str, Any]:
@@ -45,12 +22,12 @@ def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> d
     for s in studies:
         space = label_of(s)
         target = int(s.user_attrs.get("target", 0))
-        trials = st.get_all_trials(s._study_id, deepcopy=False)
+        trials = study_trials(st, s)
         c = count_trials(trials, target)
         c.rejected += int(s.user_attrs.get("rejected_proposals", 0))  # proposals never stored as trials
         spaces[space] = {**c.as_dict(), "study": s.study_name}
         for t in trials:
-            if t.state == TrialState.COMPLETE and t.values and math.isfinite(t.values[0]):
+            if t.state.name == "COMPLETE" and t.values and math.isfinite(t.values[0]):
                 ua = t.user_attrs
                 best.append({"space": space, "number": t.number, "top1_err": t.values[0],
                              "flops": ua.get("flops"), "params": ua.get("params"), "acts": ua.get("acts"),

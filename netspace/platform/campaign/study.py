@@ -151,6 +151,26 @@ class SpaceStudy:
     def counts(self) -> Counts:
         return count_trials(self.trials(), self.target)
 
+    def mlflow_outcomes(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """(MLflow run id -> status, metrics and weights of each finished trial; every run id referenced), for
+        reconciling MLflow with the storage."""
+        finished: dict[str, dict[str, Any]] = {}
+        referenced: set[str] = set()
+        for t in self.trials():
+            rid = t.user_attrs.get("mlflow_run_id")
+            if rid:
+                referenced.add(rid)
+            if not rid or not t.state.is_finished():
+                continue
+            ua = t.user_attrs
+            status = ua.get("status") or ("completed" if t.state == TrialState.COMPLETE else "failed")
+            metrics = {"epochs_run": ua.get("epochs_run"), "train_time_s": ua.get("train_time_s"),
+                       "best_top1_err": ua.get("best_top1_err")}
+            if t.state == TrialState.COMPLETE and t.values:
+                metrics["final_top1_err"] = t.values[0]
+            finished[rid] = {"status": status, "metrics": metrics, "weights_path": ua.get("weights_path")}
+        return finished, referenced
+
     # -- abandoned trials ----------------------------------------------------------------------------
     def abandoned(self) -> list[Draw]:
         """RUNNING trials (only called with the driver lease held, so nobody runs them): the ones with a config
@@ -270,21 +290,38 @@ class SpaceStudy:
 
     # -- recording -----------------------------------------------------------------------------------
     def set_trial_attrs(self, trial_id: int, **attrs: Any) -> None:
+        """The user attrs in one transaction (the storage adapter's batched write, when it has one)."""
+        if hasattr(self.storage, "set_trial_user_attrs"):
+            self.storage.set_trial_user_attrs(trial_id, attrs)
+            return
         for k, v in attrs.items():
             self.storage.set_trial_user_attr(trial_id, k, v)
 
     def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
-        if not self.spec.multi_objective and _finite(top1_err):
+        """The epoch's top-1 error (intermediate value, single objective) and ``progress``, in one transaction."""
+        keep = not self.spec.multi_objective and _finite(top1_err)
+        if hasattr(self.storage, "record_trial_epoch"):
+            self.storage.record_trial_epoch(draw.trial_id, int(epoch) if keep else None,
+                                            float(top1_err) if keep else None, {"progress": progress})
+            return
+        if keep:
             self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
         self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
 
-    def finish(self, draw: Draw, *, top1_err: float, state: TrialState, attrs: dict[str, Any]) -> None:
-        """Write the outcome: user attrs first, then the state and values in one call (the trial counts as
-        finished only once both are stored)."""
-        self.set_trial_attrs(draw.trial_id, **attrs)
+    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any]) -> None:
+        """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
+        one call (the trial counts as finished only once both are stored)."""
+        state = TrialState[state] if isinstance(state, str) else state
         err = float(top1_err) if _finite(top1_err) else 100.0
+        values = None
         if state == TrialState.COMPLETE:
             values = [err, float(draw.complexity["flops"])] if self.spec.multi_objective else [err]
+        if hasattr(self.storage, "finish_trial"):  # the storage adapter: all of it in one transaction
+            self.storage.finish_trial(draw.trial_id, state.name, values, attrs,
+                                      single_objective=not self.spec.multi_objective)
+            return
+        self.set_trial_attrs(draw.trial_id, **attrs)
+        if values is not None:
             self.study.tell(draw.number, values=values, skip_if_finished=True)
         else:
             self.study.tell(draw.number, state=state, skip_if_finished=True)

@@ -19,7 +19,7 @@ class TrialTask:
     recipe: dict[str, Any]          # ``TrainRecipe`` fields
     seed: int = 0
     threads: int = 1                # torch intra-op threads (the trial's CPU share)
-    fault: dict[str, Any] | None = None  # test-only fault injection (kill at an epoch)
+    fault: dict[str, Any] | None = None  # test-only: :func:`netspace.platform.campaign.faults.worker_fault`
     label: str = ""                 # study label within the campaign (defaults to ``space``)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -10,7 +10,6 @@ at most ``NETSPACE_STORAGE_RETRY_S`` seconds (default 120); after that it raises
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
@@ -126,73 +125,16 @@ def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwarg
             delay = min(delay * 2, BACKOFF_MAX_S)
 
 
-def _retrying(method):
-    @functools.wraps(method)
-    def call(self, *args, **kwargs):
-        if getattr(self._retry_depth, "n", 0):  # an inner call of a call already being retried
-            return method(self, *args, **kwargs)
-        self._retry_depth.n = 1
-        try:
-            return with_retry(method, self, *args, url=self._shown_url, **kwargs)
-        finally:
-            self._retry_depth.n = 0
-    return call
-
-
-_RETRYING_CLASS = None
-
-
-def _retrying_storage_class():
-    """``RDBStorage`` whose public methods retry through outages (built once, on first use)."""
-    global _RETRYING_CLASS
-    if _RETRYING_CLASS is None:
-        import threading
-
-        import optuna
-
-        base = optuna.storages.RDBStorage
-        names = [n for n, v in vars(base).items() if callable(v) and not n.startswith("_")
-                 and n not in ("upgrade", "remove_session", "get_current_version", "get_head_version",
-                               "get_all_versions")]
-        ns = {n: _retrying(getattr(base, n)) for n in names}
-
-        def __init__(self, url, **kwargs):
-            self._retry_depth = threading.local()
-            self._shown_url = url
-            base.__init__(self, url, **kwargs)
-
-        def __setstate__(self, state):
-            base.__setstate__(self, state)
-            self._retry_depth = threading.local()
-
-        def __getstate__(self):
-            state = base.__getstate__(self)
-            state.pop("_retry_depth", None)
-            return state
-
-        ns.update(__init__=__init__, __setstate__=__setstate__, __getstate__=__getstate__, __module__=__name__,
-                  __qualname__="RetryingRDBStorage")
-        _RETRYING_CLASS = type("RetryingRDBStorage", (base,), ns)
-    return _RETRYING_CLASS
-
-
-def __getattr__(name: str):  # so a pickled storage finds its class in a fresh process
-    if name == "RetryingRDBStorage":
-        return _retrying_storage_class()
-    raise AttributeError(name)
-
-
 def open_storage(url: str, *, must_exist: bool = False):
     """An ``optuna.storages.RDBStorage`` for ``url`` after a reachability check, retrying through outages."""
     url = normalize_url(url)
     check_reachable(url, must_exist=must_exist)
-    import optuna
+    from netspace.platform.storage.optuna_storage import RetryingRDBStorage, quiet
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    cls = _retrying_storage_class()
+    quiet()
     for attempt in range(5):
         try:
-            return cls(url, engine_kwargs=_engine_kwargs(url), skip_compatibility_check=False)
+            return RetryingRDBStorage(url, engine_kwargs=_engine_kwargs(url), skip_compatibility_check=False)
         except Exception as exc:
             # a new database raced by two processes: the other one created the tables first
             msg = str(exc)
@@ -204,11 +146,46 @@ def open_storage(url: str, *, must_exist: bool = False):
 
 
 def create_engine(url: str):
-    """A plain SQLAlchemy engine on the same database (the driver lease uses it)."""
+    """A plain SQLAlchemy engine on the same database, owned (and disposed) by the caller (the driver lease)."""
     import sqlalchemy
 
     url = normalize_url(url)
     return sqlalchemy.create_engine(url, **_engine_kwargs(url))
+
+
+# -- shared, read-side connections (one per URL and process) -----------------------------------------------
+_SHARED_ENGINES: dict[str, object] = {}
+_SHARED_STORAGES: dict[str, object] = {}
+
+
+def shared_engine(url: str):
+    """The process's read engine for ``url`` (the trial reader, ``status``, the dashboard), created once after a
+    reachability check: a storage that does not exist is one :class:`StorageError` line."""
+    url = normalize_url(url)
+    engine = _SHARED_ENGINES.get(url)
+    if engine is None:
+        check_reachable(url, must_exist=True)
+        engine = _SHARED_ENGINES[url] = create_engine(url)
+    return engine
+
+
+def shared_storage(url: str):
+    """The process's Optuna storage (:func:`open_storage`, must exist) for ``url``, opened once."""
+    url = normalize_url(url)
+    storage = _SHARED_STORAGES.get(url)
+    if storage is None:
+        storage = _SHARED_STORAGES[url] = open_storage(url, must_exist=True)
+    return storage
+
+
+def dispose_shared() -> None:
+    """Close every shared engine and storage (e.g. before a test drops its database)."""
+    for storage in _SHARED_STORAGES.values():
+        storage.engine.dispose()
+    for engine in _SHARED_ENGINES.values():
+        engine.dispose()
+    _SHARED_STORAGES.clear()
+    _SHARED_ENGINES.clear()
 
 
 def campaign_of(study) -> str | None:
@@ -236,6 +213,15 @@ def unknown_campaign(name: str, url: str, known) -> CampaignError:
     return CampaignError(f"no campaign {name!r} in storage {mask_secrets(url)}{hint}")
 
 
+def study_trials(storage, study, states: tuple[str, ...] | None = None) -> list:
+    """The trials (``FrozenTrial``, not copied) of one study returned by :func:`campaign_studies`; ``states``
+    limits them by state name (e.g. ``("COMPLETE",)``)."""
+    trials = storage.get_all_trials(study._study_id, deepcopy=False)
+    if states is not None:
+        trials = [t for t in trials if t.state.name in states]
+    return trials
+
+
 def campaign_studies(storage, name: str, url: str, *, required: bool = True) -> list:
     """The Optuna studies (``FrozenStudy``) of campaign ``name``, sorted by name; if there are none,
     :func:`unknown_campaign` is raised (``required``) or an empty list returned."""
@@ -244,3 +230,16 @@ def campaign_studies(storage, name: str, url: str, *, required: bool = True) -> 
     if not studies and required:
         raise unknown_campaign(name, url, (campaign_of(s) for s in everything))
     return studies
+
+
+def completed_trials(url: str, campaign: str) -> dict[str, tuple[dict, list]]:
+    """label -> (study user attrs, COMPLETE trials as ``FrozenTrial``) for every study of ``campaign``, read
+    through the shared storage; an unreadable storage is one :class:`StorageError` line."""
+    storage = shared_storage(url)
+    try:
+        studies = campaign_studies(storage, campaign, url)
+    except (CampaignError, StorageError):
+        raise
+    except Exception as exc:
+        raise StorageError(f"cannot read campaign storage {mask_secrets(url)}: {_one_line(exc, url)}") from exc
+    return {label_of(s): (dict(s.user_attrs), study_trials(storage, s, ("COMPLETE",))) for s in studies}

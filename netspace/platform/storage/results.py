@@ -14,16 +14,15 @@ weights_path, dataset, config, progress, last_step, last_value, datetime_start, 
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from netspace.errors import StorageError
-from netspace.platform.storage.urls import SEP, mask_secrets, normalize_url
+from netspace.platform.storage.database import shared_engine
+from netspace.platform.storage.urls import SEP, mask_secrets
 
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
               "weights_path", "dataset", "config", "progress", "inference_ms", "images_per_s", "device_name")
@@ -32,38 +31,14 @@ BASE_COLUMNS = ["campaign", "space", "study", "reference", "number", "trial_id",
 _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
 
 
-@functools.lru_cache(maxsize=8)
-def _engine(url: str):
-    import sqlalchemy
-
-    url = normalize_url(url)  # postgresql:// means what `netspace run` takes it to mean (psycopg2 if installed)
-    shown = mask_secrets(url)
-    try:
-        parsed = sqlalchemy.engine.make_url(url)
-    except Exception:
-        raise StorageError(f"malformed storage URL {shown!r}; expected e.g. sqlite:///netspace.db") from None
-    kwargs: dict = {}
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
-        if db and db != ":memory:" and not Path(db).is_file():
-            raise StorageError(f"no campaign storage at {shown} (file {db} does not exist)")
-        kwargs["connect_args"] = {"timeout": 30}
-    else:
-        kwargs["pool_pre_ping"] = True
-    try:
-        return sqlalchemy.create_engine(url, **kwargs)
-    except Exception as exc:  # missing driver etc.
-        raise StorageError(f"cannot use storage {shown}: {' '.join(str(exc).split())[:200]}") from None
-
-
 def _query(url: str, sql: str, **params) -> list[tuple]:
     import sqlalchemy
 
     try:
         if params:
-            with _engine(url).connect() as conn:
+            with shared_engine(url).connect() as conn:
                 return conn.execute(sqlalchemy.text(sql), params).fetchall()
-        raw = _engine(url).raw_connection()  # plain DBAPI cursor: no per-row Result overhead
+        raw = shared_engine(url).raw_connection()  # plain DBAPI cursor: no per-row Result overhead
         try:
             cur = raw.cursor()
             cur.execute(sql)
@@ -109,9 +84,40 @@ def _studies(url: str) -> pd.DataFrame:
     return df[df["space"].notna()].reset_index(drop=True)
 
 
-def list_campaigns(url: str) -> list[str]:
-    """Names of the campaigns in the storage (studies named ``campaign::space``), sorted."""
-    return sorted(set(_studies(url)["campaign"]))
+def list_campaigns(url: str) -> list[dict]:
+    """The campaigns in the storage (studies named ``campaign::space``), sorted by name, one row each:
+    ``campaign, spaces, target, finished, running, failed, best_top1_err`` (the one campaign listing: ``netspace
+    list``, the dashboard's picker). Three queries whatever the number of trials."""
+    st = _studies(url)
+    if st.empty:
+        return []
+    ids = _ids(st)
+    space_of = dict(zip(st["study_id"].astype(int), st["space"]))
+    camp_of = dict(zip(st["study_id"].astype(int), st["campaign"]))
+    rows = {c: {"campaign": c, "spaces": [], "target": 0, "finished": 0, "running": 0, "failed": 0,
+                "best_top1_err": None} for c in sorted(set(st["campaign"]))}
+    for sid in sorted(space_of, key=lambda i: space_of[i]):
+        rows[camp_of[sid]]["spaces"].append(space_of[sid])
+    for sid, value in _query(url, "SELECT study_id, value_json FROM study_user_attributes "
+                                  f"WHERE key = 'target' AND study_id IN ({ids})"):
+        rows[camp_of[int(sid)]]["target"] += int(json.loads(value) or 0)
+    counts = _query(url, "SELECT t.study_id, t.state, CASE WHEN a.trial_id IS NULL THEN 0 ELSE 1 END, COUNT(*), "
+                         "MIN(CASE WHEN v.value_type = 'FINITE' THEN v.value END) FROM trials t "
+                         "LEFT JOIN trial_user_attributes a ON a.trial_id = t.trial_id AND a.key = 'rejected' "
+                         "LEFT JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 "
+                         f"WHERE t.study_id IN ({ids}) GROUP BY t.study_id, t.state, "
+                         "CASE WHEN a.trial_id IS NULL THEN 0 ELSE 1 END")
+    for sid, state, rejected, n, best in counts:
+        row, state = rows[camp_of[int(sid)]], str(state).replace("TrialState.", "")
+        if state in ("COMPLETE", "PRUNED"):
+            row["finished"] += int(n)
+        elif state == "RUNNING":
+            row["running"] += int(n)
+        elif state == "FAIL" and not int(rejected):
+            row["failed"] += int(n)
+        if state == "COMPLETE" and best is not None and (row["best_top1_err"] is None or best < row["best_top1_err"]):
+            row["best_top1_err"] = float(best)
+    return list(rows.values())
 
 
 def _campaign_studies(url: str, campaign: str) -> pd.DataFrame:

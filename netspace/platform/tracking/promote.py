@@ -6,6 +6,10 @@ rebuilds each network from its design-space config and dataset, loads its final 
 under an alias. A trial is registered at most once per model name: promoting it again only moves the alias.
 Moving an alias to a model with a higher top-1 error than the one it names needs ``force=True``. The MLflow
 server is ``tracking_uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the one stored in the campaign spec.
+
+This module is the MLflow side and the orchestration; the choice of trials is :mod:`.candidates` (its storage
+read goes through :func:`netspace.platform.storage.database.completed_trials`), the network with its weights is
+:mod:`.weights`, the registry calls are :mod:`.model_registry`.
 """
 
 from __future__ import annotations
@@ -14,40 +18,21 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from netspace.errors import CampaignError, NetspaceError, StorageError
 from netspace.platform.storage.urls import mask_secrets
+from netspace.platform.tracking.candidates import (
+    Candidate,
+    PromotionError,
+    check_not_worse,
+    load_candidates,
+    select,
+)
 from netspace.platform.tracking.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion
 from netspace.platform.tracking.tracker import configure_env
+from netspace.platform.tracking.weights import build_trained_model, weights_file
 
 DEFAULT_ALIAS = "champion"
-
-
-class PromotionError(NetspaceError, ValueError):
-    """A trial that cannot be promoted (unknown, unfinished, without weights)."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A finished trial of a campaign, as stored by the engine."""
-
-    campaign: str
-    space: str
-    number: int
-    top1_err: float
-    user_attrs: Mapping[str, Any]
-    params: Mapping[str, Any]
-    study_attrs: Mapping[str, Any]
-
-    @property
-    def key(self) -> str:
-        return f"{self.campaign}::{self.space}:{self.number}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.space}:{self.number}"
 
 
 @dataclass(frozen=True)
@@ -122,7 +107,7 @@ def promote(
     existing = {c.key: registry.find_version(name, c.key) for c in chosen}
     for cand in chosen:  # check every new one can be built before registering any
         if existing[cand.key] is None:
-            _weights_file(cand)
+            weights_file(cand)
     current = registry.alias_version(name, alias) if alias else None
     if current is not None and not force:
         check_not_worse(alias, current, chosen[0], existing[chosen[0].key])
@@ -141,22 +126,6 @@ def promote(
     return out
 
 
-def check_not_worse(alias: str, current: RegisteredVersion, cand: Candidate,
-                    registered: RegisteredVersion | None) -> None:
-    """Raise :class:`PromotionError` when ``cand`` has a higher top-1 error than the version ``alias`` names."""
-    if registered is not None and registered.version == current.version:
-        return
-    try:
-        current_err = float(current.tags["netspace.top1_err"])
-    except (KeyError, ValueError):
-        return  # not a netspace version: nothing to compare with
-    if cand.top1_err > current_err:
-        who = (f"{current.tags['netspace.space']}:{current.tags['netspace.trial']}"
-               if "netspace.space" in current.tags else f"v{current.version}")
-        raise PromotionError(f"@{alias} is {who} v{current.version} (top-1 error {current_err:.2f}%); "
-                             f"{cand.label} is worse ({cand.top1_err:.2f}%): pass --force to move it")
-
-
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
     """Every registered version (of ``name``, or of all models) on the tracking server."""
     from netspace.platform.storage.urls import DEFAULT_TRACKING_URI
@@ -168,91 +137,6 @@ def list_models(tracking_uri: str | None = None, name: str | None = None) -> lis
 
 def default_model_name(campaign: str) -> str:
     return f"netspace-{campaign}"
-
-
-# ------------------------------------------------------------------------------------------------ storage side
-def load_candidates(storage_url: str, campaign: str, *, space: str | None = None
-                    ) -> tuple[list[Candidate], dict[str, Any]]:
-    """The finished trials of ``campaign`` (optionally of one ``space``) and the user attrs of its first study."""
-    import optuna
-
-    studies = _campaign_studies(storage_url, campaign)
-    if space is not None:
-        if space not in studies:
-            raise CampaignError(f"campaign '{campaign}' has no space '{space}' (it has: {', '.join(sorted(studies))})")
-        studies = {space: studies[space]}
-    storage = _open_storage(storage_url)
-    out: list[Candidate] = []
-    first_attrs: dict[str, Any] = {}
-    for space_name, study_name in sorted(studies.items()):
-        study = optuna.load_study(study_name=study_name, storage=storage)
-        attrs = dict(study.user_attrs)
-        first_attrs = first_attrs or attrs
-        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-            if not t.values or t.user_attrs.get("status", "completed") != "completed":
-                continue
-            out.append(Candidate(campaign=campaign, space=space_name, number=t.number, top1_err=float(t.values[0]),
-                                 user_attrs=dict(t.user_attrs), params=dict(t.params), study_attrs=attrs))
-    return out, first_attrs
-
-
-def select(candidates: list[Candidate], campaign: str, *, trial_number: int | str | None = None,
-           top_k: int | None = None, space: str | None = None) -> list[Candidate]:
-    """The trial(s) to promote: the one named, the ``top_k`` best, or the best one."""
-    if trial_number is not None:
-        want_space, number = _parse_trial_id(trial_number, space)
-        matches = [c for c in candidates if c.number == number and (want_space is None or c.space == want_space)]
-        if len(matches) > 1:
-            spaces = ", ".join(f"{c.space}:{number}" for c in matches)
-            raise PromotionError(f"trial {number} is ambiguous in campaign '{campaign}': use one of {spaces}")
-        if not matches:
-            where = f"{want_space}:{number}" if want_space else str(number)
-            raise PromotionError(f"campaign '{campaign}' has no finished trial {where}")
-        return matches
-    if not candidates:
-        where = f" in space '{space}'" if space else ""
-        raise PromotionError(f"campaign '{campaign}' has no finished trial{where} yet")
-    ranked = sorted(candidates, key=lambda c: (c.top1_err, c.space, c.number))
-    return ranked[: (top_k or 1)]
-
-
-def _parse_trial_id(trial: int | str, space: str | None) -> tuple[str | None, int]:
-    text = str(trial).strip()
-    trial_space, _, num = text.rpartition(":")
-    if trial_space and space and trial_space != space:
-        raise PromotionError(f"trial '{text}' is not in space '{space}'")
-    try:
-        number = int(num)
-    except ValueError:
-        raise PromotionError(f"trial must be a number or 'space:number', got '{text}'") from None
-    return (trial_space or space or None), number
-
-
-def _campaign_studies(storage_url: str, campaign: str) -> dict[str, str]:
-    """space -> study name for every study of ``campaign``."""
-    from netspace.platform.storage.database import campaign_studies, label_of
-
-    storage = _open_storage(storage_url)
-    try:
-        studies = campaign_studies(storage, campaign, storage_url)
-    except CampaignError:
-        raise
-    except Exception as exc:
-        raise StorageError(f"cannot read campaign storage {mask_secrets(storage_url)}: "
-                           f"{mask_secrets(_one_line(exc))}") from exc
-    return {label_of(s): s.study_name for s in studies}
-
-
-_STORAGES: dict[str, Any] = {}
-
-
-def _open_storage(storage_url: str):
-    """The engine's storage adapter (reachability checked, passwords masked in errors), opened once per URL."""
-    from netspace.platform.storage.database import open_storage
-
-    if storage_url not in _STORAGES:
-        _STORAGES[storage_url] = open_storage(storage_url, must_exist=True)
-    return _STORAGES[storage_url]
 
 
 # ------------------------------------------------------------------------------------------------ MLflow side
@@ -336,45 +220,6 @@ def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[Regi
     return version, True
 
 
-def build_trained_model(cand: Candidate):
-    """The trial's network with its final weights loaded, in eval mode on the CPU; plus its DatasetInfo and spec."""
-    import torch
-
-    from netspace.search_spaces import Geometry, get_space, space_of_study
-    from netspace.workers import DatasetSpec, dataset_info
-
-    weights = _weights_file(cand)
-    dataset_attrs = cand.user_attrs.get("dataset")
-    if not isinstance(dataset_attrs, Mapping):
-        raise PromotionError(f"trial {cand.label} does not record its dataset (user attr 'dataset')")
-    dataset = DatasetSpec(**dataset_attrs)
-    info = dataset_info(dataset)
-    # the study's registered space (restricted when the study is a derived space); cand.space is its label
-    space = space_of_study(cand.study_attrs) if cand.study_attrs.get("space") else get_space(cand.space)
-    config = (space.config_from_dict(cand.user_attrs["config"]) if cand.user_attrs.get("config")
-              else space.config_from_params(cand.params))
-    model = space.build(config, Geometry.of(info))
-    try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-        if isinstance(state, Mapping) and "model" in state and not any(k.endswith(".weight") for k in state):
-            state = state["model"]
-        model.load_state_dict(state)
-    except Exception as exc:
-        raise PromotionError(f"weights at {weights} do not fit trial {cand.label}'s network: "
-                             f"{_one_line(exc)[:200]}") from exc
-    return model.eval(), info, dataset
-
-
-def _weights_file(cand: Candidate) -> str:
-    weights = cand.user_attrs.get("weights_path")
-    if not weights:
-        raise PromotionError(f"trial {cand.label} of campaign '{cand.campaign}' has no weights (weights_path unset)")
-    if not Path(weights).is_file():
-        raise PromotionError(f"weights of trial {cand.label} not found at {weights} "
-                             "(run promote where the campaign's run directory is mounted)")
-    return str(weights)
-
-
 def pip_requirements() -> list[str]:
     """Given explicitly so log_model skips its slow requirement inference."""
     import numpy
@@ -393,10 +238,6 @@ def _public_dataset(dataset: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def _is_masked(uri: str) -> bool:
-    return "***" in uri
-
-
 def _int(value: Any) -> int | None:
     try:
         return int(value) if value is not None else None
@@ -404,8 +245,8 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+def _is_masked(uri: str) -> bool:
+    return "***" in uri
 
 
 def describe(models: Iterable[PromotedModel]) -> list[str]:

@@ -56,7 +56,7 @@ def test_complexity_fits_group_runtime_by_device_and_skip_what_is_not_finished()
 
 
 def test_fits_figure_draws_points_and_fitted_lines():
-    from netspace.platform.analysis.runtime import plot_complexity_fits
+    from netspace.platform.reporting.experiments import plot_complexity_fits
 
     df = pd.concat([_population(0, 60, "gpu-a"), _population(1, 60, "cpu-b")], ignore_index=True)
     fig = plot_complexity_fits(df)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 
 
 def test_space_colours_are_stable_under_order_and_filtering():

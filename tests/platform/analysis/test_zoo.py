@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from netspace.errors import CampaignError, NetspaceError
-from netspace.platform.analysis.zoo import best_across_regimes, plot_best_across_regimes, zoo_parameters, zoo_presets
+from netspace.platform.analysis.zoo import best_across_regimes, zoo_parameters, zoo_presets
 from netspace.platform.campaign.spec import parse_campaign
+from netspace.platform.reporting.experiments import plot_best_across_regimes
 from netspace.search_spaces import Geometry, Regime, get_preset, get_space, sample_configs
 from netspace.search_spaces.preset_files import parse_presets, presets_yaml, register_presets_file
 from netspace.search_spaces.regnet import zoo_config

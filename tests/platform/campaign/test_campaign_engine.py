@@ -8,8 +8,8 @@ import pytest
 
 from netspace.cli import main
 from netspace.errors import CampaignError
-from netspace.platform.campaign.engine import run_campaign
 from netspace.platform.campaign.lease import Lease
+from netspace.platform.campaign.run import run_campaign
 from netspace.platform.storage.database import create_engine
 from tests.support.campaign_checks import check_campaign
 from tests.support.campaigns import campaign_dict, write_campaign
@@ -80,7 +80,7 @@ def test_second_driver_is_refused(workdir):
 def test_references_train_once_and_stay_out_of_comparisons(ray_cluster, workdir):
     """`references:` presets train once each with the campaign's recipe and are marked, not compared."""
     from netspace.platform.analysis import pairwise_comparisons
-    from netspace.platform.analysis.report import build_report
+    from netspace.platform.reporting.report import build_report
     from netspace.platform.storage.results import load_trials
     from netspace.search_spaces import get_preset
 

@@ -12,8 +12,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from netspace.platform.campaign.engine import resume_campaign, run_campaign
-from netspace.platform.campaign.scheduler import FAULT_ENV, FAULT_MARKER_ENV
+from netspace.platform.campaign.faults import KILL_WORKER_ENV as FAULT_ENV
+from netspace.platform.campaign.faults import MARKER_ENV as FAULT_MARKER_ENV
+from netspace.platform.campaign.run import resume_campaign, run_campaign
 from tests.support.campaign_checks import check_campaign, status_json
 from tests.support.campaigns import (
     campaign_dict,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netspace.platform.campaign.engine import resume_campaign, run_campaign
+from netspace.platform.campaign.run import resume_campaign, run_campaign
 from tests.support.campaign_checks import check_campaign
 from tests.support.campaigns import campaign_dict, write_campaign
 

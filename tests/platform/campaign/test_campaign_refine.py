@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 
 from netspace.cli import main
 from netspace.errors import CampaignError
-from netspace.platform.campaign.engine import run_campaign
+from netspace.platform.campaign.run import run_campaign
 from netspace.platform.campaign.spec import CampaignSpec, parse_campaign
 from netspace.search_spaces import space_of_study
 from tests.support.campaigns import campaign_dict
@@ -107,6 +107,6 @@ def test_labelled_restricted_spaces_run_refine_and_extend(ray_cluster, workdir, 
     assert pairs == {("regnetx", "regnetx_b1"), ("regnetx", "regnetx_b1-r1"), ("regnetx_b1", "regnetx_b1-r1")}
     assert all(r["verdict"] for r in status["comparisons"])
     # resume reads the stored spec with labels and restrictions back: nothing left to do
-    from netspace.platform.campaign.engine import resume_campaign
+    from netspace.platform.campaign.run import resume_campaign
 
     assert resume_campaign("lab", storage=storage, show_progress=False).complete

@@ -6,7 +6,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from netspace.platform.campaign.engine import run_campaign
+from netspace.platform.campaign.run import run_campaign
 from tests.support.campaign_checks import status_json
 from tests.support.campaigns import campaign_dict, write_campaign
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from netspace.platform.campaign.engine import CampaignDriver
+from netspace.platform.campaign.driver import CampaignDriver
 from netspace.platform.campaign.progress import Progress
 from netspace.platform.campaign.spec import CampaignSpec
 from netspace.platform.campaign.study import Geometry, SpaceStudy
@@ -88,7 +88,7 @@ def test_long_campaign_runs_through_successive_bounded_tuners(ray_cluster, workd
     """Ray Tune keeps every trial a Tuner ran in the driver's memory: the driver hands at most TRIALS_PER_TUNER
     trials to one Tuner and then starts another, so a 10,000-trial campaign holds at most that many."""
     from netspace.platform.campaign import scheduler
-    from netspace.platform.campaign.engine import run_campaign
+    from netspace.platform.campaign.run import run_campaign
 
     monkeypatch.setattr(scheduler, "TRIALS_PER_TUNER", 2)
     path = write_campaign(workdir / "c.yaml", campaign_dict("chunks", spaces=("anynetx_a",), samples=5, epochs=1,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from netspace.platform.campaign.engine import resume_campaign
+from netspace.platform.campaign.run import resume_campaign
 from tests.support.campaigns import campaign_dict, kill_tree, netspace_cmd, write_campaign
 
 

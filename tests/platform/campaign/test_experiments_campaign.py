@@ -10,7 +10,7 @@ import json
 import pytest
 
 from netspace.cli import main
-from netspace.platform.campaign.engine import run_campaign
+from netspace.platform.campaign.run import run_campaign
 from netspace.platform.storage.results import load_trials
 from netspace.search_spaces import Geometry, get_space
 from netspace.search_spaces.preset_files import register_presets_file

@@ -34,7 +34,16 @@ def storage(tmp_path_factory):
 
 def test_list_campaigns(storage):
     url, _ = storage
-    assert list_campaigns(url) == ["demo", "pareto"]
+    rows = list_campaigns(url)
+    assert [r["campaign"] for r in rows] == ["demo", "pareto"]
+    df = load_trials(url, "demo")  # the listing's counts are the trial reader's
+    demo = rows[0]
+    assert demo["spaces"] == sorted(df["space"].unique())
+    assert demo["finished"] == int((df["outcome"] == "finished").sum())
+    assert demo["running"] == int((df["outcome"] == "running").sum()) == 4
+    assert demo["failed"] == int((df["outcome"] == "failed").sum())
+    assert demo["best_top1_err"] == pytest.approx(df.loc[df["state"] == "COMPLETE", "error"].min())
+    assert rows[1]["best_top1_err"] == 12.5 and rows[1]["finished"] == 2
 
 
 def test_load_trials_matches_storage(storage):
@@ -117,7 +126,7 @@ def test_reader_on_postgresql(pg_url):
     from netspace.platform.storage.results import live_status
 
     summary = populate(pg_url, "pg", ("regnetx",), n=6, running=1, failed=1, rejected=1, seed=4)
-    assert list_campaigns(pg_url) == ["pg"]
+    assert [r["campaign"] for r in list_campaigns(pg_url)] == ["pg"]
     df = load_trials(pg_url, "pg")
     assert state_counts(df).loc["regnetx", "COMPLETE"] == 6 and len(df) == 9
     assert df["error"].min() == pytest.approx(summary["regnetx"]["best"])

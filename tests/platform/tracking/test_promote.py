@@ -19,11 +19,9 @@ SECRET = "s3cr3t-pw"  # trust auth accepts any password: used to prove it is nev
 def pg_url(pg_databases):
     """A uniquely named PostgreSQL database (URL with a password that must never be shown)."""
     yield f"postgresql+psycopg2://postgres:{SECRET}@{PG_HOST}:{PG_PORT}/{pg_databases('netspace_promote')}"
-    from netspace.platform.tracking import promote as promote_mod
+    from netspace.platform.storage.database import dispose_shared
 
-    for storage in promote_mod._STORAGES.values():  # close pooled connections before the database is dropped
-        storage.engine.dispose()
-    promote_mod._STORAGES.clear()
+    dispose_shared()  # close pooled connections before the database is dropped
 
 
 @pytest.fixture(scope="module")

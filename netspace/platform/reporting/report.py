@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from netspace.platform import analysis as an
-from netspace.platform.analysis import style
+from netspace.platform.reporting import style
 from netspace.platform.storage.results import load_trials, state_counts
 from netspace.platform.storage.urls import mask_secrets
 

@@ -1,0 +1,207 @@
+"""``netspace run`` / ``netspace resume``: load or recover the spec, check everything that can fail before a
+trial is stored (storage, output dir, tracking, regimes), take the campaign lease, open the studies and the
+MLflow runs, reconcile MLflow with the storage, and hand the :class:`~netspace.platform.campaign.driver.CampaignDriver`
+to the scheduler (Ray) until every space reaches its target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netspace.errors import CampaignError
+from netspace.platform.campaign import faults
+from netspace.platform.campaign import scheduler as sched
+from netspace.platform.campaign.driver import CampaignDriver
+from netspace.platform.campaign.lease import Lease, LeaseLost
+from netspace.platform.campaign.progress import Progress
+from netspace.platform.campaign.spec import CampaignSpec, load_campaign
+from netspace.platform.campaign.study import Geometry, SpaceStudy, count_trials
+from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
+from netspace.platform.storage.urls import mask_secrets, resolve_url
+from netspace.platform.tracking.tracker import Tracker, check_tracking
+
+
+@dataclass
+class RunSummary:
+    campaign: str
+    storage: str
+    counts: dict[str, dict[str, Any]]
+    resumed_trials: int
+    wall_s: float
+
+    @property
+    def complete(self) -> bool:
+        return all(c["finished"] >= c["target"] for c in self.counts.values())
+
+
+def _check_regimes(spec: CampaignSpec, geometry: Geometry) -> None:
+    """Draw one sample per space and regime (a RegimeError names an impossible one) without touching storage."""
+    from netspace.search_spaces import iter_samples
+
+    for s in spec.spaces:
+        if s.regime is not None or s.restrict:  # a restriction can also leave no valid config
+            next(iter_samples(s.design_space(), 0, s.regime.to_regime() if s.regime else None, geometry=geometry))
+
+
+def run_campaign(spec: CampaignSpec | str | os.PathLike, *, storage: str | None = None, address: str | None = None,
+                 show_progress: bool = True, console=None) -> RunSummary:
+    """``netspace run``: create (or continue) the campaign described by ``spec`` and run it to its targets."""
+    if not isinstance(spec, CampaignSpec):
+        spec = load_campaign(spec)
+    url = resolve_url(storage, spec.storage)
+    spec = spec.resolved()
+    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=True)
+
+
+def resume_campaign(name: str, *, storage: str | None = None, address: str | None = None,
+                    show_progress: bool = True, console=None) -> RunSummary:
+    """``netspace resume``: continue a campaign from the spec stored with its studies."""
+    url = resolve_url(storage)
+    st = open_storage(url, must_exist=True)
+    spec = stored_spec(st, name, url)
+    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=False, storage=st)
+
+
+def stored_spec(st, name: str, url: str) -> CampaignSpec:
+    studies = campaign_studies(st, name, url)
+    raw = next((s.user_attrs["spec"] for s in studies if "spec" in s.user_attrs), None)
+    if raw is None:
+        raise CampaignError(f"campaign {name!r} has no stored spec (created by another tool?)")
+    data = json.loads(raw)
+    spec = CampaignSpec.model_validate(data)
+    if "***" in spec.mlflow.tracking_uri:
+        env = os.environ.get("MLFLOW_TRACKING_URI")
+        if not env:
+            raise CampaignError(f"campaign {name!r}: its MLflow URI {spec.mlflow.tracking_uri} has a masked password; "
+                                "set MLFLOW_TRACKING_URI to the full URI")
+        spec.mlflow.tracking_uri = env
+    return spec
+
+
+def _check_compatible(spec: CampaignSpec, studies: list) -> None:
+    for s in studies:
+        raw = s.user_attrs.get("spec")
+        if not raw:
+            continue
+        old = CampaignSpec.model_validate(json.loads(raw))
+        a, b = old.fingerprint_without_samples(), spec.fingerprint_without_samples()
+        common = set(a["regimes"]) & set(b["regimes"])
+        a["regimes"] = {k: a["regimes"][k] for k in common}
+        b["regimes"] = {k: b["regimes"][k] for k in common}
+        if a != b:
+            raise CampaignError(
+                f"campaign {spec.name!r} already exists in this storage with a different dataset, training, strategy, "
+                f"regime or restriction; use `netspace resume {spec.name}`, or give the campaign a new name")
+        return
+
+
+def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: bool, console, new: bool,
+           storage=None) -> RunSummary:
+    t0 = time.time()
+    sched.check_address(address)
+    st = storage or open_storage(url)
+    if new:
+        _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
+    engine = create_engine(url)
+    _check_output_dir(spec.output_dir)
+    check_tracking(spec.mlflow.tracking_uri)
+    lease = Lease(engine, spec.name).acquire()
+    tracker = None
+    try:
+        from netspace.workers import DatasetSpec, dataset_info
+
+        info = dataset_info(DatasetSpec(**spec.dataset.model_dump()))
+        geometry = Geometry(int(info.resolution), int(info.in_channels), int(info.num_classes))
+        _check_regimes(spec, geometry)  # an impossible regime fails before anything is written
+        studies = {s.key: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
+        old_attrs = next(iter(studies.values())).attrs
+        tracker = Tracker(spec.mlflow, spec.name)
+        exp_id, parent_id = tracker.open(old_attrs.get("mlflow_experiment_id"), old_attrs.get("mlflow_parent_run_id"))
+        spec_json = spec.to_json()
+        tracker.log_campaign(spec_json)
+        for name, s in studies.items():
+            s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
+                        reference=s.sspec.reference,
+                        resolution=s.sspec.resolution.values if s.sspec.resolution else None,
+                        regime_of=s.sspec.regime_of,  # `regimes:` expansion: the zoo group of this study
+                        target=s.target, spec=spec_json,
+                        mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
+                        geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,
+                                  "num_classes": geometry.num_classes},
+                        strategy=spec.strategy.kind, output_dir=spec.output_dir)
+        progress = Progress(spec.name, enabled=show_progress, **({"console": console} if console else {}))
+        started_ray = False
+        with progress:
+            driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=faults.worker_fault())
+            driver.lease = lease
+            n_abandoned = driver.collect_abandoned()
+            _reconcile_mlflow(studies, tracker)
+            if n_abandoned:
+                progress.message(f"resuming {n_abandoned} interrupted trial(s) from their checkpoints")
+            if driver.remaining() > 0:
+                started_ray = sched.ensure_ray(address)
+                driver.max_concurrent = sched.max_concurrent(spec.resources.cpus_per_trial,
+                                                             spec.resources.gpus_per_trial,
+                                                             spec.resources.max_concurrent)
+                try:
+                    sched.run_trials(driver, cpus_per_trial=spec.resources.cpus_per_trial,
+                                     gpus_per_trial=spec.resources.gpus_per_trial,
+                                     max_failures=spec.resources.max_failures,
+                                     asha=(spec.early_stopping.model_dump() if spec.early_stopping.kind == "asha"
+                                           else None),
+                                     epochs=spec.training.epochs, storage_path=str(Path(spec.output_dir) / "_tune"),
+                                     name=sched.run_name())
+                finally:
+                    if started_ray:
+                        sched.shutdown_ray()
+            if driver.error is not None:
+                if not isinstance(driver.error, LeaseLost):  # the run is the new driver's now
+                    _close_quietly(tracker, "FAILED")
+                raise driver.error
+        counts = {n: count_trials(s.trials(), s.target).as_dict() for n, s in studies.items()}
+        done = all(c["finished"] >= c["target"] for c in counts.values())
+        tracker.close("FINISHED" if done else "FAILED")
+        tracker = None
+        return RunSummary(spec.name, mask_secrets(url), counts, driver.resumed, time.time() - t0)
+    except BaseException as exc:
+        if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
+            _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        raise
+    finally:
+        lease.release()
+        engine.dispose()
+
+
+def _close_quietly(tracker: Tracker, status: str) -> None:
+    try:
+        tracker.close(status)
+    except Exception:  # MLflow unreachable too: the next run/resume reopens the parent run anyway
+        pass
+
+
+def _check_output_dir(output_dir: str) -> None:
+    """One line, before anything is stored, when ``output_dir`` cannot hold checkpoints."""
+    path = Path(output_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".netspace-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise CampaignError(f"output_dir {output_dir} is not writable ({exc.strerror or exc}); choose another "
+                            "output_dir in the campaign file") from None
+
+
+def _reconcile_mlflow(studies: dict[str, SpaceStudy], tracker: Tracker) -> None:
+    finished: dict[str, dict[str, Any]] = {}
+    referenced: set[str] = set()
+    for st in studies.values():
+        done, seen = st.mlflow_outcomes()
+        finished.update(done)
+        referenced |= seen
+    tracker.reconcile(finished, referenced)
