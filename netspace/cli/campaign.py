@@ -33,9 +33,12 @@ def _summary(summary) -> None:
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def run(campaign_file, address, storage, quiet):
     """Run the campaign in CAMPAIGN_FILE (YAML) to its sample targets."""
+    from netspace.platform.campaign.spec import load_campaign
+
+    spec = load_campaign(campaign_file)  # before the heavy imports: a bad file is one line at once
     from netspace.platform.campaign.engine import run_campaign
 
-    _summary(run_campaign(campaign_file, storage=storage, address=address, show_progress=not quiet))
+    _summary(run_campaign(spec, storage=storage, address=address, show_progress=not quiet))
 
 
 @click.command()
