@@ -36,6 +36,9 @@ def run(campaign_file, address, storage, quiet):
     from netspace.platform.campaign.spec import load_campaign
 
     spec = load_campaign(campaign_file)  # before the heavy imports: a bad file is one line at once
+    from netspace.platform.campaign.preflight import preflight
+
+    preflight(spec, address)  # a dead tracking server or an impossible request: one line in seconds
     from netspace.platform.campaign.engine import run_campaign
 
     _summary(run_campaign(spec, storage=storage, address=address, show_progress=not quiet))

@@ -33,6 +33,7 @@ from optuna.trial import TrialState
 from netspace.errors import CampaignError, StorageError
 from netspace.platform.campaign import scheduler as sched
 from netspace.platform.campaign.lease import Lease, LeaseLost
+from netspace.platform.campaign.preflight import preflight
 from netspace.platform.campaign.progress import Progress
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
 from netspace.platform.campaign.study import Draw, Geometry, SpaceStudy, count_trials, space_seed
@@ -352,6 +353,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
            storage=None) -> RunSummary:
     t0 = time.time()
     sched.check_address(address)
+    preflight(spec, address)  # tracking server and resources: one line in seconds, before anything is created
     st = storage or open_storage(url)
     if new:
         _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
