@@ -34,8 +34,10 @@ def refine(name, label, storage, top_frac, n_boot, seed, as_json):
     from rich.console import Console
     from rich.table import Table
 
+    from netspace.platform.safetext import safe
+
     con = Console(width=160)
-    t = Table(title=f"refining {label} of {name}: {res.n} finished models (good region: best of {top_frac:g} of "
+    t = Table(title=f"refining {safe(label)} of {safe(name)}: {res.n} finished models (good region: best of {top_frac:g} of "
                     f"the models, {n_boot} bootstrap rounds)", title_justify="left")
     for col in ("parameter", "current", "good region (95 %)", "trend", "proposed"):
         t.add_column(col)
@@ -43,9 +45,9 @@ def refine(name, label, storage, top_frac, n_boot, seed, as_json):
         good = "-" if r.good_lo != r.good_lo or r.good_lo is None else f"[{r.good_lo:.4g}, {r.good_hi:.4g}]"
         trend = r.direction if r.slope != r.slope or r.slope is None else \
             f"{r.direction} (slope {r.slope:.3g}, CI [{r.slope_lo:.3g}, {r.slope_hi:.3g}])"
-        t.add_row(r.parameter, r.current.split(" — ")[0], good, trend, str(r.proposed))
+        t.add_row(safe(r.parameter), safe(r.current.split(" — ")[0]), good, safe(trend), safe(r.proposed))
     con.print(t)
     for note in res.notes:
-        con.print(f"note: {note}", highlight=False)
+        con.print(f"note: {safe(note)}", highlight=False)
     click.echo("\n# refined space: paste under `spaces:` in the campaign file, then `netspace run FILE`")
     click.echo(res.yaml, nl=False)

@@ -12,6 +12,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from netspace.platform.safetext import plain, safe
+
 
 @dataclass
 class SpaceProgress:
@@ -48,12 +50,12 @@ class Progress:
                 self.spaces[space].done_here += 1
             self.events = (self.events + [text])[-5:]
         if self.enabled and self._live is None:
-            self.console.print(text, highlight=False)
+            self.console.print(safe(text), highlight=False)
         self.refresh()
 
     def message(self, text: str) -> None:
         if self.enabled:
-            self.console.print(text, highlight=False)
+            self.console.print(safe(text), highlight=False)
 
     def eta_s(self) -> float | None:
         done_here = sum(s.done_here for s in self.spaces.values())
@@ -66,18 +68,18 @@ class Progress:
 
     # -- rendering -----------------------------------------------------------------------------------
     def render(self):
-        t = Table(title=f"campaign {self.campaign}", title_justify="left")
+        t = Table(title=f"campaign {safe(self.campaign)}", title_justify="left")
         for col in ("space", "done", "running", "failed", "target", "best err %"):
             t.add_column(col, justify="left" if col == "space" else "right")
         with self._lock:
             for name, s in self.spaces.items():
-                t.add_row(name, str(s.done), str(s.running), str(s.failed), str(s.target),
+                t.add_row(safe(name), str(s.done), str(s.running), str(s.failed), str(s.target),
                           "-" if s.best is None else f"{s.best:.2f}")
             events = list(self.events)
         eta = self.eta_s()
         elapsed = time.time() - self.started
         foot = Text(f"elapsed {_dur(elapsed)}   ETA {'-' if eta is None else _dur(eta)}", style="dim")
-        return Group(t, foot, *[Text(e, style="dim") for e in events])
+        return Group(t, foot, *[Text(plain(e), style="dim") for e in events])
 
     def refresh(self) -> None:
         if self._live is not None:
