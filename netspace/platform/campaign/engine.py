@@ -32,6 +32,7 @@ from optuna.trial import TrialState
 
 from netspace.errors import CampaignError, StorageError
 from netspace.platform.campaign import scheduler as sched
+from netspace.platform.campaign.interrupt import Interrupted, InterruptGuard, interrupted_line
 from netspace.platform.campaign.lease import Lease, LeaseLost
 from netspace.platform.campaign.preflight import preflight
 from netspace.platform.campaign.progress import Progress
@@ -41,6 +42,7 @@ from netspace.platform.campaign.task import TrialTask
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage, with_retry
 from netspace.platform.storage.urls import mask_secrets, resolve_url
 from netspace.platform.tracking.tracker import Tracker, check_tracking
+from netspace.workers.diskspace import INFRA_KEY, DiskFull
 
 PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
 
@@ -174,6 +176,9 @@ class CampaignDriver:
 
     @_fenced
     def on_result(self, key, result: dict[str, Any]) -> None:
+        if result.get(INFRA_KEY):  # a full disk: stop everything, record no FAIL (the trial stays RUNNING)
+            raise DiskFull(f"{result[INFRA_KEY]}; stopped, no trial was marked failed: free space, then "
+                           f"`netspace resume {self.spec.name}`")
         d = self.active.get(key)
         if d is None or result.get("final") or "epoch" not in result:
             return
@@ -362,6 +367,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     check_tracking(spec.mlflow.tracking_uri)
     lease = Lease(engine, spec.name).acquire()
     tracker = None
+    guard = InterruptGuard().install()  # Ctrl-C at any moment: one line, trials left RUNNING for resume
     try:
         from netspace.workers import DatasetSpec, dataset_info
 
@@ -393,7 +399,9 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                 progress.message(f"resuming {n_abandoned} interrupted trial(s) from their checkpoints")
             if driver.remaining() > 0:
                 started_ray = sched.ensure_ray(address)
+                guard.check()  # a Ctrl-C that Ray's start-up swallowed
                 driver.max_concurrent = _max_concurrent(spec)
+                guard.soft = driver
                 try:
                     sched.run_trials(driver, cpus_per_trial=spec.resources.cpus_per_trial,
                                      gpus_per_trial=spec.resources.gpus_per_trial,
@@ -403,6 +411,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                                      epochs=spec.training.epochs, storage_path=str(Path(spec.output_dir) / "_tune"),
                                      name=sched.run_name())
                 finally:
+                    guard.soft = None
                     if started_ray:
                         import ray
 
@@ -419,10 +428,24 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     except BaseException as exc:
         if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
             _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(interrupted_line(spec.name, _exists(st, spec.name, url))) from None
         raise
     finally:
+        guard.uninstall()
         lease.release()
         engine.dispose()
+
+
+def _exists(st, name: str, url: str) -> bool | None:
+    """Whether campaign ``name`` can be resumed (True), is not stored (False) or only half-created (None)."""
+    try:
+        studies = campaign_studies(st, name, url, required=False)
+    except Exception:  # storage gone too: say what we know
+        return True
+    if not studies:
+        return False
+    return True if any("spec" in s.user_attrs for s in studies) else None
 
 
 def _close_quietly(tracker: Tracker, status: str) -> None:

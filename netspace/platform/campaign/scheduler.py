@@ -146,8 +146,18 @@ def train_trial(cfg: dict[str, Any]) -> None:
         tune.report(metrics)
 
     recipe = TrainRecipe(**task.recipe)
-    result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
-                       checkpoint_dir=task.checkpoint_dir, report=report)
+    try:
+        result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
+                           checkpoint_dir=task.checkpoint_dir, report=report)
+    except Exception as exc:
+        from netspace.workers.diskspace import INFRA_KEY, describe, is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        # a full disk is not this model's failure: tell the driver (it stops and records no FAIL), do not retry
+        tune.report({"epoch": 0, "epochs": recipe.epochs, METRIC: 100.0, "final": False,
+                     INFRA_KEY: str(exc) if "disk full" in str(exc) else describe(task.checkpoint_dir)})
+        return
     final = held.get("last") or {"epoch": int(result.epochs_run), "epochs": recipe.epochs,
                                   METRIC: float(result.top1_err), "final": False}
     final = dict(final)
@@ -194,6 +204,7 @@ def ray_env() -> None:
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "1000")
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
+    os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")  # the driver's InterruptGuard handles Ctrl-C
 
 
 def check_address(address: str | None) -> None:
