@@ -110,6 +110,10 @@ def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwarg
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
+            from netspace.workers.diskspace import DiskFull, is_disk_full
+
+            if is_disk_full(exc) and not isinstance(exc, DiskFull):  # not an outage: retrying cannot help
+                raise DiskFull(_disk_full_line(what, url)) from None
             if not is_transient(exc):
                 raise
             waited = time.monotonic() - start
@@ -124,6 +128,16 @@ def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwarg
                 warned = True
             time.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX_S)
+
+
+def _disk_full_line(what: str, url: str | None) -> str:
+    """One line naming the SQLite file (or the storage) and its free space; the advice holds whether or not the
+    campaign had been created."""
+    from netspace.workers.diskspace import describe
+
+    path = url.split(":///", 1)[1] if url and url.startswith("sqlite:///") else None
+    where = describe(path) if path else f"disk full at {mask_secrets(url or what)}"
+    return f"{what}: {where}; stopped without writing more: free space, then run the same command again"
 
 
 def _retrying(method):
