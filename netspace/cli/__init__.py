@@ -63,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except OSError as exc:  # a full disk anywhere else: one line, never a traceback
+        from netspace.workers.diskspace import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        from netspace.platform.redact import one_line, redact
+
+        click.echo(f"error: disk full: {redact(one_line(exc, 200))}; free space, then run the command again", err=True)
+        return 2
     except KeyboardInterrupt as exc:
         click.echo(str(exc) if str(exc).startswith("interrupted") else "interrupted", err=True)
         return 130

@@ -365,7 +365,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     engine = create_engine(url)
     _check_output_dir(spec.output_dir)
     check_tracking(spec.mlflow.tracking_uri)
-    lease = Lease(engine, spec.name).acquire()
+    lease = _acquire(engine, spec.name, url)
     tracker = None
     guard = InterruptGuard().install()  # Ctrl-C at any moment: one line, trials left RUNNING for resume
     try:
@@ -435,6 +435,18 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         guard.uninstall()
         lease.release()
         engine.dispose()
+
+
+def _acquire(engine, name: str, url: str) -> Lease:
+    try:
+        return Lease(engine, name).acquire()
+    except Exception as exc:  # the lease table is the first write: a full disk shows here
+        from netspace.platform.storage.database import disk_full_line
+        from netspace.workers.diskspace import is_disk_full
+
+        if is_disk_full(exc):
+            raise DiskFull(disk_full_line("campaign storage", url)) from None
+        raise
 
 
 def _exists(st, name: str, url: str) -> bool | None:

@@ -113,7 +113,7 @@ def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwarg
             from netspace.workers.diskspace import DiskFull, is_disk_full
 
             if is_disk_full(exc) and not isinstance(exc, DiskFull):  # not an outage: retrying cannot help
-                raise DiskFull(_disk_full_line(what, url)) from None
+                raise DiskFull(disk_full_line(what, url)) from None
             if not is_transient(exc):
                 raise
             waited = time.monotonic() - start
@@ -130,7 +130,7 @@ def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwarg
             delay = min(delay * 2, BACKOFF_MAX_S)
 
 
-def _disk_full_line(what: str, url: str | None) -> str:
+def disk_full_line(what: str, url: str | None) -> str:
     """One line naming the SQLite file (or the storage) and its free space; the advice holds whether or not the
     campaign had been created."""
     from netspace.workers.diskspace import describe
