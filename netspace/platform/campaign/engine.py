@@ -176,6 +176,8 @@ class CampaignDriver:
 
     @_fenced
     def on_result(self, key, result: dict[str, Any]) -> None:
+        if result.get("notice"):  # a worker's warning that matters (checkpoint moved aside)
+            self.progress.warn(f"{key[0]} #{key[1]}: {result['notice']}")
         if result.get(INFRA_KEY):  # a full disk: stop everything, record no FAIL (the trial stays RUNNING)
             raise DiskFull(f"{result[INFRA_KEY]}; stopped, no trial was marked failed: free space, then "
                            f"`netspace resume {self.spec.name}`")

@@ -57,6 +57,10 @@ class Progress:
         if self.enabled:
             self.console.print(safe(text), highlight=False)
 
+    def warn(self, text: str) -> None:
+        """A warning that matters: printed even with the live display off (``--quiet``)."""
+        self.console.print(f"warning: {safe(text)}", highlight=False, soft_wrap=True)
+
     def eta_s(self) -> float | None:
         done_here = sum(s.done_here for s in self.spaces.values())
         left = sum(max(s.target - s.done, 0) for s in self.spaces.values())

@@ -140,12 +140,19 @@ def train_trial(cfg: dict[str, Any]) -> None:
             with open(fault["marker"], "w") as f:
                 f.write(f"{task.space} {task.number} {ep.epoch} {os.getpid()}\n")
             os.kill(os.getpid(), signal.SIGKILL)
+        from netspace.workers.trial import NOTICES
+
+        if NOTICES:  # e.g. "checkpoint moved aside": the driver prints it on the terminal
+            metrics["notice"] = " | ".join(NOTICES)
+            NOTICES.clear()
         if ep.epoch >= ep.epochs:  # the last epoch goes out with the outcome (ASHA stops trials at max_t)
             held["last"] = metrics
             return
         tune.report(metrics)
 
     recipe = TrainRecipe(**task.recipe)
+    from netspace.workers.memory import release_memory
+
     try:
         result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
                            checkpoint_dir=task.checkpoint_dir, report=report)
@@ -168,6 +175,8 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final.update({f"{OUTCOME}{k}": v for k, v in json_safe(outcome).items()})
     final.update({f"{OUTCOME}{k}": v for k, v in where_am_i().items()})
     final[METRIC] = float(result.top1_err)
+    del result, outcome
+    release_memory()  # this worker is reused for the next trial: keep its RSS flat
     tune.report(final)
 
 
@@ -245,8 +254,9 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     from ray import tune
     from ray.tune.schedulers import FIFOScheduler
 
-    for noisy in ("ray.tune", "ray.train", "ray.air"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    from netspace.platform.campaign.raylogs import route_ray_logs
+
+    route_ray_logs(os.path.dirname(storage_path))  # tracebacks to a file, one line each on the terminal
     resources = {"cpu": cpus_per_trial}
     if gpus_per_trial:
         resources["gpu"] = gpus_per_trial
