@@ -61,6 +61,7 @@ def _states(db: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a run and a resume, on a shared loaded host
 def test_enospc_in_a_trial_records_no_fail_and_resume_completes(tmp_path, small_disk):
     disk = small_disk("2m")
     write_campaign(tmp_path / "c.yaml", campaign_dict(
@@ -83,6 +84,7 @@ def test_enospc_in_a_trial_records_no_fail_and_resume_completes(tmp_path, small_
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a run and a resume, on a shared loaded host
 def test_sqlite_disk_full_is_one_line_without_retries_or_false_advice(tmp_path, small_disk):
     from netspace.platform.storage.database import open_storage
 

@@ -32,6 +32,7 @@ def _studies(db: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a run and a resume, on a shared loaded host
 def test_sigint_during_start_up_is_one_line_and_resume_finishes(tmp_path):
     write_campaign(tmp_path / "c.yaml", campaign_dict("ctrlc", spaces=("anynetx_a",), samples=1, images=64,
                                                       resources={"cpus_per_trial": 1, "max_concurrent": 1}))

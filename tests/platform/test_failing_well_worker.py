@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a run and a resume, on a shared loaded host
 def test_worker_kill_is_one_line_with_the_log_path(tmp_path):
     write_campaign(tmp_path / "c.yaml", campaign_dict("wk", spaces=("anynetx_a",), samples=1, epochs=2, images=64,
                                                       resources={"cpus_per_trial": 1, "max_concurrent": 1}))
@@ -53,3 +54,31 @@ def test_one_line_handler_prints_no_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Trial task failed for trial x-1" in err and "details in" in err
     assert "Traceback" not in err
+
+
+def test_placement_watch_reports_a_stall_and_its_end(monkeypatch):
+    from netspace.platform.campaign import scheduler as sc
+
+    class Trial:
+        def __init__(self, status):
+            self.status = status
+
+    class Source:
+        def __init__(self):
+            self.calls = []
+
+        def on_stalled(self, seconds):
+            self.calls.append(seconds)
+
+    src = Source()
+    monkeypatch.setitem(sc._BRIDGES, "watch", {"source": src})
+    monkeypatch.setattr(sc, "STALL_S", 0.05)
+    w = sc.PlacementWatch("watch")
+    w.on_step_end(0, [Trial("PENDING")])
+    import time
+
+    time.sleep(0.1)
+    w.on_step_end(1, [Trial("PENDING")])
+    assert src.calls and src.calls[-1] >= 0.05  # waiting, nothing running: reported
+    w.on_step_end(2, [Trial("RUNNING")])
+    assert src.calls[-1] == 0.0  # placed again: cleared

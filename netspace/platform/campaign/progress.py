@@ -37,6 +37,7 @@ class Progress:
         self.started = time.time()
         self._lock = threading.Lock()
         self._live: Live | None = None
+        self.note: str | None = None  # a standing problem shown under the table (e.g. trials Ray cannot place)
 
     # -- updates (driver thread) ---------------------------------------------------------------------
     def set_space(self, space: str, *, target: int, done: int, running: int, failed: int, best: float | None):
@@ -83,7 +84,8 @@ class Progress:
         eta = self.eta_s()
         elapsed = time.time() - self.started
         foot = Text(f"elapsed {_dur(elapsed)}   ETA {'-' if eta is None else _dur(eta)}", style="dim")
-        return Group(t, foot, *[Text(plain(e), style="dim") for e in events])
+        notes = [Text(plain(self.note), style="bold yellow")] if self.note else []
+        return Group(t, foot, *notes, *[Text(plain(e), style="dim") for e in events])
 
     def refresh(self) -> None:
         if self._live is not None:

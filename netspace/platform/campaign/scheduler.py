@@ -19,6 +19,7 @@ import signal
 import time
 from typing import Any, Protocol
 
+from ray.tune import Callback
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import Searcher
 from ray.tune.stopper import Stopper
@@ -278,7 +279,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
                                             scheduler=scheduler, num_samples=-1, reuse_actors=True,
                                             trial_name_creator=trial_name, trial_dirname_creator=trial_name),
                 run_config=tune.RunConfig(name=name if chunk == 0 else f"{name}-{chunk}", storage_path=storage_path,
-                                          verbose=0, stop=AbortStopper(bridge),
+                                          verbose=0, stop=AbortStopper(bridge), callbacks=[PlacementWatch(bridge)],
                                           failure_config=tune.FailureConfig(max_failures=max_failures),
                                           checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
             )
@@ -287,6 +288,34 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
                 return
     finally:
         _BRIDGES.pop(bridge, None)
+
+
+#: seconds with trials waiting and none running before the driver is told nothing can be placed
+STALL_S = float(os.environ.get("NETSPACE_STALL_S") or 60)
+
+
+class PlacementWatch(Callback):
+    """Tune callback: when trials wait (PENDING) and none runs for :data:`STALL_S`, tell the driver
+    (``source.on_stalled(seconds)``; 0 once something runs again). Holds only a bridge key."""
+
+    def __init__(self, bridge: str):
+        self.bridge, self.since = bridge, None
+
+    def on_step_end(self, iteration, trials, **info):
+        now = time.monotonic()
+        stalled = any(t.status == "PENDING" for t in trials) and not any(t.status == "RUNNING" for t in trials)
+        entry = _BRIDGES.get(self.bridge)
+        source = entry["source"] if entry else None
+        if source is None or not hasattr(source, "on_stalled"):
+            return
+        if not stalled:
+            if self.since is not None:
+                source.on_stalled(0.0)
+            self.since = None
+            return
+        self.since = self.since or now
+        if now - self.since >= STALL_S:
+            source.on_stalled(now - self.since)
 
 
 class AbortStopper(Stopper):
