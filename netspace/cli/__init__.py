@@ -57,14 +57,25 @@ def main(argv: list[str] | None = None) -> int:
     except NetspaceError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except click.exceptions.Abort as exc:  # click turns KeyboardInterrupt into Abort: keep the driver's line
+        cause = exc.__cause__ or exc.__context__
+        said = str(cause) if isinstance(cause, KeyboardInterrupt) else ""
+        click.echo(said if said.startswith("interrupted") else "aborted", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+    except OSError as exc:  # a full disk anywhere else: one line, never a traceback
+        from netspace.workers.diskspace import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        from netspace.platform.redact import one_line, redact
+
+        click.echo(f"error: disk full: {redact(one_line(exc, 200))}; free space, then run the command again", err=True)
+        return 2
+    except KeyboardInterrupt as exc:
+        click.echo(str(exc) if str(exc).startswith("interrupted") else "interrupted", err=True)
         return 130
     return 0
 

@@ -33,9 +33,15 @@ def _summary(summary) -> None:
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def run(campaign_file, address, storage, quiet):
     """Run the campaign in CAMPAIGN_FILE (YAML) to its sample targets."""
+    from netspace.platform.campaign.spec import load_campaign
+
+    spec = load_campaign(campaign_file)  # before the heavy imports: a bad file is one line at once
+    from netspace.platform.campaign.preflight import preflight
+
+    preflight(spec, address)  # a dead tracking server or an impossible request: one line in seconds
     from netspace.platform.campaign.run import run_campaign
 
-    _summary(run_campaign(campaign_file, storage=storage, address=address, show_progress=not quiet))
+    _summary(run_campaign(spec, storage=storage, address=address, show_progress=not quiet))
 
 
 @click.command()
@@ -66,14 +72,15 @@ def status(name, storage, as_json, top):
     from rich.console import Console
     from rich.table import Table
 
+    from netspace.platform.safetext import safe
     from netspace.search_spaces.sampling import format_count
 
     con = Console()
-    t = Table(title=f"campaign {name} ({st['storage']})", title_justify="left")
+    t = Table(title=f"campaign {safe(name)} ({safe(st['storage'])})", title_justify="left")
     for col in ("space", "target", "finished", "running", "failed", "rejected", "best err %"):
         t.add_column(col, justify="left" if col == "space" else "right")
     for space, c in st["spaces"].items():
-        t.add_row(space, str(c["target"]), str(c["finished"]), str(c["running"]), str(c["failed"]),
+        t.add_row(safe(space), str(c["target"]), str(c["finished"]), str(c["running"]), str(c["failed"]),
                   str(c["rejected"]), "-" if c["best"] is None else f"{c['best']:.2f}")
     con.print(t)
     if st["best"]:
@@ -81,24 +88,24 @@ def status(name, storage, as_json, top):
         for col in ("space", "trial", "top-1 err %", "flops", "params", "epochs", "mlflow run"):
             b.add_column(col, justify="left" if col in ("space", "mlflow run") else "right")
         for r in st["best"]:
-            b.add_row(r["space"], str(r["number"]), f"{r['top1_err']:.2f}",
+            b.add_row(safe(r["space"]), str(r["number"]), f"{r['top1_err']:.2f}",
                       format_count(r["flops"]) if r["flops"] is not None else "-",
                       format_count(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
-                      str(r["mlflow_run_id"] or "-"))
+                      safe(r["mlflow_run_id"] or "-"))
         con.print(b)
     if st.get("comparisons"):
         con.print("pairwise comparisons (KS two-sample test, p Holm-adjusted across the pairs; median error difference "
                   "b − a with bootstrap 95 % CI; 'better' needs adjusted p < 0.05 and a CI that excludes 0):",
                   highlight=False)
         for r in st["comparisons"]:
-            con.print(f"  {r['a']} vs {r['b']}: KS {r['ks']:.3f}, median diff {r['median_diff']:+.2f} pp "
+            con.print(f"  {safe(r['a'])} vs {safe(r['b'])}: KS {r['ks']:.3f}, median diff {r['median_diff']:+.2f} pp "
                       f"[{r['diff_lo']:+.2f}, {r['diff_hi']:+.2f}] — {r['verdict']}", highlight=False, soft_wrap=True)
     d = st["driver"]
     if d:
-        con.print(f"driver: pid {d['pid']} on {d['host']}, heartbeat {d['heartbeat_age_s']} s ago"
-                  + ("" if d["alive"] else " (stale: run `netspace resume " + name + "`)"), highlight=False)
+        con.print(f"driver: pid {d['pid']} on {safe(d['host'])}, heartbeat {d['heartbeat_age_s']} s ago"
+                  + ("" if d["alive"] else " (stale: run `netspace resume " + safe(name) + "`)"), highlight=False)
     elif not st["done"]:
-        con.print(f"no driver is running; continue with: netspace resume {name}", highlight=False)
+        con.print(f"no driver is running; continue with: netspace resume {safe(name)}", highlight=False)
 
 
 @click.command("list")
@@ -119,10 +126,12 @@ def list_command(storage, as_json):
     from rich.console import Console
     from rich.table import Table
 
+    from netspace.platform.safetext import safe
+
     t = Table()
     for col in ("campaign", "spaces", "finished", "target", "running", "failed", "best err %"):
         t.add_column(col, justify="left" if col in ("campaign", "spaces") else "right")
     for r in rows:
-        t.add_row(r["campaign"], ", ".join(r["spaces"]), str(r["finished"]), str(r["target"]), str(r["running"]),
+        t.add_row(safe(r["campaign"]), safe(", ".join(r["spaces"])), str(r["finished"]), str(r["target"]), str(r["running"]),
                   str(r["failed"]), "-" if r["best_top1_err"] is None else f"{r['best_top1_err']:.2f}")
     Console().print(t)

@@ -58,8 +58,10 @@ def refine(name, label, storage, subsample, n_boot, n_null, min_n, seed, as_json
     from rich.console import Console
     from rich.table import Table
 
+    from netspace.platform.safetext import safe
+
     con = Console(width=170)
-    t = Table(title=f"refining {label} of {name}: {res.n} finished models (good region: best model of a random "
+    t = Table(title=f"refining {safe(label)} of {safe(name)}: {res.n} finished models (good region: best model of a random "
                     f"{subsample:g} of the models, {n_boot} rounds; p: against shuffled errors, adjusted across all "
                     "rows)", title_justify="left")
     for col in ("parameter", "current", "good region (95 %)", "region p", "trend", "trend p", "proposed"):
@@ -73,11 +75,11 @@ def refine(name, label, storage, subsample, n_boot, n_null, min_n, seed, as_json
         trend = f"{r.direction} (slope {r.slope:.3g}, CI [{r.slope_lo:.3g}, {r.slope_hi:.3g}])" if num(r.slope) \
             else r.direction
         cur = r.current.split(" — ")[0] if r.kind == "parameter" else "derived"
-        t.add_row(r.parameter, cur, good, _p(r.region_p) if num(r.region_p) else "-", trend,
-                  _p(r.trend_p) if num(r.trend_p) else "-", str(r.proposed))
+        t.add_row(safe(r.parameter), safe(cur), good, _p(r.region_p) if num(r.region_p) else "-", safe(trend),
+                  _p(r.trend_p) if num(r.trend_p) else "-", safe(str(r.proposed)))
     con.print(t)
     for note in res.notes:
-        con.print(f"note: {note}", highlight=False)
+        con.print(f"note: {safe(note)}", highlight=False)
     click.echo("\n# refined space: paste under `spaces:` in the campaign file, then `netspace run FILE`")
     click.echo(res.yaml, nl=False)
 

@@ -95,15 +95,17 @@ def describe_cmd(space, as_json, restriction):
         return
     ds = get_space(space)
     if restriction:
-        import yaml
-
-        from netspace.errors import InvalidConfigError
+        from netspace.errors import CampaignError, InvalidConfigError
+        from netspace.platform.campaign.yamlfile import clip, loads
 
         try:
-            spec = yaml.safe_load(restriction)
-        except yaml.YAMLError as exc:
-            raise InvalidConfigError(f"--restrict: malformed YAML: {' '.join(str(exc).split())[:120]}") from None
-        ds = restrict(ds, spec)
+            spec = loads(restriction, "--restrict")  # no aliases: a small bomb cannot expand
+        except CampaignError as exc:
+            raise InvalidConfigError(str(exc)) from None
+        try:
+            ds = restrict(ds, spec)
+        except InvalidConfigError as exc:
+            raise InvalidConfigError(clip(str(exc))) from None
     info = ds.describe()
     if as_json:
         info = dict(info, size=None if math.isinf(info["size"]) else info["size"])

@@ -34,7 +34,11 @@ def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
 
 
 def save_torch(obj: Any, path: Path) -> None:
+    from netspace.workers.diskspace import ensure_room, remember_size
+
+    ensure_room(path)  # room for a file the size of the last checkpoint, or DiskFull (not a model failure)
     _atomic_write(Path(path), lambda f: torch.save(obj, f))
+    remember_size(path)
 
 
 def load_torch(path: Path) -> Any:

@@ -120,6 +120,10 @@ def run_trial(
     return result
 
 
+#: warnings for the campaign driver's terminal (a worker's own stderr goes to Ray's logs only)
+NOTICES: list[str] = []
+
+
 def read_checkpoint(path: Path) -> dict[str, Any] | None:
     """The state in ``path``; None when there is none, or when it cannot be read (truncated or corrupt): then it
     is moved aside (kept for inspection) and a warning says the trial restarts from epoch 0."""
@@ -134,6 +138,8 @@ def read_checkpoint(path: Path) -> dict[str, Any] | None:
         aside = path.with_name(f"{path.name}.unreadable-{int(time.time())}")
         path.replace(aside)
         reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        print(f"netspace: warning: checkpoint {path} is unreadable ({reason}); moved it to {aside.name} and "
-              f"restarting this trial from epoch 0", file=sys.stderr, flush=True)
+        notice = (f"checkpoint {path} is unreadable ({reason}); moved it to {aside.name} and restarting this "
+                  "trial from epoch 0")
+        NOTICES.append(notice)  # sent with the trial's next report, printed by the driver
+        print(f"netspace: warning: {notice}", file=sys.stderr, flush=True)
         return None

@@ -38,6 +38,7 @@ from netspace.platform.campaign.study import Draw, SpaceStudy, space_seed
 from netspace.platform.campaign.task import TrialTask
 from netspace.platform.storage.database import with_retry
 from netspace.platform.tracking.tracker import Tracker
+from netspace.workers.diskspace import INFRA_KEY, DiskFull
 
 PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
 
@@ -166,11 +167,30 @@ class CampaignDriver:
             fault=self.fault,
         ).to_config()
 
+    def on_stalled(self, seconds: float) -> None:
+        """Trials wait and none runs (Ray cannot place them): say so in the live table (once when ``--quiet``)."""
+        if seconds <= 0:
+            self.progress.note = None
+            return
+        res = self.spec.resources
+        text = (f"waiting {seconds:.0f} s: Ray cannot place a trial ({res.cpus_per_trial:g} CPU"
+                f"{f', {res.gpus_per_trial:g} GPU' if res.gpus_per_trial else ''} each); are the cluster's nodes busy "
+                "or gone?")
+        if self.progress.note is None and not self.progress.enabled:
+            self.progress.warn(text)
+        self.progress.note = text
+        self.progress.refresh()
+
     def checkpoint_dir(self, space: str, number: int) -> str:
         return str(Path(self.spec.output_dir) / space / f"trial-{number}")
 
     @_fenced
     def on_result(self, key, result: dict[str, Any]) -> None:
+        if result.get("notice"):  # a worker's warning that matters (checkpoint moved aside)
+            self.progress.warn(f"{key[0]} #{key[1]}: {result['notice']}")
+        if result.get(INFRA_KEY):  # a full disk: stop everything, record no FAIL (the trial stays RUNNING)
+            raise DiskFull(f"{result[INFRA_KEY]}; stopped, no trial was marked failed: free space, then "
+                           f"`netspace resume {self.spec.name}`")
         d = self.active.get(key)
         if d is None or result.get("final") or "epoch" not in result:
             return

@@ -12,6 +12,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from netspace.platform.safetext import plain, safe
+
 
 @dataclass
 class SpaceProgress:
@@ -35,6 +37,7 @@ class Progress:
         self.started = time.time()
         self._lock = threading.Lock()
         self._live: Live | None = None
+        self.note: str | None = None  # a standing problem shown under the table (e.g. trials Ray cannot place)
 
     # -- updates (driver thread) ---------------------------------------------------------------------
     def set_space(self, space: str, *, target: int, done: int, running: int, failed: int, best: float | None):
@@ -48,12 +51,16 @@ class Progress:
                 self.spaces[space].done_here += 1
             self.events = (self.events + [text])[-5:]
         if self.enabled and self._live is None:
-            self.console.print(text, highlight=False)
+            self.console.print(safe(text), highlight=False)
         self.refresh()
 
     def message(self, text: str) -> None:
         if self.enabled:
-            self.console.print(text, highlight=False)
+            self.console.print(safe(text), highlight=False)
+
+    def warn(self, text: str) -> None:
+        """A warning that matters: printed even with the live display off (``--quiet``)."""
+        self.console.print(f"warning: {safe(text)}", highlight=False, soft_wrap=True)
 
     def eta_s(self) -> float | None:
         done_here = sum(s.done_here for s in self.spaces.values())
@@ -66,18 +73,19 @@ class Progress:
 
     # -- rendering -----------------------------------------------------------------------------------
     def render(self):
-        t = Table(title=f"campaign {self.campaign}", title_justify="left")
+        t = Table(title=f"campaign {safe(self.campaign)}", title_justify="left")
         for col in ("space", "done", "running", "failed", "target", "best err %"):
             t.add_column(col, justify="left" if col == "space" else "right")
         with self._lock:
             for name, s in self.spaces.items():
-                t.add_row(name, str(s.done), str(s.running), str(s.failed), str(s.target),
+                t.add_row(safe(name), str(s.done), str(s.running), str(s.failed), str(s.target),
                           "-" if s.best is None else f"{s.best:.2f}")
             events = list(self.events)
         eta = self.eta_s()
         elapsed = time.time() - self.started
         foot = Text(f"elapsed {_dur(elapsed)}   ETA {'-' if eta is None else _dur(eta)}", style="dim")
-        return Group(t, foot, *[Text(e, style="dim") for e in events])
+        notes = [Text(plain(self.note), style="bold yellow")] if self.note else []
+        return Group(t, foot, *notes, *[Text(plain(e), style="dim") for e in events])
 
     def refresh(self) -> None:
         if self._live is not None:

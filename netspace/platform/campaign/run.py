@@ -17,13 +17,16 @@ from netspace.errors import CampaignError
 from netspace.platform.campaign import faults
 from netspace.platform.campaign import scheduler as sched
 from netspace.platform.campaign.driver import CampaignDriver
+from netspace.platform.campaign.interrupt import Interrupted, InterruptGuard, interrupted_line
 from netspace.platform.campaign.lease import Lease, LeaseLost
+from netspace.platform.campaign.preflight import preflight
 from netspace.platform.campaign.progress import Progress
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
 from netspace.platform.campaign.study import Geometry, SpaceStudy, count_trials
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
 from netspace.platform.storage.urls import mask_secrets, resolve_url
 from netspace.platform.tracking.tracker import Tracker, check_tracking
+from netspace.workers.diskspace import DiskFull
 
 
 @dataclass
@@ -104,14 +107,16 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
            storage=None) -> RunSummary:
     t0 = time.time()
     sched.check_address(address)
+    preflight(spec, address)  # tracking server and resources: one line in seconds, before anything is created
     st = storage or open_storage(url)
     if new:
         _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
     engine = create_engine(url)
     _check_output_dir(spec.output_dir)
     check_tracking(spec.mlflow.tracking_uri)
-    lease = Lease(engine, spec.name).acquire()
+    lease = _acquire(engine, spec.name, url)
     tracker = None
+    guard = InterruptGuard().install()  # Ctrl-C at any moment: one line, trials left RUNNING for resume
     try:
         from netspace.workers import DatasetSpec, dataset_info
 
@@ -145,9 +150,11 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                 progress.message(f"resuming {n_abandoned} interrupted trial(s) from their checkpoints")
             if driver.remaining() > 0:
                 started_ray = sched.ensure_ray(address)
+                guard.check()  # a Ctrl-C that Ray's start-up swallowed
                 driver.max_concurrent = sched.max_concurrent(spec.resources.cpus_per_trial,
                                                              spec.resources.gpus_per_trial,
                                                              spec.resources.max_concurrent)
+                guard.soft = driver
                 try:
                     sched.run_trials(driver, cpus_per_trial=spec.resources.cpus_per_trial,
                                      gpus_per_trial=spec.resources.gpus_per_trial,
@@ -157,6 +164,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                                      epochs=spec.training.epochs, storage_path=str(Path(spec.output_dir) / "_tune"),
                                      name=sched.run_name())
                 finally:
+                    guard.soft = None
                     if started_ray:
                         sched.shutdown_ray()
             if driver.error is not None:
@@ -171,10 +179,36 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     except BaseException as exc:
         if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
             _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(interrupted_line(spec.name, _exists(st, spec.name, url))) from None
         raise
     finally:
+        guard.uninstall()
         lease.release()
         engine.dispose()
+
+
+def _acquire(engine, name: str, url: str) -> Lease:
+    try:
+        return Lease(engine, name).acquire()
+    except Exception as exc:  # the lease table is the first write: a full disk shows here
+        from netspace.platform.storage.database import disk_full_line
+        from netspace.workers.diskspace import is_disk_full
+
+        if is_disk_full(exc):
+            raise DiskFull(disk_full_line("campaign storage", url)) from None
+        raise
+
+
+def _exists(st, name: str, url: str) -> bool | None:
+    """Whether campaign ``name`` can be resumed (True), is not stored (False) or only half-created (None)."""
+    try:
+        studies = campaign_studies(st, name, url, required=False)
+    except Exception:  # storage gone too: say what we know
+        return True
+    if not studies:
+        return False
+    return True if any("spec" in s.user_attrs for s in studies) else None
 
 
 def _close_quietly(tracker: Tracker, status: str) -> None:

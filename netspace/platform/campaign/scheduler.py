@@ -20,6 +20,7 @@ import os
 import time
 from typing import Any, Protocol
 
+from ray.tune import Callback
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import Searcher
 from ray.tune.stopper import Stopper
@@ -135,14 +136,31 @@ def train_trial(cfg: dict[str, Any]) -> None:
                    METRIC: float(ep.top1_err), "images_per_s": float(ep.images_per_s),
                    "elapsed_s": float(ep.elapsed_s), "final": False}
         faults.kill_worker_if_due(fault, int(ep.epoch), f"{task.space} {task.number}")
+        from netspace.workers.trial import NOTICES
+
+        if NOTICES:  # e.g. "checkpoint moved aside": the driver prints it on the terminal
+            metrics["notice"] = " | ".join(NOTICES)
+            NOTICES.clear()
         if ep.epoch >= ep.epochs:  # the last epoch goes out with the outcome (ASHA stops trials at max_t)
             held["last"] = metrics
             return
         tune.report(metrics)
 
     recipe = TrainRecipe(**task.recipe)
-    result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
-                       checkpoint_dir=task.checkpoint_dir, report=report)
+    from netspace.workers.memory import release_memory
+
+    try:
+        result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
+                           checkpoint_dir=task.checkpoint_dir, report=report)
+    except Exception as exc:
+        from netspace.workers.diskspace import INFRA_KEY, describe, is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        # a full disk is not this model's failure: tell the driver (it stops and records no FAIL), do not retry
+        tune.report({"epoch": 0, "epochs": recipe.epochs, METRIC: 100.0, "final": False,
+                     INFRA_KEY: str(exc) if "disk full" in str(exc) else describe(task.checkpoint_dir)})
+        return
     final = held.get("last") or {"epoch": int(result.epochs_run), "epochs": recipe.epochs,
                                   METRIC: float(result.top1_err), "final": False}
     final = dict(final)
@@ -153,6 +171,8 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final.update({f"{OUTCOME}{k}": v for k, v in json_safe(outcome).items()})
     final.update({f"{OUTCOME}{k}": v for k, v in trial_location().items()})
     final[METRIC] = float(result.top1_err)
+    del result, outcome
+    release_memory()  # this worker is reused for the next trial: keep its RSS flat
     tune.report(final)
 
 
@@ -189,6 +209,7 @@ def ray_env() -> None:
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "1000")
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
+    os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")  # the driver's InterruptGuard handles Ctrl-C
 
 
 def check_address(address: str | None) -> None:
@@ -242,8 +263,9 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     from ray import tune
     from ray.tune.schedulers import FIFOScheduler
 
-    for noisy in ("ray.tune", "ray.train", "ray.air"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    from netspace.platform.campaign.raylogs import route_ray_logs
+
+    route_ray_logs(os.path.dirname(storage_path))  # tracebacks to a file, one line each on the terminal
     resources = {"cpu": cpus_per_trial}
     if gpus_per_trial:
         resources["gpu"] = gpus_per_trial
@@ -265,7 +287,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
                                             scheduler=scheduler, num_samples=-1, reuse_actors=True,
                                             trial_name_creator=trial_name, trial_dirname_creator=trial_name),
                 run_config=tune.RunConfig(name=name if chunk == 0 else f"{name}-{chunk}", storage_path=storage_path,
-                                          verbose=0, stop=AbortStopper(bridge),
+                                          verbose=0, stop=AbortStopper(bridge), callbacks=[PlacementWatch(bridge)],
                                           failure_config=tune.FailureConfig(max_failures=max_failures),
                                           checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
             )
@@ -274,6 +296,34 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
                 return
     finally:
         _BRIDGES.pop(bridge, None)
+
+
+#: seconds with trials waiting and none running before the driver is told nothing can be placed
+STALL_S = float(os.environ.get("NETSPACE_STALL_S") or 60)
+
+
+class PlacementWatch(Callback):
+    """Tune callback: when trials wait (PENDING) and none runs for :data:`STALL_S`, tell the driver
+    (``source.on_stalled(seconds)``; 0 once something runs again). Holds only a bridge key."""
+
+    def __init__(self, bridge: str):
+        self.bridge, self.since = bridge, None
+
+    def on_step_end(self, iteration, trials, **info):
+        now = time.monotonic()
+        stalled = any(t.status == "PENDING" for t in trials) and not any(t.status == "RUNNING" for t in trials)
+        entry = _BRIDGES.get(self.bridge)
+        source = entry["source"] if entry else None
+        if source is None or not hasattr(source, "on_stalled"):
+            return
+        if not stalled:
+            if self.since is not None:
+                source.on_stalled(0.0)
+            self.since = None
+            return
+        self.since = self.since or now
+        if now - self.since >= STALL_S:
+            source.on_stalled(now - self.since)
 
 
 class AbortStopper(Stopper):

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from netspace.errors import CampaignError, NetspaceError
@@ -339,21 +338,10 @@ class CampaignSpec(_Model):
 
 def load_campaign(path: str | os.PathLike) -> CampaignSpec:
     """Read and validate a campaign file; any problem raises :class:`CampaignError` with one line."""
-    p = Path(path)
+    from netspace.platform.campaign.yamlfile import load_file
+
     label = str(path)
-    try:
-        text = p.read_text()
-    except OSError as exc:
-        raise CampaignError(f"{label}: cannot read campaign file: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}" if mark is not None else ""
-        what = exc.problem or exc.context or "malformed YAML"
-        raise CampaignError(f"{label}{where}: malformed YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise CampaignError(f"{label}: malformed YAML: {exc}") from None
+    data = load_file(Path(path), label)  # UTF-8, no aliases, bounded size: one line otherwise
     return parse_campaign(data, label)
 
 
@@ -368,11 +356,15 @@ def parse_campaign(data: Any, label: str = "campaign") -> CampaignSpec:
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
         msg = _message(first)
         loc = format_loc(first["loc"])
+        from netspace.platform.campaign.yamlfile import clip
+
         if msg.startswith("@"):  # the message continues the key path, e.g. "restrict.wm.low: ..."
-            raise CampaignError(f"{label}: {loc}.{msg[1:]}{more}") from None
-        raise CampaignError(f"{label}: {loc}: {msg}{more}") from None
+            raise CampaignError(clip(f"{label}: {loc}.{msg[1:]}{more}")) from None
+        raise CampaignError(clip(f"{label}: {loc}: {msg}{more}")) from None
     except NetspaceError as exc:  # raised outside pydantic's wrapping
-        raise CampaignError(f"{label}: {exc}") from None
+        from netspace.platform.campaign.yamlfile import clip
+
+        raise CampaignError(clip(f"{label}: {exc}")) from None
 
 
 def format_loc(loc: tuple) -> str:

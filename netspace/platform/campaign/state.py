@@ -60,5 +60,9 @@ def comparisons(url: str, name: str, *, n_boot: int = 1000, seed: int = 0) -> li
     df = load_trials(url, name, attrs=["flops", "status"], intermediate=False)
     if df.empty:
         return []
-    table = pairwise_comparisons(df, n_boot=n_boot, seed=seed)
+    import warnings
+
+    with warnings.catch_warnings():  # scipy's precision/degenerate-data warnings: the verdict says it in words
+        warnings.simplefilter("ignore", RuntimeWarning)
+        table = pairwise_comparisons(df, n_boot=n_boot, seed=seed)
     return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in table.to_dict("records")]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from netspace.platform import analysis as an
 from netspace.platform.reporting import style
+from netspace.platform.safetext import safe_filename
 from netspace.platform.storage.results import load_trials, state_counts
 from netspace.platform.storage.urls import mask_secrets
 
@@ -190,6 +191,14 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
     out.mkdir(parents=True, exist_ok=True)
     df = load_trials(url, campaign)
     done, refs = an.split_references(an.finished(df))
+    if spaces:  # a name the campaign does not hold is an error, not a silent report of everything
+        known = list(dict.fromkeys(df["space"].tolist())) if "space" in df.columns else []
+        unknown = [s for s in spaces if s not in known]
+        if unknown:
+            from netspace.errors import CampaignError
+
+            raise CampaignError(f"--space {unknown[0]!r}: campaign {campaign!r} has no such space; its spaces: "
+                                f"{', '.join(map(str, known)) or 'none'}")
     spaces = an.space_order(done, spaces) or an.space_order(an.split_references(df)[0], spaces)
     report = Report(out, out / "index.html", out / "trials.csv")
     report.n_finished = trials_csv(df, report.csv)
@@ -224,7 +233,7 @@ def _figures(done: pd.DataFrame, spaces, out: Path, seed: int, report: Report, f
                                                                    refs=refs)))
         figs.append(("Error vs complexity", plot_complexity(done, spaces, out / "error_vs_flops.png", refs)))
         for s in spaces:
-            figs.append((f"Parameter trends: {s}", plot_trends(done, s, out / f"trends_{s}.png")))
+            figs.append((f"Parameter trends: {s}", plot_trends(done, s, out / f"trends_{safe_filename(s)}.png")))
         figs.append(("Random search efficiency", plot_efficiency(done, spaces, out / "efficiency.png")))
 
 

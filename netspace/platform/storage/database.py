@@ -10,18 +10,23 @@ at most ``NETSPACE_STORAGE_RETRY_S`` seconds (default 120); after that it raises
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 
 from netspace.errors import CampaignError, StorageError
+from netspace.platform.storage.retry import (  # noqa: F401  (re-exported: the storage adapter's one retry policy)
+    BACKOFF_MAX_S,
+    ENV_RETRY,
+    RETRY_S,
+    _one_line,
+    disk_full_line,
+    is_transient,
+    retry_budget_s,
+    with_retry,
+)
 from netspace.platform.storage.urls import mask_secrets, normalize_url
 
 CONNECT_TIMEOUT_S = 5
-ENV_RETRY = "NETSPACE_STORAGE_RETRY_S"
-RETRY_S = 120.0
-BACKOFF_MAX_S = 8.0
 
 
 def _engine_kwargs(url: str) -> dict:
@@ -63,66 +68,6 @@ def check_reachable(url: str, *, must_exist: bool = False) -> None:
         raise StorageError(f"cannot reach storage {shown}: {_one_line(exc, url)}") from None
     finally:
         engine.dispose()
-
-
-def _one_line(exc: BaseException, url: str) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = " ".join(str(orig).split()) or type(orig).__name__
-    # drivers sometimes echo the DSN: never show a password
-    from sqlalchemy.engine import make_url
-
-    try:
-        pw = make_url(url).password
-    except Exception:
-        pw = None
-    if pw:
-        text = text.replace(str(pw), "***")
-    return mask_secrets(text)[:300]
-
-
-def retry_budget_s() -> float:
-    return float(os.environ.get(ENV_RETRY) or RETRY_S)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True for a lost or refused database connection (worth retrying), False for a bad query or data."""
-    import sqlalchemy
-
-    seen = 0
-    while exc is not None and seen < 6:
-        if isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
-            return True
-        if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-            return True
-        if type(exc).__name__ in ("OperationalError", "InterfaceError") and "psycopg" in type(exc).__module__:
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
-
-
-def with_retry(fn, *args, what: str = "storage", url: str | None = None, **kwargs):
-    """``fn(*args, **kwargs)``, retried with backoff (0.25 s doubling to 8 s) while :func:`is_transient`, for at
-    most :func:`retry_budget_s`; then one :class:`StorageError` line."""
-    budget = retry_budget_s()
-    start, delay, warned = time.monotonic(), 0.25, False
-    while True:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            waited = time.monotonic() - start
-            reason = _one_line(exc, url or "")[:160]
-            if waited + delay > budget:
-                where = f" {mask_secrets(url)}" if url else ""
-                raise StorageError(f"{what}{where} unreachable for {waited:.0f} s ({reason}); stopping. Finished "
-                                   "trials are stored: `netspace resume` continues the campaign") from None
-            if not warned:
-                print(f"netspace: {what} unreachable ({reason}); retrying for up to {budget:.0f} s",
-                      file=sys.stderr, flush=True)
-                warned = True
-            time.sleep(delay)
-            delay = min(delay * 2, BACKOFF_MAX_S)
 
 
 def open_storage(url: str, *, must_exist: bool = False):

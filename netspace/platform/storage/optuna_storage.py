@@ -23,7 +23,7 @@ from optuna.trial import TrialState
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from netspace.platform.storage.database import with_retry
+from netspace.platform.storage.retry import with_retry
 
 #: RDBStorage methods that are not retried: schema management and session clean-up
 NOT_RETRIED = ("upgrade", "remove_session", "get_current_version", "get_head_version", "get_all_versions")

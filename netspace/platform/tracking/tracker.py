@@ -72,8 +72,11 @@ class Tracker:
         except StorageError:
             raise
         except Exception as exc:
-            raise StorageError(f"cannot use MLflow tracking URI {mask_secrets(self.spec.tracking_uri)}: "
-                               f"{' '.join(str(exc).split())[:300]}") from None
+            from netspace.platform.redact import one_line, redact
+
+            uri = self.spec.tracking_uri
+            raise StorageError(f"cannot use MLflow tracking URI {mask_secrets(uri)}: "
+                               f"{one_line(redact(exc, uri), 300)}") from None
         return self.experiment_id, self.parent_run_id
 
     def _experiment(self, known: str | None) -> str:

@@ -1,0 +1,68 @@
+"""Ctrl-C for the campaign driver: honoured at any moment, never swallowed, always one line.
+
+A plain ``KeyboardInterrupt`` can be lost: raised inside a library's thread, ``__del__`` or callback (Ray's
+start-up is one) it ends as "Exception ignored … KeyboardInterrupt" and the campaign runs on. The
+:class:`InterruptGuard` records every SIGINT, so :meth:`InterruptGuard.check` re-raises one that was swallowed.
+While Ray Tune runs trials (``soft`` set to the driver), the first Ctrl-C instead stops every trial through the
+driver's ``abort`` flag (Tune's own SIGINT handler is disabled, see ``scheduler.ray_env``): trials in flight are
+left RUNNING, and ``netspace resume`` continues them from their checkpoints. A second Ctrl-C raises at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with the one line the CLI prints (what was kept, what to do next)."""
+
+    def __str__(self) -> str:
+        return " ".join(str(self.args[0] if self.args else "interrupted").split())
+
+
+class InterruptGuard:
+    def __init__(self):
+        self.count = 0
+        self.soft: Any = None  # the driver while Tune runs: a first Ctrl-C stops its trials instead of raising
+        self._previous = None
+        self._installed = False
+
+    def install(self) -> InterruptGuard:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def uninstall(self) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+            self._installed = False
+
+    def _handle(self, signum, frame) -> None:
+        self.count += 1
+        driver = self.soft
+        if driver is not None and self.count == 1:
+            if getattr(driver, "error", None) is None:
+                driver.error = Interrupted("interrupted")
+            driver.abort = True  # AbortStopper: Tune stops every trial; nothing more is recorded
+            return
+        raise Interrupted("interrupted")
+
+    def check(self) -> None:
+        """Raise if a Ctrl-C arrived (even one some library swallowed)."""
+        if self.count:
+            raise Interrupted("interrupted")
+
+
+def interrupted_line(campaign: str, created: bool | None) -> str:
+    """The one line after Ctrl-C; the advice is true in the state left behind (``created`` None: the studies
+    exist but the campaign's spec was not stored yet, so only `netspace run` can continue it)."""
+    if created is None:
+        return (f"interrupted while campaign {campaign} was being created; nothing was trained: run the same "
+                "`netspace run` command again")
+    if not created:
+        return f"interrupted before campaign {campaign} was created; nothing was stored (run it again when ready)"
+    return (f"interrupted: campaign {campaign} stopped; finished trials are stored and trials in flight were left "
+            f"RUNNING: continue with `netspace resume {campaign}`")

@@ -1,0 +1,85 @@
+"""Failing well, workers: a Ray worker SIGKILLed mid-trial is retried and the terminal gets one line naming the
+log file that holds Ray's traceback, not the traceback itself (issue 18, minor cases)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netspace.platform.campaign.faults import KILL_WORKER_ENV as FAULT_ENV
+from netspace.platform.campaign.faults import MARKER_ENV as FAULT_MARKER_ENV
+from tests.support.campaigns import campaign_dict, write_campaign
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # a run and a resume, on a shared loaded host
+def test_worker_kill_is_one_line_with_the_log_path(tmp_path):
+    write_campaign(tmp_path / "c.yaml", campaign_dict("wk", spaces=("anynetx_a",), samples=1, epochs=2, images=64,
+                                                      resources={"cpus_per_trial": 1, "max_concurrent": 1}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", FAULT_ENV: "1",
+           FAULT_MARKER_ENV: str(tmp_path / "killed")}
+    proc = subprocess.run([sys.executable, "-m", "netspace", "run", "c.yaml", "--quiet"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0, text[-3000:]
+    assert (tmp_path / "killed").exists()  # the fault happened
+    assert "Traceback" not in text, text[-3000:]
+    lines = [ln for ln in text.splitlines() if ln.startswith("netspace: ")]
+    assert lines and all("details in" in ln for ln in lines), text[-3000:]
+    assert any("failed" in ln.lower() for ln in lines), text[-3000:]
+    log = Path(re.search(r"details in (\S+)\)", lines[0]).group(1))
+    assert log.is_file() and "Traceback" in log.read_text() or "Error" in log.read_text()
+    assert "campaign wk complete" in proc.stderr
+
+
+def test_one_line_handler_prints_no_traceback(tmp_path, capsys):
+    import logging
+
+    from netspace.platform.campaign.raylogs import OneLine
+
+    h = OneLine(tmp_path / "ray.log")
+    lg = logging.getLogger("netspace.test.oneline")
+    lg.addHandler(h)
+    lg.propagate = False
+    try:
+        raise RuntimeError("worker died\nsecond line")
+    except RuntimeError:
+        lg.exception("Trial task failed for trial x-1\nmore")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Trial task failed for trial x-1" in err and "details in" in err
+    assert "Traceback" not in err
+
+
+def test_placement_watch_reports_a_stall_and_its_end(monkeypatch):
+    from netspace.platform.campaign import scheduler as sc
+
+    class Trial:
+        def __init__(self, status):
+            self.status = status
+
+    class Source:
+        def __init__(self):
+            self.calls = []
+
+        def on_stalled(self, seconds):
+            self.calls.append(seconds)
+
+    src = Source()
+    monkeypatch.setitem(sc._BRIDGES, "watch", {"source": src})
+    monkeypatch.setattr(sc, "STALL_S", 0.05)
+    w = sc.PlacementWatch("watch")
+    w.on_step_end(0, [Trial("PENDING")])
+    import time
+
+    time.sleep(0.1)
+    w.on_step_end(1, [Trial("PENDING")])
+    assert src.calls and src.calls[-1] >= 0.05  # waiting, nothing running: reported
+    w.on_step_end(2, [Trial("RUNNING")])
+    assert src.calls[-1] == 0.0  # placed again: cleared
