@@ -30,4 +30,8 @@ from netspace.search_spaces.resnext import ResNeXtSpace
 
 register(ResNeXtSpace)
 
+from netspace.search_spaces.resnet_cifar import ResNetCifarSpace
+
+register(ResNetCifarSpace)
+
 import netspace.search_spaces.refined  # noqa: F401  (derived presets: regnetx_c, regnetx_pycls)
