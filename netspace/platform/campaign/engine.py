@@ -34,6 +34,7 @@ from netspace.errors import CampaignError, StorageError
 from netspace.platform.campaign import scheduler as sched
 from netspace.platform.campaign.lease import Lease, LeaseLost
 from netspace.platform.campaign.progress import Progress
+from netspace.platform.campaign.recipe_space import max_epochs, recipe_for
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
 from netspace.platform.campaign.study import Draw, Geometry, SpaceStudy, count_trials, space_seed
 from netspace.platform.campaign.task import TrialTask
@@ -162,7 +163,7 @@ class CampaignDriver:
         return TrialTask(
             space=d.space, label=d.label, number=d.number, config=d.config,
             checkpoint_dir=self.checkpoint_dir(d.label, d.number),
-            dataset=self.spec.dataset.model_dump(), recipe=self.spec.training.model_dump(),
+            dataset=self.spec.dataset.model_dump(), recipe=recipe_for(self.spec, st.sspec, d.params),
             seed=(space_seed(self.spec.strategy.seed, d.label) + d.number) % (2**31),
             threads=max(1, int(self.spec.resources.cpus_per_trial)),
             fault=self.fault,
@@ -398,7 +399,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                                      max_failures=spec.resources.max_failures,
                                      asha=(spec.early_stopping.model_dump() if spec.early_stopping.kind == "asha"
                                            else None),
-                                     epochs=spec.training.epochs, storage_path=str(Path(spec.output_dir) / "_tune"),
+                                     epochs=max_epochs(spec), storage_path=str(Path(spec.output_dir) / "_tune"),
                                      name=sched.run_name())
                 finally:
                     if started_ray:
