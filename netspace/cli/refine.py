@@ -29,7 +29,8 @@ def refine(name, label, storage, top_frac, n_boot, seed, as_json):
     if as_json:
         rows = json.loads(res.table.to_json(orient="records"))
         click.echo(json.dumps({"label": res.label, "new_label": res.new_label, "n": res.n, "table": rows,
-                               "restrict": res.restrict, "yaml": res.yaml, "notes": res.notes}, indent=2))
+                               "restrict": res.restrict, "yaml": res.yaml, "notes": res.notes,
+                               "training_yaml": res.training_yaml}, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -49,3 +50,6 @@ def refine(name, label, storage, top_frac, n_boot, seed, as_json):
         con.print(f"note: {note}", highlight=False)
     click.echo("\n# refined space: paste under `spaces:` in the campaign file, then `netspace run FILE`")
     click.echo(res.yaml, nl=False)
+    if res.training_yaml:
+        click.echo("\n# the best model's recipe: paste as the campaign's `training:` to carry it forward")
+        click.echo(res.training_yaml, nl=False)

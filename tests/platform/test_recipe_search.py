@@ -129,3 +129,82 @@ def test_training_block_is_ready_to_paste():
     parsed = yaml.safe_load(block)["training"]
     assert parsed["lr"] == 1.235 and parsed["weight_decay"] == 2e-4 and parsed["batch_size"] == 64
     assert _spec(training=parsed).training.search == {}
+
+
+def _population(n, seed, lr_matters):
+    """n models of a preset with log-uniform lr and wd; the error depends on lr (optimum near 1) when asked."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    lr = np.exp(rng.uniform(np.log(0.25), np.log(5), n))
+    wd = np.exp(rng.uniform(np.log(5e-5), np.log(1e-3), n))
+    err = 30 + rng.normal(0, 0.5, n) + (8 * np.log2(lr) ** 2 if lr_matters else 0)
+    return pd.DataFrame({"space": "p", "number": range(n), "state": "COMPLETE", "error": err,
+                         "param_recipe.lr": lr, "param_recipe.weight_decay": wd})
+
+
+def _refine(df):
+    from netspace.platform.analysis.refine import refine_space
+
+    spec = _spec(training={"lr": LR, "weight_decay": WD})
+    return refine_space(df, "p", base="preset:resnet20", samples=32, recipe=recipe_space.entry_recipe(spec, spec.spaces[0]))
+
+
+def test_refine_narrows_the_recipe_only_where_the_evidence_supports_it():
+    import yaml
+
+    res = _refine(_population(64, 0, lr_matters=True))
+    entry = yaml.safe_load(res.yaml)[0]
+    lr = entry["training"]["lr"]
+    assert lr["log"] and 0.25 < lr["low"] < 1 < lr["high"] < 5  # narrowed around the optimum
+    wd = entry["training"]["weight_decay"]
+    assert wd["log"] and _share(wd, WD) > 0.6 > 0.4 > _share(lr, LR)  # wd has no effect: (nearly) kept
+    assert "restrict" not in entry and entry["space"] == "preset:resnet20"
+    best = yaml.safe_load(res.training_yaml)["training"]
+    assert 0.5 < best["lr"] < 2 and "weight_decay" in best
+    again = parse_campaign(campaign_dict("again", spaces=(), training=best) | {"spaces": [entry]})
+    assert set(again.spaces[0].training) == {"lr", "weight_decay"}  # the printed entry runs as it is
+
+
+def _share(new, old):
+    """The share of the old log-range a proposed range keeps."""
+    return math.log(new["high"] / new["low"]) / math.log(old["high"] / old["low"])
+
+
+def test_refine_keeps_the_recipe_when_nothing_matters():
+    import yaml
+
+    entry = yaml.safe_load(_refine(_population(64, 1, lr_matters=False)).yaml)[0]
+    assert _share(entry["training"]["lr"], LR) > 0.6 and _share(entry["training"]["weight_decay"], WD) > 0.6
+
+
+def test_the_driver_sends_each_trial_its_drawn_recipe(tmp_path):
+    """The task a worker receives carries the trial's own recipe, and MLflow records the recipe params."""
+    from mlflow.tracking import MlflowClient
+
+    from netspace.platform.campaign.engine import CampaignDriver
+    from netspace.platform.campaign.progress import Progress
+    from netspace.platform.campaign.task import TrialTask
+    from netspace.platform.tracking.tracker import Tracker
+
+    data = campaign_dict("r", spaces=("regnetx",), samples=3, training={"lr": LR, "weight_decay": WD},
+                         mlflow={"tracking_uri": f"sqlite:///{tmp_path}/mlflow.db",
+                                 "artifact_location": str(tmp_path / "art")})
+    spec = parse_campaign(data).resolved(tmp_path)
+    st = open_storage(f"sqlite:///{tmp_path}/r.db")
+    studies = {"regnetx": SpaceStudy(st, spec, spec.spaces[0], Geometry(32, 1, 10))}
+    tracker = Tracker(spec.mlflow, spec.name)
+    tracker.open(None, None)
+    try:
+        driver = CampaignDriver(spec, studies, tracker, Progress(spec.name, enabled=False), max_concurrent=3)
+        for _ in range(3):
+            task = TrialTask.from_config(driver.next_trial())
+            d = driver.active[task.key]
+            recipe = TrainRecipe.from_dict(task.recipe)
+            assert (recipe.lr, recipe.weight_decay) == (d.params["recipe.lr"], d.params["recipe.weight_decay"])
+            assert recipe.epochs == 1 and recipe.batch_size == 64 and recipe.augment is False  # the fixed fields
+            run = MlflowClient(spec.mlflow.tracking_uri).get_run(d.mlflow_run_id)
+            assert float(run.data.params["optuna.recipe.lr"]) == recipe.lr
+    finally:
+        tracker.close("FINISHED")

@@ -35,6 +35,8 @@ class RefineResult:
     yaml: str
     n: int
     notes: list[str] = field(default_factory=list)
+    #: the best model's recipe as a ready ``training:`` block, when the space searched its recipe
+    training_yaml: str = ""
 
 
 def _fmt(x: float) -> str:
@@ -135,7 +137,7 @@ def clean_regime(regime: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def refine_space(df: pd.DataFrame, label: str, *, top_frac: float = 0.25, n_boot: int = 2000, seed: int = 0,
                  base: str | None = None, restrict: Mapping[str, Any] | None = None, samples: int | None = None,
                  regime: Mapping[str, Any] | None = None, new_label: str | None = None,
-                 taken_labels=()) -> RefineResult:
+                 taken_labels=(), recipe: tuple | None = None) -> RefineResult:
     """Evidence per parameter and the refined space of ``label``'s finished population.
 
     ``base``/``restrict``: the study's registered space and its restriction (study attrs ``space`` and
@@ -149,6 +151,10 @@ def refine_space(df: pd.DataFrame, label: str, *, top_frac: float = 0.25, n_boot
     base = base or label
     old = dict(restrict or {})
     space = do_restrict(get_space(base), old)
+    if recipe:  # (fixed, distributions) of a searched recipe: its recipe.* params are refined like the others
+        from netspace.platform.campaign import recipe_space
+
+        space = recipe_space.with_recipe(space, recipe[1])
     params = space.parameters()
     done = finished(df)
     sub = done[done["space"] == label]
@@ -194,6 +200,12 @@ def refine_space(df: pd.DataFrame, label: str, *, top_frac: float = 0.25, n_boot
                      "n": int(x.size), "proposed": _proposal_text(prop), "evidence": evidence})
     merged = dict(old)
     base_space = get_space(base)
+    training_entry, training_yaml = {}, ""
+    if recipe and recipe[1]:
+        from netspace.platform.campaign import recipe_space
+
+        training_entry, training_yaml = recipe_space.refined_training(recipe, proposals, sub, e)
+        proposals = {k: v for k, v in proposals.items() if not k.startswith(recipe_space.PREFIX)}
     for name, prop in proposals.items():  # keep only proposals the base accepts
         trial = dict(merged, **{name: prop})
         try:
@@ -211,8 +223,10 @@ def refine_space(df: pd.DataFrame, label: str, *, top_frac: float = 0.25, n_boot
         entry["regime"] = reg
     if merged:
         entry["restrict"] = {k: _plain(v) for k, v in merged.items()}
+    if training_entry:
+        entry["training"] = training_entry
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    return RefineResult(label, new_label, table, merged, entry_yaml(entry), int(len(sub)), notes)
+    return RefineResult(label, new_label, table, merged, entry_yaml(entry), int(len(sub)), notes, training_yaml)
 
 
 def _proposal_text(prop: Any) -> str:
@@ -270,5 +284,8 @@ def refine_campaign_space(url: str, campaign: str, label: str, **kwargs: Any) ->
         raise CampaignError(f"campaign {campaign!r} has no space labelled {label!r} (it has: {', '.join(sorted(attrs))})")
     entry = study_entry(attrs[label], label)
     df = load_trials(url, campaign, [label], intermediate=False)
+    from netspace.platform.campaign.recipe_space import study_recipe
+
     return refine_space(df, label, base=entry["base"], restrict=entry["restrict"], samples=entry["samples"],
-                        regime=entry["regime"], taken_labels=set(attrs), **kwargs)
+                        regime=entry["regime"], taken_labels=set(attrs), recipe=study_recipe(attrs[label], label),
+                        **kwargs)

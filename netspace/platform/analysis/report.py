@@ -35,6 +35,7 @@ class Report:
     comparisons_normalized: pd.DataFrame | None = None  # the same on normalized (FLOPs) EDFs, permutation p-values
     warnings: list[str] = field(default_factory=list)   # e.g. empty complexity bins of the normalized EDF
     attrs: dict = field(default_factory=dict)           # study user attrs per label
+    recipe_html: str = ""                               # searched recipes: best training block, importance
 
 
 def _plt():
@@ -202,11 +203,17 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
         report.attrs = study_attrs(url, campaign)
     except Exception:  # a report without settings is still a report
         report.attrs = {}
+    from netspace.platform.campaign.recipe_space import with_derived_columns  # lr*wd, lr per 256 images
+
+    done = with_derived_columns(done)
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always", an.EmptyBinWarning)
         _figures(done, spaces, out, seed, report, figs, refs)
     report.warnings = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, an.EmptyBinWarning)))
     report.figures = [p for _, p in figs if p is not None]
+    from netspace.platform.analysis.recipe_report import recipe_html
+
+    report.recipe_html = recipe_html(url, campaign, df, report.attrs)
     report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
     return report
 
@@ -255,6 +262,7 @@ img{{max-width:100%;border:1px solid #eee}}</style></head><body>
 {_table(summary)}
 {_comparisons_html(report)}
 {_best_html(df)}
+{report.recipe_html}
 <h2>Trials per state</h2>
 {counts_html}
 {imgs}

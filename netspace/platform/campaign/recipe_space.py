@@ -132,13 +132,12 @@ def check_overrides(overrides: Mapping[str, Any], path: str = "training") -> Non
                                      f"{', '.join((*SEARCHABLE, 'nesterov'))}")
 
 
-def entry_recipe(spec, sspec) -> tuple[dict[str, Any], dict[str, Param]]:
-    """(fixed fields, distributions) of the recipe of campaign ``spec``'s entry ``sspec``: the campaign's
-    ``training:``, then the entry's own ``training:`` on top (a value there fixes a field the campaign searches)."""
-    training = spec.training.model_dump()
+def merge_recipe(training: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Param]]:
+    """(fixed fields, distributions) from a ``training:`` dump (distributions under ``search``) and an entry's own
+    ``training:`` on top (a value there fixes a field the campaign searches)."""
     fixed = {k: training[k] for k in RECIPE_FIELDS if k in training}
     dists = dict(training.get("search") or {})
-    for k, v in (getattr(sspec, "training", None) or {}).items():
+    for k, v in (overrides or {}).items():
         if is_distribution(v):
             dists[k] = v
         else:
@@ -147,19 +146,43 @@ def entry_recipe(spec, sspec) -> tuple[dict[str, Any], dict[str, Param]]:
     return fixed, check_search(dists)
 
 
+def entry_recipe(spec, sspec) -> tuple[dict[str, Any], dict[str, Param]]:
+    """(fixed fields, distributions) of the recipe of campaign ``spec``'s entry ``sspec``."""
+    return merge_recipe(spec.training.model_dump(), getattr(sspec, "training", None))
+
+
+def study_recipe(attrs: Mapping[str, Any], label: str) -> tuple[dict[str, Any], dict[str, Param]]:
+    """:func:`entry_recipe` of a campaign study, from its user attrs (the stored spec); empty when unknown."""
+    import json
+
+    try:
+        raw = attrs.get("spec")
+        spec = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        entries = [s for s in spec.get("spaces") or [] if isinstance(s, Mapping)]
+        entry = next((s for s in entries if (s.get("label") or s.get("space")) == label), {})
+        training = spec.get("training")
+        return merge_recipe(training if isinstance(training, Mapping) else {}, entry.get("training"))
+    except (ValueError, TypeError, AttributeError, InvalidConfigError):  # an older or hand-made spec: no recipe
+        return {}, {}
+
+
 def searched(spec, sspec) -> bool:
     return bool(entry_recipe(spec, sspec)[1])
 
 
-def recipe_for(spec, sspec, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The TrainRecipe fields a trial with ``params`` trains with."""
-    fixed, dists = entry_recipe(spec, sspec)
+def apply_params(fixed: Mapping[str, Any], dists: Mapping[str, Param], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The fixed fields with the drawn ones of ``params`` (``recipe.FIELD``) filled in."""
     out = dict(fixed)
     for k in dists:
         if PREFIX + k in params:
             v = params[PREFIX + k]
             out[k] = bool(v) if k in BOOLEAN else int(v) if k in INTEGER else float(v)
     return out
+
+
+def recipe_for(spec, sspec, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The TrainRecipe fields a trial with ``params`` trains with."""
+    return apply_params(*entry_recipe(spec, sspec), params)
 
 
 def max_epochs(spec) -> int:
@@ -270,3 +293,52 @@ def trial_attrs(spec, sspec, params: Mapping[str, Any]) -> dict[str, Any]:
     if not any(str(k).startswith(PREFIX) for k in params):
         return {}
     return {f"recipe_{k}": v for k, v in derived(recipe_for(spec, sspec, params)).items()}
+
+
+def dist_yaml(p: Param) -> dict[str, Any]:
+    """A declaration back in the ``training:`` vocabulary."""
+    if isinstance(p, Choice):
+        return {"values": list(p.choices)}
+    return {"low": p.low, "high": p.high, **({"log": True} if p.log else {})}
+
+
+def refined_training(recipe: tuple, proposals: Mapping[str, Any], finished, errors) -> tuple[dict[str, Any], str]:
+    """For ``netspace refine``: the refined entry's ``training:`` (each searched field narrowed where the evidence
+    proposes it, else kept), and the best finished model's recipe as a ready ``training:`` block."""
+    import numpy as np
+
+    fixed, dists = recipe
+    entry = {}
+    for k, p in dists.items():
+        prop = proposals.get(PREFIX + k)
+        if prop is None:
+            entry[k] = dist_yaml(p)
+        elif "values" in prop:
+            entry[k] = {"values": list(prop["values"])}
+        else:
+            entry[k] = {"low": prop["low"], "high": prop["high"], **({"log": True} if getattr(p, "log", False) else {})}
+    block = ""
+    e = np.asarray(errors, dtype=float)
+    if len(finished) and np.isfinite(e).any():
+        row = finished.iloc[int(np.nanargmin(e))]
+        params = {c[len("param_"):]: row[c] for c in finished.columns if c.startswith("param_" + PREFIX)}
+        block = training_block(apply_params(fixed, dists, params))
+    return entry, block
+
+
+def with_derived_columns(df):
+    """``df`` (trial rows with ``param_recipe.*`` columns) plus the derived quantities as parameter columns
+    (``param_lr*wd``, ``param_lr per 256``), where lr and weight decay are known."""
+    import pandas as pd
+
+    lr = df.get(f"param_{PREFIX}lr")
+    if lr is None or df.empty:
+        return df
+    out = df.copy()
+    wd = out.get(f"param_{PREFIX}weight_decay")
+    bs = out.get(f"param_{PREFIX}batch_size")
+    if wd is not None:
+        out["param_lr*wd"] = pd.to_numeric(lr, errors="coerce") * pd.to_numeric(wd, errors="coerce")
+    if bs is not None:
+        out["param_lr per 256"] = pd.to_numeric(lr, errors="coerce") * 256.0 / pd.to_numeric(bs, errors="coerce")
+    return out
