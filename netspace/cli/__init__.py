@@ -21,6 +21,7 @@ COMMANDS = {
     "list": "netspace.cli.campaign:list_campaigns",
     "report": "netspace.cli.report:report",
     "refine": "netspace.cli.refine:refine",
+    "finalize": "netspace.cli.finalize:finalize",
     "dashboard": "netspace.cli.dashboard:dashboard",
     "promote": "netspace.cli.promote:promote",
     "models": "netspace.cli.promote:models",
