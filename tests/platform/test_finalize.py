@@ -122,3 +122,20 @@ def test_finalize_killed_and_resumed_ends_with_every_run_once(ray_cluster, workd
     [model] = promote(storage, "fin", tracking_uri=f"sqlite:///{workdir}/mlflow.db")
     assert f"regnetx#{model.trial_number}" == best["source"] and model.top1_err == pytest.approx(best["mean_err"])
     assert "finalized mean of 2 seed(s) at 2 epochs" in model.describe()
+
+
+def test_report_section_and_population_split(tmp_path):
+    import pandas as pd
+
+    from netspace.platform.analysis.recipe_report import final_html, without_final
+
+    url = f"sqlite:///{tmp_path}/f.db"
+    study = optuna.create_study(study_name="c::final", storage=url)
+    for seed, e in enumerate([10.0, 14.0]):
+        study.add_trial(optuna.trial.create_trial(value=e, user_attrs={"source": "regnetx#3", "epochs": 4,
+                                                                       "seed": seed, "source_top1_err": 30.0}))
+    page = final_html(url, "c")
+    assert "Final training" in page and "regnetx#3" in page and "12.00" in page and "2.83" in page
+    assert final_html(url, "other") == ""
+    df = pd.DataFrame({"space": ["regnetx", "final"], "error": [1.0, 2.0]})
+    assert without_final(df)["space"].tolist() == ["regnetx"]

@@ -45,3 +45,25 @@ def recipe_html(url: str, campaign: str, df: pd.DataFrame, attrs: Mapping[str, M
                      f"forward as the campaign's <code>training:</code></p>\n<pre>{html.escape(block)}</pre>\n"
                      f"<p>parameter importance for the error (PED-ANOVA):</p>\n{imp_html}")
     return "<h2>Searched recipes</h2>\n" + "\n".join(parts) if parts else ""
+
+
+def without_final(df: pd.DataFrame) -> pd.DataFrame:
+    """The trials without the final runs of ``netspace finalize`` (study ``NAME::final``)."""
+    from netspace.platform.campaign.finalize import FINAL
+
+    return df[df["space"] != FINAL].reset_index(drop=True) if "space" in df.columns and len(df) else df
+
+
+def final_html(url: str, campaign: str) -> str:
+    """The final-training table (mean ± std error per network and epoch count), '' when never finalized."""
+    from netspace.platform.campaign.finalize import load_final
+
+    rows = load_final(url, campaign)
+    if not rows:
+        return ""
+    t = pd.DataFrame([{"network": r["source"], "epochs": r["epochs"], "runs": r["runs"],
+                       "mean error (%)": r["mean_err"], "std (%)": r["std_err"], "search error (%)": r["search_err"]}
+                      for r in rows])
+    return ("<h2>Final training (netspace finalize)</h2>\n<p>each network retrained from scratch per epoch count and "
+            "seed; mean and sample std of the top-1 error over seeds</p>\n"
+            + t.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0, classes="t"))

@@ -190,6 +190,9 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     df = load_trials(url, campaign)
+    from netspace.platform.analysis.recipe_report import final_html, without_final
+
+    df = without_final(df)  # the final runs (netspace finalize) get their own table, not EDFs
     done, refs = an.split_references(an.finished(df))
     spaces = an.space_order(done, spaces) or an.space_order(an.split_references(df)[0], spaces)
     report = Report(out, out / "index.html", out / "trials.csv")
@@ -213,7 +216,7 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
     report.figures = [p for _, p in figs if p is not None]
     from netspace.platform.analysis.recipe_report import recipe_html
 
-    report.recipe_html = recipe_html(url, campaign, df, report.attrs)
+    report.recipe_html = recipe_html(url, campaign, df, report.attrs) + final_html(url, campaign)
     report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
     return report
 
