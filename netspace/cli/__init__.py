@@ -22,6 +22,7 @@ COMMANDS = {
     "list": "netspace.cli.campaign:list_command",
     "report": "netspace.cli.report:report",
     "refine": "netspace.cli.refine:refine",
+    "finalize": "netspace.cli.finalize:finalize",
     "dashboard": "netspace.cli.dashboard:dashboard",
     "promote": "netspace.cli.promote:promote",
     "models": "netspace.cli.promote:models",

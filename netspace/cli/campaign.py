@@ -93,6 +93,12 @@ def status(name, storage, as_json, top):
                       format_count(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
                       safe(r["mlflow_run_id"] or "-"))
         con.print(b)
+    if st.get("final"):
+        from netspace.platform.campaign.finalize import format_table
+
+        con.print("final training (netspace finalize; mean ± std top-1 error over seeds):", highlight=False)
+        for line in format_table(st["final"]):
+            con.print("  " + line, highlight=False, soft_wrap=True)
     if st.get("comparisons"):
         con.print("pairwise comparisons (KS two-sample test, p Holm-adjusted across the pairs; median error difference "
                   "b − a with bootstrap 95 % CI; 'better' needs adjusted p < 0.05 and a CI that excludes 0):",

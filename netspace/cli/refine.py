@@ -20,8 +20,11 @@ def refine_campaign_space(url: str, campaign: str, label: str, **kwargs):
         raise CampaignError(f"campaign {campaign!r} has no space labelled {label!r} (it has: {', '.join(sorted(attrs))})")
     entry = study_entry(attrs[label], label)
     df = load_trials(url, campaign, [label], intermediate=False)
+    from netspace.platform.campaign.recipe_space import study_recipe
+
     return refine_space(df, label, base=entry["base"], restrict=entry["restrict"], samples=entry["samples"],
-                        regime=entry["regime"], taken_labels=set(attrs), **kwargs)
+                        regime=entry["regime"], taken_labels=set(attrs), recipe=study_recipe(attrs[label], label),
+                        **kwargs)
 
 
 @click.command()
@@ -52,8 +55,8 @@ def refine(name, label, storage, subsample, n_boot, n_null, min_n, seed, as_json
     if as_json:
         rows = json.loads(res.table.to_json(orient="records"))
         click.echo(json.dumps({"label": res.label, "new_label": res.new_label, "n": res.n, "table": rows,
-                               "restrict": res.restrict, "yaml": res.yaml, "notes": res.notes, "check": res.check},
-                              indent=2))
+                               "restrict": res.restrict, "yaml": res.yaml, "notes": res.notes, "check": res.check,
+                               "training_yaml": res.training_yaml}, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -82,6 +85,9 @@ def refine(name, label, storage, subsample, n_boot, n_null, min_n, seed, as_json
         con.print(f"note: {safe(note)}", highlight=False)
     click.echo("\n# refined space: paste under `spaces:` in the campaign file, then `netspace run FILE`")
     click.echo(res.yaml, nl=False)
+    if res.training_yaml:
+        click.echo("\n# the best model's recipe: paste as the campaign's `training:` to carry it forward")
+        click.echo(res.training_yaml, nl=False)
 
 
 def _p(p: float) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from netspace.search_spaces.geometry import Geometry
 from netspace.search_spaces.presets import Preset, Reference
 from netspace.search_spaces.regnet import REGNETX_ZOO, REGNETY_ZOO, zoo_config
+from netspace.search_spaces.resnet_cifar import cifar_presets
 
 TORCHVISION = "torchvision.models.{} (weights=None), 3x224x224, 1000 classes"
 ZOO = "RegNet model zoo (pycls dds_baselines, dev/model_complexity.json), 3x224x224, 1000 classes"
@@ -140,5 +141,6 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
             "stem_width": 32, "conv_bias": True},
            Reference("d2l 8.8: RegNetX32() on Fashion-MNIST at 96", params=179_290, macs=40_293_152), FASHION_96, {"num_stages": 2},
            "d2l's RegNetX32: 2 stages of X blocks, depths (4, 6), widths (32, 80), group width 16, biased convs"),
+    *cifar_presets(),
     *(_zoo(family, size) for family, zoo in (("regnetx", REGNETX_ZOO), ("regnety", REGNETY_ZOO)) for size in zoo),
 )

@@ -14,12 +14,13 @@ from netspace.search_spaces.presets import register_preset
 from netspace.search_spaces.refined import DERIVED_SPACES, RegNetXPycls, derived_space_factory
 from netspace.search_spaces.registry import register, register_prefix
 from netspace.search_spaces.regnet import RegNetX, RegNetY
+from netspace.search_spaces.resnet_cifar import ResNetCifarSpace
 from netspace.search_spaces.resnext import ResNeXtSpace
 from netspace.search_spaces.seeds import BUILTIN_PRESETS
 from netspace.search_spaces.vgg import VGGSpace
 
 BUILTIN_SPACES = (AnyNetXA, AnyNetXB, AnyNetXC, AnyNetXD, AnyNetXE, RegNetX, RegNetY, VGGSpace, InceptionSpace,
-                  ResNeXtSpace, RegNetXPycls)
+                  ResNeXtSpace, RegNetXPycls, ResNetCifarSpace)
 
 for _cls in BUILTIN_SPACES:
     register(_cls)

@@ -27,6 +27,7 @@ class TrainRecipe:
     """Low-epoch training: SGD (Nesterov momentum), per-iteration linear warm-up then cosine decay to 0.
 
     ``weight_decay`` applies to conv and linear weights only, not to BN parameters or biases.
+    ``label_smoothing`` smooths the training loss's targets (``F.cross_entropy(..., label_smoothing=)``).
     ``max_train_images`` trains on a fixed random subset of the train split (the same subset for every
     trial and seed, so trials stay comparable). ``device``: "auto" (CUDA if available), "cpu", "cuda", "cuda:1".
     """
@@ -39,6 +40,7 @@ class TrainRecipe:
     nesterov: bool = True
     weight_decay: float = 5e-5
     augment: bool = True
+    label_smoothing: float = 0.0
     device: str = "auto"
     max_train_images: int | None = None
 
@@ -52,6 +54,8 @@ class TrainRecipe:
             problems.append(f"lr must be a positive number (got {self.lr})")
         if self.warmup_epochs < 0:
             problems.append(f"warmup_epochs must be >= 0 (got {self.warmup_epochs})")
+        if not 0 <= self.label_smoothing < 1:
+            problems.append(f"label_smoothing must be in [0, 1) (got {self.label_smoothing})")
         if self.weight_decay < 0 or not (0 <= self.momentum < 1):
             problems.append("weight_decay must be >= 0 and momentum in [0, 1)")
         if self.max_train_images is not None and int(self.max_train_images) < 2:

@@ -107,7 +107,7 @@ class Trainer:
                 x = crop_flip(x, self.generator, d.crop_pad, hflip)
             x = d.normalize(x, fmt)
             with plan.autocast():
-                loss = F.cross_entropy(model(x), y)
+                loss = F.cross_entropy(model(x), y, label_smoothing=float(self.recipe.label_smoothing))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

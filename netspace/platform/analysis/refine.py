@@ -46,6 +46,8 @@ class RefineResult:
     n: int
     notes: list[str] = field(default_factory=list)
     check: str = ""  # the inside-vs-outside verdict of the proposed region ("" when nothing was proposed)
+    #: the best model's recipe as a ready ``training:`` block, when the space searched its recipe
+    training_yaml: str = ""
 
 
 def _fmt(x: float) -> str:
@@ -150,7 +152,7 @@ def refine_space(df: pd.DataFrame, label: str, *, subsample: float = SUBSAMPLE, 
                  n_null: int | None = None, alpha: float = 0.05, min_n: int = MIN_N, seed: int = 0, base: str | None = None,
                  restrict: Mapping[str, Any] | None = None, samples: int | None = None,
                  regime: Mapping[str, Any] | None = None, new_label: str | None = None, taken_labels=(),
-                 top_frac: float | None = None) -> RefineResult:
+                 top_frac: float | None = None, recipe: tuple | None = None) -> RefineResult:
     """Evidence per parameter and derived feature, and the refined space of ``label``'s finished population.
 
     ``subsample``: share of the models drawn at random per good-region round (``top_frac`` is its old name);
@@ -172,6 +174,10 @@ def refine_space(df: pd.DataFrame, label: str, *, subsample: float = SUBSAMPLE, 
     base = base or label
     old = dict(restrict or {})
     space = do_restrict(get_space(base), old)
+    if recipe:  # (fixed, distributions) of a searched recipe: its recipe.* params are refined like the others
+        from netspace.platform.campaign import recipe_space
+
+        space = recipe_space.with_recipe(space, recipe[1])
     params = space.parameters()
     done = finished(df)
     sub = with_features(done[done["space"] == label])
@@ -243,6 +249,13 @@ def refine_space(df: pd.DataFrame, label: str, *, subsample: float = SUBSAMPLE, 
                 rows[name]["proposed"] = _proposal_text(proposals.get(name))
     merged = dict(old)
     base_space = get_space(base)
+    training_entry: dict[str, Any] = {}
+    training_yaml = ""
+    if recipe and recipe[1]:
+        from netspace.platform.campaign import recipe_space
+
+        training_entry, training_yaml = recipe_space.refined_training(recipe, proposals, sub, e)
+        proposals = {k: v for k, v in proposals.items() if not k.startswith(recipe_space.PREFIX)}
     for name, prop in proposals.items():  # keep only proposals the base accepts
         trial = dict(merged, **{name: prop})
         try:
@@ -260,9 +273,11 @@ def refine_space(df: pd.DataFrame, label: str, *, subsample: float = SUBSAMPLE, 
         entry["regime"] = reg
     if merged:
         entry["restrict"] = {k: _plain(v) for k, v in merged.items()}
+    if training_entry:
+        entry["training"] = training_entry
     order = [q for q in params if q in rows] + [q for q in rows if q not in params]
     table = pd.DataFrame([rows[q] for q in order], columns=TABLE_COLUMNS)
-    return RefineResult(label, new_label, table, merged, entry_yaml(entry), n, notes, check)
+    return RefineResult(label, new_label, table, merged, entry_yaml(entry), n, notes, check, training_yaml)
 
 
 def _fmt_p(p: float) -> str:

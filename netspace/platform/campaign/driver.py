@@ -33,6 +33,7 @@ from netspace.platform.campaign import faults
 from netspace.platform.campaign import scheduler as sched
 from netspace.platform.campaign.lease import Lease, LeaseLost
 from netspace.platform.campaign.progress import Progress
+from netspace.platform.campaign.recipe_space import recipe_for
 from netspace.platform.campaign.spec import CampaignSpec
 from netspace.platform.campaign.study import Draw, SpaceStudy, space_seed
 from netspace.platform.campaign.task import TrialTask
@@ -161,7 +162,7 @@ class CampaignDriver:
         return TrialTask(
             space=d.space, label=d.label, number=d.number, config=d.config,
             checkpoint_dir=self.checkpoint_dir(d.label, d.number),
-            dataset=self.spec.dataset.model_dump(), recipe=self.spec.training.model_dump(),
+            dataset=self.spec.dataset.model_dump(), recipe=recipe_for(self.spec, st.sspec, d.params),
             seed=(space_seed(self.spec.strategy.seed, d.label) + d.number) % (2**31),
             threads=max(1, int(self.spec.resources.cpus_per_trial)),
             fault=self.fault,

@@ -21,6 +21,7 @@ from netspace.platform.campaign.interrupt import Interrupted, InterruptGuard, in
 from netspace.platform.campaign.lease import Lease, LeaseLost
 from netspace.platform.campaign.preflight import preflight
 from netspace.platform.campaign.progress import Progress
+from netspace.platform.campaign.recipe_space import max_epochs
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
 from netspace.platform.campaign.study import Geometry, SpaceStudy, count_trials
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
@@ -161,7 +162,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                                      max_failures=spec.resources.max_failures,
                                      asha=(spec.early_stopping.model_dump() if spec.early_stopping.kind == "asha"
                                            else None),
-                                     epochs=spec.training.epochs, storage_path=str(Path(spec.output_dir) / "_tune"),
+                                     epochs=max_epochs(spec), storage_path=str(Path(spec.output_dir) / "_tune"),
                                      name=sched.run_name())
                 finally:
                     guard.soft = None

@@ -121,6 +121,7 @@ class SpaceSpec(_Model):
     resolution: Optional[ResolutionSpec] = None  # sample the input resolution per trial
     regimes: Optional[list[RegimeSpec]] = Field(None, min_length=1)  # one study per regime (expanded on load)
     regime_of: Optional[str] = None        # set on the entries `regimes:` expands to: the entry's own key
+    training: Optional[dict[str, Any]] = None  # this entry's recipe fields (values or distributions) over `training:`
 
     @field_validator("space")
     @classmethod
@@ -155,6 +156,18 @@ class SpaceSpec(_Model):
                 raise ValueError(f"@{exc}") from None
         return self
 
+    @field_validator("training")
+    @classmethod
+    def _training(cls, v: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+        from netspace.platform.campaign.recipe_space import check_overrides
+
+        if v:
+            try:
+                check_overrides(v, path="")
+            except NetspaceError as exc:
+                raise ValueError(f"@{str(exc).lstrip('.')}") from None
+        return v or None
+
     @property
     def key(self) -> str:
         """The study label: ``label``, else the space name."""
@@ -187,8 +200,28 @@ class TrainingSpec(_Model):
     nesterov: bool = True
     weight_decay: float = Field(5e-5, ge=0)
     augment: bool = True
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
     device: str = "auto"
     max_train_images: Optional[int] = Field(None, ge=2)
+    # fields given as distributions ({low, high, log} or {values}): searched (netspace.platform.campaign.recipe_space)
+    search: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_distributions(cls, data: Any) -> Any:
+        from netspace.platform.campaign.recipe_space import split_training
+
+        return split_training(data)
+
+    @model_validator(mode="after")
+    def _check_search(self):
+        from netspace.platform.campaign.recipe_space import check_search
+
+        try:
+            check_search(self.search, path="")
+        except NetspaceError as exc:  # "@" marks a message that continues the key path
+            raise ValueError(f"@{str(exc).lstrip('.')}") from None
+        return self
 
 
 class StrategySpec(_Model):
@@ -332,7 +365,8 @@ class CampaignSpec(_Model):
         d = self.model_dump(include={"dataset", "training", "strategy", "early_stopping"})
         d["regimes"] = {s.key: {"space": s.space, "regime": s.regime.model_dump() if s.regime else None,
                                 "restrict": s.restrict or None,
-                                **({"resolution": s.resolution.values} if s.resolution else {})} for s in self.spaces}
+                                **({"resolution": s.resolution.values} if s.resolution else {}),
+                                **({"training": s.training} if s.training else {})} for s in self.spaces}
         return json.loads(json.dumps(d, sort_keys=True))
 
 

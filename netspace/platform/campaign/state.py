@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from netspace.platform.campaign.finalize import load_final
 from netspace.platform.campaign.lease import current_holder
 from netspace.platform.campaign.study import count_trials
 from netspace.platform.storage.database import campaign_studies, create_engine, label_of, open_storage, study_trials
@@ -48,7 +49,8 @@ def campaign_status(name: str, storage: str | None = None, *, top: int = 5) -> d
                   "alive": holder["alive"]}
     return {"campaign": name, "storage": mask_secrets(url), "spaces": spaces, "totals": totals,
             "best": best[:top], "driver": driver, "comparisons": comparisons(url, name),
-            "done": all(v["finished"] >= v["target"] for v in spaces.values())}
+            "done": all(v["finished"] >= v["target"] for v in spaces.values()),
+            "final": load_final(url, name)}  # netspace finalize: mean ± std error per network and epochs
 
 
 def comparisons(url: str, name: str, *, n_boot: int = 1000, seed: int = 0) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from netspace.errors import CampaignError
+from netspace.platform.campaign import recipe_space
 from netspace.platform.campaign.spec import CampaignSpec, SpaceSpec
 from netspace.platform.storage.urls import SEP, study_name  # noqa: F401  (the study naming contract)
 from netspace.search_spaces import Geometry, Regime, iter_samples
@@ -119,6 +120,7 @@ class SpaceStudy:
     def __init__(self, storage, spec: CampaignSpec, sspec: SpaceSpec, geometry: Geometry):
         self.storage, self.spec, self.sspec, self.geometry = storage, spec, sspec, geometry
         self.space = sspec.design_space()  # the registered space, or a derived (restricted) one
+        self.space = recipe_space.with_recipe(self.space, recipe_space.entry_recipe(spec, sspec)[1])  # + recipe params
         self.label = sspec.key
         self.name = study_name(spec.name, self.label)
         self.target = sspec.samples
@@ -205,6 +207,7 @@ class SpaceStudy:
         """One transaction: a RUNNING trial with its params, distributions, config and complexity."""
         cxd = {"flops": int(cx.flops), "params": int(cx.params), "acts": int(cx.acts)}
         cfg = config.to_dict()
+        attrs = {**recipe_space.trial_attrs(self.spec, self.sspec, params), **attrs}
         template = optuna.trial.create_trial(state=TrialState.RUNNING, params=params, distributions=distributions,
                                              user_attrs={"config": cfg, **cxd, **attrs})
         trial_id = self.storage.create_new_trial(self.study_id, template_trial=template)

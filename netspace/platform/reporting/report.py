@@ -36,6 +36,7 @@ class Report:
     comparisons_normalized: pd.DataFrame | None = None  # the same on normalized (FLOPs) EDFs, permutation p-values
     warnings: list[str] = field(default_factory=list)   # e.g. empty complexity bins of the normalized EDF
     attrs: dict = field(default_factory=dict)           # study user attrs per label
+    recipe_html: str = ""                               # searched recipes: best training block, importance
 
 
 def _plt():
@@ -190,6 +191,9 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     df = load_trials(url, campaign)
+    from netspace.platform.reporting.recipe_report import final_html, without_final
+
+    df = without_final(df)  # the final runs (netspace finalize) get their own table, not EDFs
     done, refs = an.split_references(an.finished(df))
     if spaces:  # a name the campaign does not hold is an error, not a silent report of everything
         known = list(dict.fromkeys(df["space"].tolist())) if "space" in df.columns else []
@@ -211,11 +215,17 @@ def build_report(url: str, campaign: str, out_dir: str | Path, spaces: list[str]
         report.attrs = study_attrs(url, campaign)
     except Exception:  # a report without settings is still a report
         report.attrs = {}
+    from netspace.platform.campaign.recipe_space import with_derived_columns  # lr*wd, lr per 256 images
+
+    done = with_derived_columns(done)
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always", an.EmptyBinWarning)
         _figures(done, spaces, out, seed, report, figs, refs)
     report.warnings = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, an.EmptyBinWarning)))
     report.figures = [p for _, p in figs if p is not None]
+    from netspace.platform.reporting.recipe_report import recipe_html
+
+    report.recipe_html = recipe_html(url, campaign, df, report.attrs) + final_html(url, campaign)
     report.index.write_text(_html(campaign, url, df, report, [(t, p) for t, p in figs if p is not None]))
     return report
 
@@ -264,6 +274,7 @@ img{{max-width:100%;border:1px solid #eee}}</style></head><body>
 {_table(summary)}
 {_comparisons_html(report)}
 {_best_html(df)}
+{report.recipe_html}
 <h2>Trials per state</h2>
 {counts_html}
 {imgs}

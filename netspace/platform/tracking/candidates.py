@@ -25,6 +25,8 @@ class Candidate:
     user_attrs: Mapping[str, Any]
     params: Mapping[str, Any]
     study_attrs: Mapping[str, Any]
+    #: which error ``top1_err`` is, when it is not the trial's own (a finalized mean: netspace finalize)
+    figure: str = ""
 
     @property
     def key(self) -> str:

@@ -49,6 +49,7 @@ class PromotedModel:
     run_id: str | None
     created: bool  # False when the trial was already registered under this name
     previous_version: str | None = None  # the version ``alias`` named before (None: the alias is new)
+    figure: str = ""  # which error top1_err is (see Candidate.figure); "" = the trial's own final error
 
     @property
     def model_uri(self) -> str:
@@ -58,7 +59,8 @@ class PromotedModel:
         """One line saying exactly what happened in the registry."""
         what = (f"registered new version {self.version}" if self.created
                 else f"already registered as version {self.version}")
-        line = f"{self.space}:{self.trial_number} (top-1 error {self.top1_err:.2f}%): {what} of {self.name}"
+        figure = f", {self.figure}" if self.figure else ", the search trial's error"
+        line = f"{self.space}:{self.trial_number} (top-1 error {self.top1_err:.2f}%{figure}): {what} of {self.name}"
         if self.alias:
             if self.previous_version is None:
                 line += f"; @{self.alias} set on v{self.version}"
@@ -98,6 +100,9 @@ def promote(
 
     storage_url = resolve_url(storage_url)  # --storage > $NETSPACE_STORAGE > sqlite:///netspace.db
     candidates, study_attrs = load_candidates(storage_url, campaign, space=space)
+    from netspace.platform.tracking.finalized import use_finalized  # finalized networks rank by their mean error
+
+    candidates = use_finalized(storage_url, campaign, candidates, named=trial_number is not None)
     chosen = select(candidates, campaign, trial_number=trial_number, top_k=top_k, space=space)
 
     uri = resolve_tracking_uri(tracking_uri, study_attrs)
@@ -122,6 +127,7 @@ def promote(
             trial_number=cand.number, top1_err=cand.top1_err, flops=_int(cand.user_attrs.get("flops")),
             params=_int(cand.user_attrs.get("params")), run_id=version.run_id, created=created,
             previous_version=current.version if (this_alias and current is not None) else None,
+            figure=cand.figure,
         ))
     return out
 

@@ -1,0 +1,44 @@
+"""``netspace finalize NAME``: train the chosen networks of a campaign at full schedules with repeated seeds."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from netspace.cli.campaign import ADDRESS_HELP, STORAGE_HELP
+
+
+@click.command()
+@click.argument("name")
+@click.option("--top", type=click.IntRange(1, 1000), default=None,
+              help="the K networks with the lowest error (default 1 when nothing is planned yet)")
+@click.option("--trial", "trials", multiple=True, metavar="LABEL#N", help="a network to finalize (repeatable)")
+@click.option("--epochs", default=None, metavar="E1,E2",
+              help="comma-separated epoch counts, each trained from scratch (default: the campaign's epochs)")
+@click.option("--seeds", default=1, show_default=True, type=click.IntRange(1, 100), help="seeds per network and epochs")
+@click.option("--storage", default=None, help=STORAGE_HELP)
+@click.option("--address", default=None, help=ADDRESS_HELP)
+@click.option("--quiet", is_flag=True, help="No live progress display")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary")
+def finalize(name, top, trials, epochs, seeds, storage, address, quiet, as_json):
+    """Train the chosen networks of campaign NAME at each epoch count x seed, as the tracked stage NAME::final
+    (resumable: run the same command, or `netspace finalize NAME`, again after an interruption); prints the mean and
+    std of the error per network and epoch count."""
+    from netspace.errors import CampaignError
+    from netspace.platform.campaign.finalize import finalize_campaign, format_table
+
+    if top is not None and trials:
+        raise CampaignError("give either --top or --trial, not both")
+    s = finalize_campaign(name, storage=storage, top=top, trials=list(trials) or None, epochs=epochs, seeds=seeds,
+                          address=address, show_progress=not quiet)
+    if as_json:
+        click.echo(json.dumps({"campaign": s.campaign, "target": s.target, "finished": s.finished,
+                               "failed": s.failed, "table": s.table}, indent=2, default=str))
+    else:
+        click.echo(f"final training of {s.campaign}: {s.finished}/{s.target} runs finished, {s.failed} failed "
+                   f"({s.wall_s:.1f} s); error per network and epochs (mean ± std over seeds):")
+        for line in format_table(s.table):
+            click.echo("  " + line)
+    if not s.complete:
+        raise CampaignError(f"final training of {name} did not finish every run; run `netspace finalize {name}` again")
