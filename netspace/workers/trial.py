@@ -21,10 +21,11 @@ import torch
 from netspace.errors import NetspaceError
 from netspace.search_spaces import DesignSpace, Geometry, get_space
 from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
-from netspace.workers.datasets import DatasetSpec, load_dataset
+from netspace.workers.datasets import DatasetSpec, dataset_info
 from netspace.workers.device import plan_device
+from netspace.workers.input import training_data
 from netspace.workers.recipe import STATUS_COMPLETED, STATUS_DIVERGED, EpochReport, TrainRecipe, TrialResult
-from netspace.workers.train import DeviceData, Trainer
+from netspace.workers.train import Trainer
 
 DIVERGED_ERROR = 100.0
 
@@ -56,14 +57,13 @@ def run_trial(
     ds.validate(cfg)
     if isinstance(dataset, str):
         dataset = DatasetSpec(dataset)
-    data = load_dataset(dataset)
-    info = data.info
+    info = dataset_info(dataset)
     cx = ds.complexity(cfg, Geometry.of(info))
     plan = plan_device(device if device is not None else recipe.device)
 
     torch.manual_seed(seed)
     model = ds.build(cfg, Geometry.of(info))
-    trainer = Trainer(model, DeviceData.create(data, plan, recipe.max_train_images), recipe, plan, seed)
+    trainer = Trainer(model, training_data(dataset, plan, recipe, seed), recipe, plan, seed)
 
     identity = {
         "space": ds.name, "config": cfg.to_dict(), "dataset": dataset.to_dict(), "seed": int(seed),

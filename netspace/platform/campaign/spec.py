@@ -135,7 +135,7 @@ class SpaceSpec(_Model):
 class DatasetModel(_Model):
     name: str = "digits"
     root: Optional[str] = None
-    resolution: Optional[int] = Field(None, ge=8, le=1024)  # folder datasets only
+    resolution: Optional[int] = Field(None, ge=8, le=1024)  # folder: resize to; imagenet: training res (224)
 
 
 class TrainingSpec(_Model):
@@ -151,6 +151,7 @@ class TrainingSpec(_Model):
     augment: bool = True
     device: str = "auto"
     max_train_images: Optional[int] = Field(None, ge=2)
+    lr_ref_batch: Optional[int] = Field(None, ge=1)  # lr is per this many images (256: the ImageNet recipe)
 
 
 class StrategySpec(_Model):
