@@ -89,10 +89,11 @@ def _pil(data: bytes, res: int, box_fn: BoxFn, draft: bool) -> np.ndarray:
         if draft and img.format == "JPEG":
             s = res / min(cw, ch)  # the crop must keep >= res pixels on its short side after the DCT scaling
             img.draft("RGB", (max(1, math.ceil(w * s)), max(1, math.ceil(h * s))))
-        f = img.size[0] / w
+        (dw, dh), (fx, fy) = img.size, (img.size[0] / w, img.size[1] / h)  # DCT scaling rounds sizes up
         if img.mode != "RGB":
             img = img.convert("RGB")
-        out = img.resize((res, res), Image.BILINEAR, box=(left * f, top * f, (left + cw) * f, (top + ch) * f))
+        box = (left * fx, top * fy, min((left + cw) * fx, dw), min((top + ch) * fy, dh))
+        out = img.resize((res, res), Image.BILINEAR, box=box)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise CorruptImage(f"{type(exc).__name__}: {exc}") from None
     return np.asarray(out)

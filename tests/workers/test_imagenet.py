@@ -235,6 +235,16 @@ def test_decoders_match_torchvision_eval_transform(decoder):
         DECODERS[decoder](data[: len(data) // 3], 64, lambda w, h: (0, 0, w, h))
 
 
+@pytest.mark.parametrize("size", [(333, 500), (501, 377), (1023, 769)])
+def test_reduced_size_decode_of_odd_sizes(size):
+    """DCT scaling rounds odd sizes up: crops near the right and bottom edges must stay inside the image."""
+    data = jpeg_bytes(*size, np.random.default_rng(0))
+    w, h = size
+    for res in (16, 32, 100):
+        out = DECODERS["pil-draft"](data, res, lambda w_, h_: (w - w // 2, h - h // 2, w // 2, h // 2))
+        assert out.shape == (res, res, 3)
+
+
 def test_gpu_batch_path_runs_on_cpu_tensors():
     rng = np.random.default_rng(2)
     data = [torch.frombuffer(bytearray(jpeg_bytes(w, h, rng)), dtype=torch.uint8) for w, h in ((50, 40), (33, 70))]
