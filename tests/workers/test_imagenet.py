@@ -204,6 +204,18 @@ def test_trial_on_shards_reports_telemetry_and_skips(tmp_path):
     assert 0 <= result.top1_err <= 100
 
 
+def test_evaluate_model_streams_the_val_split(tmp_path):
+    from netspace.workers import evaluate_model
+
+    _, out = packed(tmp_path, classes=3, train_per_class=2, val_per_class=4)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+                                torch.nn.Linear(4, 3))
+    torch.nn.init.zeros_(model[3].weight)
+    with torch.no_grad():
+        model[3].bias.copy_(torch.tensor([0.0, 1.0, 0.0]))  # always class 1: right on 4 of 12 val images
+    assert evaluate_model(model, DatasetSpec("imagenet", str(out), 24), "cpu") == pytest.approx(100 * 8 / 12)
+
+
 def test_lr_per_256_images():
     assert TrainRecipe(batch_size=512, lr=0.1, lr_ref_batch=256).effective_lr == pytest.approx(0.2)
     assert TrainRecipe(batch_size=512, lr=0.1).effective_lr == 0.1
