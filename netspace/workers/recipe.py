@@ -69,7 +69,10 @@ class TrainRecipe:
             raise InvalidConfigError("train recipe: " + "; ".join(problems))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["lr_ref_batch"] is None:  # unset: the same dict (and trial identity) as before the field existed
+            del d["lr_ref_batch"]
+        return d
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainRecipe:
