@@ -90,7 +90,7 @@ def simplejpeg_decoder():
     return decode
 
 
-def per_core(units: Units, decode, repeats: int) -> float:
+def per_core(units: Units, decode, repeats: int, res: int = 224) -> float:
     """Images/s of one process, one thread: read shards, decode, crop, flip."""
     samples = [s for i in range(len(units.counts)) for s in read_shard(units.paths[i].decode())]
     rng = np.random.default_rng(0)
@@ -98,7 +98,7 @@ def per_core(units: Units, decode, repeats: int) -> float:
     for _ in range(repeats):
         t = time.perf_counter()
         for s in samples:
-            train_image(decode, s.data, RES, rng)
+            train_image(decode, s.data, res, rng)
         best = max(best, len(samples) / (time.perf_counter() - t))
     return best
 
@@ -167,6 +167,8 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=2, help="data-loader workers for the pipeline comparison")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--decoders-at", type=int, nargs="*", default=[], metavar="RES",
+                   help="also time the decoders at these resolutions (e.g. 128 160)")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     tmp = Path(tempfile.mkdtemp(prefix="bench_input_"))
@@ -198,6 +200,9 @@ def main(argv=None) -> int:
         for name, fn in decoders.items():
             mark = " (default)" if name == DEFAULT_DECODER else ""
             print(f"decoder {name:12s}: {per_core(units, fn, a.repeats):7.1f} images/s per core{mark}", flush=True)
+        for res in a.decoders_at:
+            figures = ", ".join(f"{name} {per_core(units, fn, a.repeats, res):.1f}" for name, fn in decoders.items())
+            print(f"at {res} px, images/s per core: {figures}", flush=True)
         for workers in dict.fromkeys((0, a.workers)):
             compare(root, units, workers, a.batch_size, a.repeats)
         print(gpu(units, 128, a.repeats))
