@@ -18,6 +18,8 @@ from netspace.workers.stream import StreamConfig, check, loader_workers, make_lo
 
 #: set to override the number of data-loader workers (else sized from the trial's CPU threads)
 WORKERS_ENV = "NETSPACE_LOADER_WORKERS"
+#: "0": CUDA trials decode JPEGs on the CPU (in the workers) instead of on the GPU
+GPU_DECODE_ENV = "NETSPACE_GPU_DECODE"
 EVAL_BATCH = 256
 
 
@@ -36,7 +38,8 @@ def training_data(spec: DatasetSpec, plan: DevicePlan, recipe, seed: int = 0):
 
 
 def gpu_decoding(plan: DevicePlan) -> bool:
-    return plan.is_cuda and torch.cuda.is_available()
+    """Decode on the GPU (nvjpeg) when training there, unless ``$NETSPACE_GPU_DECODE`` is "0"."""
+    return plan.is_cuda and torch.cuda.is_available() and os.environ.get(GPU_DECODE_ENV, "1") != "0"
 
 
 class StreamData:

@@ -19,7 +19,7 @@ from netspace.workers.datasets import clear_cache
 from netspace.workers.datasets.imagenet import layout
 from netspace.workers.decode import DECODERS, CorruptImage, center_box, eval_image, random_resized_box
 from netspace.workers.gpu_decode import decode_batch
-from netspace.workers.shards import pack, read_index
+from netspace.workers.shards import INDEX, pack, read_index
 from netspace.workers.stream import StreamConfig, check, consumer_samples, loader_workers, make_loader
 
 
@@ -295,3 +295,16 @@ def test_downsampled_imagenet_npz(tmp_path):
     assert "\n" not in str(err.value)
     with pytest.raises(DatasetError, match="train_data_batch_1.npz not found"):
         dataset_info(DatasetSpec("imagenet64", str(tmp_path)))
+
+
+def test_data_pack_command(tmp_path, capsys):
+    from netspace.cli import main
+
+    raw = make_imagenet(tmp_path / "raw", classes=2, train_per_class=3, val_per_class=1)
+    assert main(["data", "pack", str(raw), "--out", str(tmp_path / "s"), "--no-progress"]) == 0
+    assert "packed 6 train + 2 val images of 2 classes into 2 shards" in capsys.readouterr().out
+    assert (tmp_path / "s" / INDEX).is_file()
+    assert main(["data", "pack", str(raw), "--out", str(tmp_path / "s")]) == 2
+    assert main(["data", "pack", str(tmp_path / "nope"), "--out", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "already holds a packed dataset" in err[0] and "not found" in err[1]
