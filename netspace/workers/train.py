@@ -1,5 +1,6 @@
-"""The training loop: data resident on the device (or streamed: netspace.workers.input), batch augmentation on tensors, SGD + warm-up/cosine per
-iteration, top-1 error every epoch, NaN/inf loss detection, and a complete, restorable state."""
+"""The training loop: data resident on the device (or streamed, see netspace.workers.input), batch augmentation on
+tensors, SGD + warm-up/cosine per iteration, top-1 error every epoch, NaN/inf loss detection, time spent waiting for
+data, and a complete, restorable state."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from netspace.workers.datasets import ImageData
 from netspace.workers.device import DevicePlan
 from netspace.workers.evaluate import top1_error
 from netspace.workers.recipe import EpochReport, TrainRecipe
+from netspace.workers.schedule import make_scheduler, warmup_iterations
 
 if TYPE_CHECKING:
     from netspace.workers.input import StreamData
-from netspace.workers.schedule import make_scheduler, warmup_iterations
 
 #: how many iterations pass between (synchronising) checks for a non-finite loss
 FINITE_CHECK_EVERY = 32
