@@ -16,6 +16,7 @@ from netspace.errors import NetspaceError
 COMMANDS = {
     "spaces": "netspace.cli.spaces:spaces",
     "train": "netspace.cli.train:train",
+    "data": "netspace.cli.data:data",
     "run": "netspace.cli.campaign:run",
     "resume": "netspace.cli.campaign:resume",
     "status": "netspace.cli.campaign:status",

@@ -65,8 +65,7 @@ def _loop(cfg: dict[str, Any]) -> None:
     import ray.train.torch
 
     from netspace.search_spaces import Geometry, get_space
-    from netspace.workers.datasets import DatasetSpec
-    from netspace.workers.datasets import load_dataset
+    from netspace.workers.datasets import DatasetSpec, load_dataset
     from netspace.workers.device import plan_device
     from netspace.workers.train import DeviceData
 

@@ -38,6 +38,11 @@ def evaluate_model(model: nn.Module, dataset: DatasetSpec | str, device: str | t
         device = p.device if p is not None else "cpu"
     plan = plan_device(device)
     model.to(plan.device)
+    from netspace.workers.input import StreamData, is_streamed
+
+    spec = DatasetSpec(dataset) if isinstance(dataset, str) else dataset
+    if is_streamed(spec):  # imagenet: stream the val split
+        return StreamData(spec, plan).evaluate(model, plan)
     data = load_dataset(dataset)
     x, y = data.test_x.to(plan.device), data.test_y.to(plan.device)
     return top1_error(model, x, y, Normalizer(data.mean, data.std, plan.device), plan)

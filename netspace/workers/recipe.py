@@ -29,7 +29,8 @@ class TrainRecipe:
     ``weight_decay`` applies to conv and linear weights only, not to BN parameters or biases.
     ``label_smoothing`` smooths the training loss's targets (``F.cross_entropy(..., label_smoothing=)``).
     ``max_train_images`` trains on a fixed random subset of the train split (the same subset for every
-    trial and seed, so trials stay comparable). ``device``: "auto" (CUDA if available), "cpu", "cuda", "cuda:1".
+    trial and seed, so trials stay comparable). ``lr_ref_batch``: when set, ``lr`` is per that many images (256 in
+    the ImageNet papers) and SGD uses ``lr × batch_size / lr_ref_batch``. ``device``: "auto" (CUDA if available), "cpu", "cuda", "cuda:1".
     """
 
     epochs: int = 5
@@ -43,6 +44,12 @@ class TrainRecipe:
     label_smoothing: float = 0.0
     device: str = "auto"
     max_train_images: int | None = None
+    lr_ref_batch: int | None = None
+
+    @property
+    def effective_lr(self) -> float:
+        """The learning rate SGD uses (``lr`` scaled linearly with the batch size when ``lr_ref_batch`` is set)."""
+        return self.lr * int(self.batch_size) / int(self.lr_ref_batch) if self.lr_ref_batch else self.lr
 
     def __post_init__(self):
         problems = []
@@ -60,11 +67,16 @@ class TrainRecipe:
             problems.append("weight_decay must be >= 0 and momentum in [0, 1)")
         if self.max_train_images is not None and int(self.max_train_images) < 2:
             problems.append(f"max_train_images must be >= 2 (got {self.max_train_images})")
+        if self.lr_ref_batch is not None and int(self.lr_ref_batch) < 1:
+            problems.append(f"lr_ref_batch must be >= 1 (got {self.lr_ref_batch})")
         if problems:
             raise InvalidConfigError("train recipe: " + "; ".join(problems))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["lr_ref_batch"] is None:  # unset: the same dict (and trial identity) as before the field existed
+            del d["lr_ref_batch"]
+        return d
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainRecipe:
@@ -74,7 +86,9 @@ class TrainRecipe:
 @dataclass(frozen=True)
 class EpochReport:
     """One finished epoch. ``epoch`` is 1-based; ``top1_err`` in percent on the held-out split; ``images_per_s``
-    is training throughput of this epoch; ``elapsed_s`` is the trial's time so far (across resumes)."""
+    is training throughput of this epoch; ``elapsed_s`` is the trial's time so far (across resumes); ``data_wait``
+    the fraction of the epoch's training time spent waiting for the next batch (near 1: input-bound);
+    ``skipped_images`` the corrupt images skipped this epoch (streamed datasets)."""
 
     epoch: int
     epochs: int
@@ -82,6 +96,8 @@ class EpochReport:
     top1_err: float
     images_per_s: float
     elapsed_s: float
+    data_wait: float = 0.0
+    skipped_images: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

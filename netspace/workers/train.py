@@ -1,11 +1,12 @@
-"""The training loop: data resident on the device, batch augmentation on tensors, SGD + warm-up/cosine per
-iteration, top-1 error every epoch, NaN/inf loss detection, and a complete, restorable state."""
+"""The training loop: data resident on the device (or streamed, see netspace.workers.input), batch augmentation on
+tensors, SGD + warm-up/cosine per iteration, top-1 error every epoch, NaN/inf loss detection, time spent waiting for
+data, and a complete, restorable state."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn as nn
@@ -17,6 +18,9 @@ from netspace.workers.device import DevicePlan
 from netspace.workers.evaluate import top1_error
 from netspace.workers.recipe import EpochReport, TrainRecipe
 from netspace.workers.schedule import make_scheduler, warmup_iterations
+
+if TYPE_CHECKING:
+    from netspace.workers.input import StreamData
 
 #: how many iterations pass between (synchronising) checks for a non-finite loss
 FINITE_CHECK_EVERY = 32
@@ -49,6 +53,23 @@ class DeviceData:
                    data.test_y.to(dev, non_blocking=nb), Normalizer(data.mean, data.std, dev), data.info.hflip,
                    data.info.crop_pad)
 
+    #: corrupt images skipped in the last epoch (none in memory; see StreamData)
+    skipped = 0
+
+    def iterations(self, batch_size: int) -> int:
+        return len(batch_bounds(len(self.train_y), batch_size))
+
+    def train_batches(self, batch_size: int, generator: torch.Generator, augment: bool, epoch: int):
+        """One epoch of augmented uint8 batches (images, labels), in a random order drawn from ``generator``."""
+        perm = torch.randperm(len(self.train_y), generator=generator, device=self.train_y.device)
+        for a, b in batch_bounds(len(self.train_y), batch_size):
+            idx = perm[a:b]
+            x, y = self.train_x[idx], self.train_y[idx]
+            yield (crop_flip(x, generator, self.crop_pad, self.hflip) if augment else x), y
+
+    def evaluate(self, model: nn.Module, plan: DevicePlan) -> float:
+        return top1_error(model, self.test_x, self.test_y, self.normalize, plan)
+
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     """Weight decay on conv/linear weights; none on BN parameters and biases (all 1-D tensors)."""
@@ -71,17 +92,17 @@ def batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
 class Trainer:
     """Trains one model for ``recipe.epochs`` epochs, one :meth:`run_epoch` at a time."""
 
-    def __init__(self, model: nn.Module, data: DeviceData, recipe: TrainRecipe, plan: DevicePlan, seed: int = 0):
+    def __init__(self, model: nn.Module, data: DeviceData | StreamData, recipe: TrainRecipe, plan: DevicePlan, seed: int = 0):
         self.model = model.to(plan.device, memory_format=plan.memory_format)  # type: ignore[call-overload]
         self.model.train()
         self.data, self.recipe, self.plan, self.seed = data, recipe, plan, seed
-        self.bounds = batch_bounds(len(data.train_y), int(recipe.batch_size))
-        total = len(self.bounds) * int(recipe.epochs)
+        self.iters = data.iterations(int(recipe.batch_size))
+        total = self.iters * int(recipe.epochs)
         self.optimizer = torch.optim.SGD(
-            param_groups(model, recipe.weight_decay), lr=recipe.lr, momentum=recipe.momentum,
+            param_groups(model, recipe.weight_decay), lr=recipe.effective_lr, momentum=recipe.momentum,
             nesterov=recipe.nesterov and recipe.momentum > 0,
         )
-        self.scheduler = make_scheduler(self.optimizer, total, warmup_iterations(recipe.warmup_epochs, len(self.bounds), total))
+        self.scheduler = make_scheduler(self.optimizer, total, warmup_iterations(recipe.warmup_epochs, self.iters, total))
         self.generator = torch.Generator(device=plan.device).manual_seed(seed)
         self.epoch = 0
         self.history: list[EpochReport] = []
@@ -90,21 +111,24 @@ class Trainer:
         self.train_seconds = 0.0
 
     # -- one epoch -------------------------------------------------------------------------------------
-    def train_epoch(self) -> tuple[float, int, float] | None:
-        """Train one epoch: (mean loss, images, seconds), or None when the loss became NaN/inf."""
+    def train_epoch(self) -> tuple[float, int, float, float] | None:
+        """Train one epoch: (mean loss, images, seconds, seconds waiting for data), or None when the loss became
+        NaN/inf."""
         d, plan, model, opt, sched = self.data, self.plan, self.model, self.optimizer, self.scheduler
-        augment, hflip, fmt = self.recipe.augment, d.hflip, plan.memory_format
-        n = len(d.train_y)
-        perm = torch.randperm(n, generator=self.generator, device=plan.device)
+        fmt = plan.memory_format
         loss_sum = torch.zeros((), dtype=torch.float32, device=plan.device)
         images = 0
         plan.synchronize()
         start = time.perf_counter()
-        for i, (a, b) in enumerate(self.bounds):
-            idx = perm[a:b]
-            x, y = d.train_x[idx], d.train_y[idx]
-            if augment:
-                x = crop_flip(x, self.generator, d.crop_pad, hflip)
+        batches = iter(d.train_batches(int(self.recipe.batch_size), self.generator, self.recipe.augment, self.epoch))
+        wait, i = 0.0, -1
+        while True:
+            t = time.perf_counter()
+            batch = next(batches, None)
+            wait += time.perf_counter() - t
+            if batch is None:
+                break
+            i, (x, y) = i + 1, batch
             x = d.normalize(x, fmt)
             with plan.autocast():
                 loss = F.cross_entropy(model(x), y, label_smoothing=float(self.recipe.label_smoothing))
@@ -112,18 +136,18 @@ class Trainer:
             loss.backward()
             opt.step()
             sched.step()
-            loss_sum += loss.detach().float() * (b - a)
-            images += b - a
+            loss_sum += loss.detach().float() * len(y)
+            images += len(y)
             if (i + 1) % FINITE_CHECK_EVERY == 0 and not bool(torch.isfinite(loss_sum)):
                 return None
         total_loss = float(loss_sum.item())  # synchronises
         seconds = time.perf_counter() - start
         if not torch.isfinite(torch.tensor(total_loss)):
             return None
-        return total_loss / max(images, 1), images, seconds
+        return total_loss / max(images, 1), images, seconds, wait
 
     def evaluate(self) -> float:
-        return top1_error(self.model, self.data.test_x, self.data.test_y, self.data.normalize, self.plan)
+        return self.data.evaluate(self.model, self.plan)
 
     def run_epoch(self) -> EpochReport | None:
         """Train and evaluate one epoch; None if training diverged."""
@@ -132,13 +156,14 @@ class Trainer:
         if out is None:
             self.elapsed_s += time.perf_counter() - start
             return None
-        loss, images, seconds = out
+        loss, images, seconds, wait = out
         err = self.evaluate()
         self.elapsed_s += time.perf_counter() - start
         self.epoch += 1
         self.train_images += images
         self.train_seconds += seconds
-        rep = EpochReport(self.epoch, int(self.recipe.epochs), loss, err, images / max(seconds, 1e-9), self.elapsed_s)
+        rep = EpochReport(self.epoch, int(self.recipe.epochs), loss, err, images / max(seconds, 1e-9), self.elapsed_s,
+                          data_wait=wait / max(seconds, 1e-9), skipped_images=int(self.data.skipped))
         self.history.append(rep)
         return rep
 
@@ -181,3 +206,14 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"])
         if self.plan.is_cuda and "cuda_rng" in state:
             torch.cuda.set_rng_state(state["cuda_rng"], self.plan.device)
+
+
+def training_data(spec, plan: DevicePlan, recipe: TrainRecipe, seed: int = 0) -> DeviceData | StreamData:
+    """What the trainer iterates: :class:`~netspace.workers.input.StreamData` for streamed datasets (read from disk
+    by data-loader workers), else the in-memory :class:`DeviceData`."""
+    from netspace.workers.datasets import load_dataset
+    from netspace.workers.input import StreamData, is_streamed
+
+    if is_streamed(spec):
+        return StreamData(spec, plan, seed, recipe.max_train_images)
+    return DeviceData.create(load_dataset(spec), plan, recipe.max_train_images)

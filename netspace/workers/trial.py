@@ -22,12 +22,12 @@ from netspace.errors import NetspaceError
 from netspace.search_spaces import DesignSpace, Geometry, get_space
 from netspace.search_spaces.resolution import ResolutionSpace, at_resolution, split_resolution
 from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, load_torch, save_json, save_torch
-from netspace.workers.datasets import DatasetSpec, load_dataset
+from netspace.workers.datasets import DatasetSpec, dataset_info
 from netspace.workers.device import plan_device
 from netspace.workers.recipe import STATUS_COMPLETED, STATUS_DIVERGED, EpochReport, TrainRecipe, TrialResult
 from netspace.workers.resize import resize_device_data
 from netspace.workers.runtime import measure_inference
-from netspace.workers.train import DeviceData, Trainer
+from netspace.workers.train import DeviceData, Trainer, training_data
 
 DIVERGED_ERROR = 100.0
 
@@ -63,16 +63,17 @@ def run_trial(
     ds.validate(cfg)
     if isinstance(dataset, str):
         dataset = DatasetSpec(dataset)
-    data = load_dataset(dataset)
-    info = data.info
+    info = dataset_info(dataset)
     geometry = at_resolution(Geometry.of(info), resolution)
     cx = ds.complexity(cfg, geometry)
     plan = plan_device(device if device is not None else recipe.device)
 
     torch.manual_seed(seed)
     model = ds.build(cfg, geometry)
-    device_data = resize_device_data(DeviceData.create(data, plan, recipe.max_train_images), geometry.resolution)
-    trainer = Trainer(model, device_data, recipe, plan, seed)
+    data = training_data(dataset, plan, recipe, seed)
+    if isinstance(data, DeviceData):  # a sampled resolution: in-memory data resized on the training device
+        data = resize_device_data(data, geometry.resolution)
+    trainer = Trainer(model, data, recipe, plan, seed)
 
     identity = {
         "space": ds.name, "config": cfg.to_dict() | ({"resolution": resolution} if resolution else {}), "dataset": dataset.to_dict(), "seed": int(seed),

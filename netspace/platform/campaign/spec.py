@@ -186,7 +186,7 @@ class SpaceSpec(_Model):
 class DatasetModel(_Model):
     name: str = "digits"
     root: Optional[str] = None
-    resolution: Optional[int] = Field(None, ge=8, le=1024)  # folder datasets only
+    resolution: Optional[int] = Field(None, ge=8, le=1024)  # folder: resize to; imagenet: training res (224)
 
 
 class TrainingSpec(_Model):
@@ -203,6 +203,7 @@ class TrainingSpec(_Model):
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     device: str = "auto"
     max_train_images: Optional[int] = Field(None, ge=2)
+    lr_ref_batch: Optional[int] = Field(None, ge=1)  # lr is per this many images (256: the ImageNet recipe)
     # fields given as distributions ({low, high, log} or {values}): searched (netspace.platform.campaign.recipe_space)
     search: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

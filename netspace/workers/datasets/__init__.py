@@ -1,5 +1,6 @@
 """Datasets, all read from a local path (``DatasetSpec.root`` or ``$NETSPACE_DATA``) into memory; nothing is
-downloaded. ``digits`` (embedded), ``cifar10``, ``cifar100``, ``fashion_mnist``, ``folder``, ``synthetic``."""
+downloaded. ``digits`` (embedded), ``cifar10``, ``cifar100``, ``fashion_mnist``, ``folder``, ``synthetic``, ``imagenet16/32/64``
+(downsampled npz); ``imagenet`` alone is streamed from disk (``Loader.streamed``, see netspace.workers.stream)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from netspace.errors import DatasetError
-from netspace.workers.datasets import cifar, digits, fashion_mnist, folder, synthetic
+from netspace.workers.datasets import cifar, digits, fashion_mnist, folder, imagenet, imagenet_lowres, synthetic
 from netspace.workers.datasets.base import DATA_ENV, DatasetInfo, DatasetSpec, ImageData
 
 
@@ -17,6 +18,8 @@ class Loader(NamedTuple):
     load: Callable[[DatasetSpec], ImageData]
     #: cheap shape summary that validates the path; None means "load and look"
     info: Callable[[DatasetSpec], DatasetInfo] | None = None
+    #: read from disk while training (never loaded into memory): see netspace.workers.input
+    streamed: bool = False
 
 
 LOADERS: dict[str, Loader] = {
@@ -26,6 +29,8 @@ LOADERS: dict[str, Loader] = {
     "fashion_mnist": Loader(fashion_mnist.load),
     "folder": Loader(folder.load, folder.info),
     "synthetic": Loader(synthetic.load, synthetic.info),
+    "imagenet": Loader(imagenet.load, imagenet.info, streamed=True),
+    **{f"imagenet{r}": Loader(*imagenet_lowres.loaders(r)) for r in (16, 32, 64)},
 }
 
 _CACHE: OrderedDict[DatasetSpec, ImageData] = OrderedDict()
@@ -78,6 +83,7 @@ def dataset_info(spec: DatasetSpec | str) -> DatasetInfo:
 def clear_cache() -> None:
     with _LOCK:
         _CACHE.clear()
+    imagenet.clear_cache()
 
 
 __all__ = ["DATA_ENV", "DatasetInfo", "DatasetSpec", "ImageData", "LOADERS", "clear_cache", "dataset_info", "load_dataset"]
