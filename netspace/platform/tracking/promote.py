@@ -293,10 +293,7 @@ def _spec_field(spec: Any, key: str) -> str | None:
 
 def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[RegisteredVersion, bool]:
     model, info, dataset = build_trained_model(cand)
-    import numpy as np
-
-    example = np.random.default_rng(0).standard_normal(
-        (1, info.in_channels, info.resolution, info.resolution)).astype("float32")
+    preprocessing, example = serving_inputs(info, dataset)
     trial_run = cand.user_attrs.get("mlflow_run_id")
     run_experiment = registry.run_exists(trial_run)
     experiment_id = run_experiment or registry.experiment_id(
@@ -330,10 +327,23 @@ def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[Regi
     version = registry.log_and_register(
         model, name=name, experiment_id=experiment_id, run_name=f"promote-{cand.space}-{cand.number}",
         input_example=example, pip_requirements=pip_requirements(), params=params, metrics=metrics,
-        run_tags=run_tags, version_tags=tags,
+        run_tags=run_tags, version_tags=tags, preprocessing=preprocessing,
         description=f"Networks promoted from netspace campaign '{cand.campaign}'",
     )
     return version, True
+
+
+def serving_inputs(info: Any, dataset: Any):
+    """The preprocessing the served model bundles (the dataset's mean, std, resolution and class names) and a real
+    held-out image as its input example."""
+    from netspace.platform.tracking.serving import Preprocessing, example_images
+    from netspace.workers import load_dataset
+
+    data = load_dataset(dataset)
+    classes = tuple(info.classes) or tuple(str(i) for i in range(info.num_classes))
+    prep = Preprocessing(in_channels=info.in_channels, resolution=info.resolution, mean=tuple(data.mean),
+                         std=tuple(data.std), classes=classes)
+    return prep, example_images(data.test_x, 1)
 
 
 def build_trained_model(cand: Candidate):
