@@ -159,9 +159,10 @@ def check_not_worse(alias: str, current: RegisteredVersion, cand: Candidate,
 
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
     """Every registered version (of ``name``, or of all models) on the tracking server."""
-    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI
+    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI, require_existing_store
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    require_existing_store(uri, "MLflow store")  # a read-only command never creates a store
     configure_env(uri)
     return ModelRegistry(uri, display_uri=mask_secrets(uri)).versions(name)
 
