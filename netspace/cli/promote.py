@@ -38,12 +38,17 @@ def promote(name, trial, top_k, space, alias, registered_name, storage, tracking
 @click.option("--name", "model_name", metavar="N", help="Only this registered model.")
 def models(tracking_uri, model_name):
     """List registered model versions: name, version, aliases, campaign, trial, error."""
+    import os
+
     from rich.console import Console
     from rich.table import Table
 
+    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI, mask_secrets
     from netspace.platform.tracking.promote import list_models
 
-    versions = list_models(tracking_uri, model_name)
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    versions = list_models(uri, model_name)
+    click.echo(f"MLflow store: {mask_secrets(uri)}")
     if not versions:
         click.echo("no registered models")
         return

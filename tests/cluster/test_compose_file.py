@@ -282,3 +282,27 @@ def test_cluster_docs_campaign_example_is_valid():
     assert spec.output_dir.startswith("/data/runs/")  # the shared `runs` volume of docker-compose.yml
     assert spec.storage is None  # from NETSPACE_STORAGE, never written in the file
     assert "runs:/data/runs" in _load(COMPOSE)["services"]["ray-worker"]["volumes"]
+
+
+def test_cluster_example_agrees_with_the_compose_deployment(monkeypatch):
+    """examples/cluster.yaml runs as written inside docker-compose.yml's deployment: it is mounted where the header
+    says, storage and MLflow come from the environment compose sets, and its paths are on mounted volumes."""
+    from netspace.platform.campaign.spec import load_campaign
+
+    compose = _load(COMPOSE)
+    env = compose["x-netspace-env"]
+    for key in ("MLFLOW_TRACKING_URI", "NETSPACE_STORAGE", "NETSPACE_DATA"):
+        monkeypatch.setenv(key, env[key])
+    path = ROOT / "examples" / "cluster.yaml"
+    raw = yaml.safe_load(path.read_text())
+    assert "storage" not in raw and "tracking_uri" not in (raw.get("mlflow") or {}), "from the environment"
+    assert "root" not in raw["dataset"], "the data root is $NETSPACE_DATA"
+    spec = load_campaign(path)
+    assert spec.mlflow.tracking_uri == env["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+    assert spec.storage is None
+    worker_volumes = compose["services"]["ray-worker"]["volumes"]
+    mounts = {v.split(":")[1] for v in worker_volumes}
+    assert any(spec.output_dir.startswith(m + "/") for m in mounts), (spec.output_dir, mounts)
+    assert env["NETSPACE_DATA"] in mounts
+    campaigns = next(v for v in worker_volumes if ":/campaigns" in v)
+    assert "./examples" in campaigns and "/campaigns/cluster.yaml" in path.read_text()

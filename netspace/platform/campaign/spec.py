@@ -264,7 +264,7 @@ class CampaignSpec(_Model):
     early_stopping: EarlyStoppingSpec = EarlyStoppingSpec()
     resources: ResourcesSpec = ResourcesSpec()
     storage: Optional[str] = None
-    mlflow: MlflowSpec = MlflowSpec()
+    mlflow: MlflowSpec = Field(default_factory=MlflowSpec)  # read $MLFLOW_TRACKING_URI when parsed, not at import
     output_dir: Optional[str] = None
 
     @field_validator("name")

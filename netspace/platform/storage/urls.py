@@ -70,6 +70,24 @@ def absolute_sqlite_url(url: str, base: Path) -> str:
     return url
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names (None for other URLs and in-memory databases)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix):].split("?", 1)[0] in ("", ":memory:"):
+        return None
+    return Path(url[len(prefix):].split("?", 1)[0])
+
+
+def require_existing_store(url: str, what: str) -> None:
+    """For read-only commands: a one-line :class:`StorageError` when ``url`` names a SQLite file (or a folder
+    for it) that does not exist, instead of letting the library create an empty store there."""
+    from netspace.errors import StorageError
+
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise StorageError(f"no {what} at {mask_secrets(url)} ({path} does not exist); nothing was created")
+
+
 def normalize_url(url: str) -> str:
     """``postgresql://`` means psycopg (v3) to SQLAlchemy 2.1; use psycopg2 when that is what is installed."""
     if (url.startswith(("postgresql://", "postgres://")) and importlib.util.find_spec("psycopg") is None

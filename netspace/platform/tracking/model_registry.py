@@ -154,9 +154,12 @@ class ModelRegistry:
         run_tags: Mapping[str, str],
         version_tags: Mapping[str, str],
         description: str | None = None,
+        preprocessing: Any = None,
     ) -> RegisteredVersion:
         """Log ``model`` (pickle serialization, signature inferred from ``input_example``) in a new run of
-        ``experiment_id`` and register it as a new version of ``name`` carrying ``version_tags``."""
+        ``experiment_id`` and register it as a new version of ``name`` carrying ``version_tags``. With
+        ``preprocessing`` (a :class:`~netspace.platform.tracking.serving.Preprocessing`) the model's pyfunc flavor
+        serves raw images (:mod:`netspace.platform.tracking.serving`)."""
         import mlflow
         import mlflow.pytorch
 
@@ -171,13 +174,24 @@ class ModelRegistry:
                     # pickle on purpose: the model loads back as the netspace class (pt2 gives a GraphModule);
                     # MLflow's warning about it says nothing the user needs to act on
                     logging.getLogger("mlflow.pytorch").setLevel(logging.ERROR)
-                    info = mlflow.pytorch.log_model(
-                        model,
-                        name="model",
-                        input_example=input_example,
-                        pip_requirements=pip_requirements,
-                        serialization_format="pickle",
-                    )
+                    if preprocessing is not None:
+                        from mlflow.models import Model
+
+                        from netspace.platform.tracking import serving
+
+                        info = Model.log(
+                            None, serving, name="model", pytorch_model=model, preprocessing=preprocessing,
+                            input_example=input_example, pip_requirements=pip_requirements,
+                            serialization_format="pickle",
+                        )
+                    else:
+                        info = mlflow.pytorch.log_model(
+                            model,
+                            name="model",
+                            input_example=input_example,
+                            pip_requirements=pip_requirements,
+                            serialization_format="pickle",
+                        )
                     run_id = run.info.run_id
             except NetspaceError:
                 raise

@@ -134,9 +134,10 @@ def promote(
 
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
     """Every registered version (of ``name``, or of all models) on the tracking server."""
-    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI
+    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI, require_existing_store
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    require_existing_store(uri, "MLflow store")  # a read-only command never creates a store
     configure_env(uri)
     return ModelRegistry(uri, display_uri=mask_secrets(uri)).versions(name)
 
@@ -183,10 +184,7 @@ def _spec_field(spec: Any, key: str) -> str | None:
 
 def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[RegisteredVersion, bool]:
     model, info, dataset = build_trained_model(cand)
-    import numpy as np
-
-    example = np.random.default_rng(0).standard_normal(
-        (1, info.in_channels, info.resolution, info.resolution)).astype("float32")
+    preprocessing, example = serving_inputs(info, dataset)
     trial_run = cand.user_attrs.get("mlflow_run_id")
     run_experiment = registry.run_exists(trial_run)
     experiment_id = run_experiment or registry.experiment_id(
@@ -220,10 +218,23 @@ def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[Regi
     version = registry.log_and_register(
         model, name=name, experiment_id=experiment_id, run_name=f"promote-{cand.space}-{cand.number}",
         input_example=example, pip_requirements=pip_requirements(), params=params, metrics=metrics,
-        run_tags=run_tags, version_tags=tags,
+        run_tags=run_tags, version_tags=tags, preprocessing=preprocessing,
         description=f"Networks promoted from netspace campaign '{cand.campaign}'",
     )
     return version, True
+
+
+def serving_inputs(info: Any, dataset: Any):
+    """The preprocessing the served model bundles (the dataset's mean, std, resolution and class names) and a real
+    held-out image as its input example."""
+    from netspace.platform.tracking.serving import Preprocessing, example_images
+    from netspace.workers import load_dataset
+
+    data = load_dataset(dataset)
+    classes = tuple(info.classes) or tuple(str(i) for i in range(info.num_classes))
+    prep = Preprocessing(in_channels=info.in_channels, resolution=info.resolution, mean=tuple(data.mean),
+                         std=tuple(data.std), classes=classes)
+    return prep, example_images(data.test_x, 1)
 
 
 def pip_requirements() -> list[str]:
