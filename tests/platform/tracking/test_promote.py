@@ -218,9 +218,16 @@ def test_models_defaults_to_the_embedded_tracking_store(monkeypatch, tmp_path, c
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.chdir(tmp_path)  # campaigns default to sqlite:///mlflow.db in the working directory
+    assert main(["models"]) != 0  # a read-only command: no store yet, none created
+    err = capsys.readouterr().err
+    assert "no MLflow store at sqlite:///mlflow.db" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "mlflow.db").exists()
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri="sqlite:///mlflow.db").search_experiments()  # what a campaign's first run creates
     assert main(["models"]) == 0
-    assert "no registered models" in capsys.readouterr().out
-    assert (tmp_path / "mlflow.db").is_file()
+    out = capsys.readouterr().out
+    assert "MLflow store: sqlite:///mlflow.db" in out and "no registered models" in out
 
 
 def test_mask_credentials_in_messages():
