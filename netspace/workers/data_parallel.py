@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from netspace.workers.augment import crop_flip
 from netspace.workers.recipe import TrainRecipe
-from netspace.workers.train import FINITE_CHECK_EVERY, Trainer
+from netspace.workers.train import FINITE_CHECK_EVERY, Trainer, batch_bounds
 
 
 class ShardedTrainer(Trainer):
@@ -37,7 +37,7 @@ class ShardedTrainer(Trainer):
         loss_sum = torch.zeros((), dtype=torch.float32, device=plan.device)
         images = 0
         start = time.perf_counter()
-        for i, (a, b) in enumerate(self.bounds):
+        for i, (a, b) in enumerate(batch_bounds(n, int(self.recipe.batch_size))):
             idx = perm[a:b][self.rank::self.world]
             x, y = d.train_x[idx], d.train_y[idx]
             if self.recipe.augment:
@@ -56,7 +56,7 @@ class ShardedTrainer(Trainer):
         total = float(loss_sum.item())
         if not torch.isfinite(torch.tensor(total)):
             return None
-        return total / max(images, 1), images, time.perf_counter() - start
+        return total / max(images, 1), images, time.perf_counter() - start, 0.0  # no data wait: in memory
 
 
 def _loop(cfg: dict[str, Any]) -> None:

@@ -97,7 +97,7 @@ def test_every_image_once_across_two_ray_trials_and_two_workers(tmp_path):
 def test_campaign_trains_on_packed_shards(tmp_path, monkeypatch):
     import ray
 
-    from netspace.platform.campaign.engine import run_campaign
+    from netspace.platform.campaign.run import run_campaign
     from netspace.platform.campaign.scheduler import ensure_ray
 
     _, shards = _packed(tmp_path, 8000, classes=3, train_per_class=12, val_per_class=3)

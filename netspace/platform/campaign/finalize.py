@@ -359,7 +359,9 @@ def final_table(trials) -> list[dict[str, Any]]:
 def load_final(url: str, name: str) -> list[dict[str, Any]]:
     """:func:`final_table` of campaign ``name`` (empty when it was never finalized)."""
     try:
-        study = optuna.load_study(study_name=study_name(name, FINAL), storage=url)
+        from netspace.platform.storage.urls import normalize_url
+
+        study = optuna.load_study(study_name=study_name(name, FINAL), storage=normalize_url(url))
     except KeyError:
         return []
     return final_table(study.get_trials(deepcopy=False))

@@ -11,6 +11,7 @@ left RUNNING, and ``netspace resume`` continues them from their checkpoints. A s
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -27,18 +28,29 @@ class InterruptGuard:
         self.count = 0
         self.soft: Any = None  # the driver while Tune runs: a first Ctrl-C stops its trials instead of raising
         self._previous = None
+        self._previous_hook: Any = None
         self._installed = False
 
     def install(self) -> InterruptGuard:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
             self._installed = True
         return self
 
     def uninstall(self) -> None:
         if self._installed:
             signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+            sys.unraisablehook = self._previous_hook or sys.__unraisablehook__
             self._installed = False
+
+    def _unraisable(self, info) -> None:
+        """A Ctrl-C raised where Python cannot propagate it (a ``__del__``, a GC callback) would print "Exception
+        ignored … Traceback": it is recorded already (:meth:`check` re-raises it at the next step), so stay silent."""
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            return
+        (self._previous_hook or sys.__unraisablehook__)(info)
 
     def _handle(self, signum, frame) -> None:
         self.count += 1
