@@ -217,7 +217,8 @@ class CampaignDriver:
             # the held-back last epoch arrives with the outcome
             if "epoch" in result:
                 self.on_result_final(d, result)
-            self.tracker.log_missing_epochs(d.mlflow_run_id, _history(result))
+            history = _history(result)
+            self.tracker.log_missing_epochs(d.mlflow_run_id, history)
             status = out.get("status", "completed")
             attrs = {
                 "status": status, "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run"),
@@ -230,7 +231,7 @@ class CampaignDriver:
                       "inference_dtype", "device_name"):  # measured runtime: netspace.workers.runtime
                 if out.get(k):
                     attrs[k] = out[k]
-            st.finish(d, top1_err=out.get("top1_err"), state="COMPLETE", attrs=attrs)
+            st.finish(d, top1_err=out.get("top1_err"), state="COMPLETE", attrs=attrs, history=history)
             self.tracker.finish_trial(d.mlflow_run_id, status=status, weights_path=out.get("weights_path"), metrics={
                 "final_top1_err": out.get("top1_err"), "best_top1_err": out.get("best_top1_err"),
                 "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run")})

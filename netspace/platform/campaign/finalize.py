@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import TrialState
 
 from netspace.errors import CampaignError
-from netspace.platform.campaign.study import Counts, Draw, SpaceStudy, count_trials
+from netspace.platform.campaign.study import Counts, Draw, SpaceStudy, count_trials, epoch_errors
 from netspace.platform.storage.urls import study_name
 
 FINAL = "final"  # the label of the final study: NAME::final
@@ -165,9 +165,12 @@ class FinalStudy(SpaceStudy):
             self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
         self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
 
-    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any]) -> None:
+    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any],
+               history: list[dict[str, Any]] | None = None) -> None:
         state_ = TrialState[state] if isinstance(state, str) else state
         self.set_trial_attrs(draw.trial_id, **attrs)
+        for step, value in sorted(epoch_errors(history).items()):  # epochs no driver recorded
+            self.storage.set_trial_intermediate_value(draw.trial_id, step, value)
         if state_ == TrialState.COMPLETE:
             self.study.tell(draw.number, values=[float(top1_err) if top1_err is not None else 100.0],
                             skip_if_finished=True)

@@ -311,23 +311,34 @@ class SpaceStudy:
             self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
         self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
 
-    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any]) -> None:
+    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any],
+               history: list[dict[str, Any]] | None = None) -> None:
         """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
-        one call (the trial counts as finished only once both are stored)."""
+        one call (the trial counts as finished only once both are stored). ``history`` (the worker's per-epoch
+        reports) fills in epochs no driver recorded, so the last intermediate value is the final error."""
         state = TrialState[state] if isinstance(state, str) else state
+        steps = {} if self.spec.multi_objective else epoch_errors(history)
         err = float(top1_err) if _finite(top1_err) else 100.0
         values = None
         if state == TrialState.COMPLETE:
             values = [err, float(draw.complexity["flops"])] if self.spec.multi_objective else [err]
         if hasattr(self.storage, "finish_trial"):  # the storage adapter: all of it in one transaction
             self.storage.finish_trial(draw.trial_id, state.name, values, attrs,
-                                      single_objective=not self.spec.multi_objective)
+                                      single_objective=not self.spec.multi_objective, intermediate=steps)
             return
         self.set_trial_attrs(draw.trial_id, **attrs)
+        for step, value in sorted(steps.items()):
+            self.storage.set_trial_intermediate_value(draw.trial_id, step, value)
         if values is not None:
             self.study.tell(draw.number, values=values, skip_if_finished=True)
         else:
             self.study.tell(draw.number, state=state, skip_if_finished=True)
+
+
+def epoch_errors(history: list[dict[str, Any]] | None) -> dict[int, float]:
+    """{epoch: top-1 error} of a worker's per-epoch reports (entries without a finite error are skipped)."""
+    return {int(h["epoch"]): float(h["top1_err"]) for h in history or ()
+            if isinstance(h, dict) and "epoch" in h and _finite(h.get("top1_err"))}
 
 
 def _finite(x: Any) -> bool:

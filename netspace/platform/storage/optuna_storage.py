@@ -80,11 +80,13 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
 
     @_retrying
     def finish_trial(self, trial_id: int, state: str, values: Sequence[float] | None,
-                     attrs: Mapping[str, Any], *, single_objective: bool = True) -> bool:
+                     attrs: Mapping[str, Any], *, single_objective: bool = True,
+                     intermediate: Mapping[int, float] | None = None) -> bool:
         """A trial's outcome in one transaction: user attrs, values and the finished ``state`` (COMPLETE, PRUNED or
         FAIL); the trial counts as finished only with all of them stored. False (nothing written) when it was
         already finished, as ``study.tell(..., skip_if_finished=True)``; a PRUNED single-objective trial gets its
-        last intermediate value as its value, as ``study.tell`` gives it."""
+        last intermediate value as its value, as ``study.tell`` gives it. ``intermediate`` ({step: value}) are
+        per-epoch values written (or overwritten) with the outcome: epochs a worker trained that no driver recorded."""
         final = TrialState[state]
         if not final.is_finished():
             raise ValueError(f"finish_trial needs a finished state, got {state}")
@@ -94,6 +96,8 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
                 if trial.state.is_finished():
                     return False
                 self._upsert_user_attrs(session, trial_id, attrs, checked=True)
+                for step, value in sorted((intermediate or {}).items()):
+                    self._set_trial_intermediate_value_without_commit(session, trial_id, int(step), float(value))
                 if final == TrialState.PRUNED and values is None and single_objective:
                     values = _last_intermediate(session, trial_id)
                 for objective, value in enumerate(values or ()):

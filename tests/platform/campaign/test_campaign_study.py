@@ -68,3 +68,15 @@ def test_studies_carry_metric_names(tmp_path):
 
     s, st, _ = _study(tmp_path)
     assert optuna.load_study(study_name=s.name, storage=st).metric_names == ["top1_err"]
+
+
+def test_finish_fills_in_epochs_no_driver_recorded(tmp_path):
+    # a driver killed after epoch 1 was recorded; the worker trained epoch 2 from its checkpoint and the outcome
+    # arrives with the history only: the last intermediate value must be the final error
+    s, _, _ = _study(tmp_path, samples=1)
+    d = s.draw({})
+    s.record_epoch(d, 1, 70.0, {})
+    history = [{"epoch": 1, "top1_err": 70.0}, {"epoch": 2, "top1_err": 55.5}]
+    s.finish(d, top1_err=55.5, state="COMPLETE", attrs={"status": "completed"}, history=history)
+    t = s.trials()[0]
+    assert t.intermediate_values == {1: 70.0, 2: 55.5} and t.values == [55.5]
