@@ -64,7 +64,7 @@ def models(tracking_uri, model_name):
         return
     table = Table(box=None, header_style="bold")
     for col, justify in (("name", "left"), ("version", "right"), ("aliases", "left"), ("campaign", "left"),
-                         ("trial", "left"), ("top-1 err %", "right"), ("FLOPs", "right"), ("created", "left")):
+                         ("trial", "left"), ("err %", "right"), ("FLOPs", "right"), ("created", "left")):
         table.add_column(col, justify=justify)
     for v in versions:
         t = v.tags
@@ -76,4 +76,4 @@ def models(tracking_uri, model_name):
             f"{float(err):.2f}" if err else "-", fmt_flops(int(flops)) if flops else "-",
             _dt.datetime.fromtimestamp(v.created_ms / 1000, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M"),
         )
-    Console().print(table)
+    Console(width=100).print(table)  # one width whether or not the output is a terminal

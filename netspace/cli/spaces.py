@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from netspace.cli.options import fmt_count, fmt_flops, short_config
 from netspace.search_spaces import (
     Geometry,
     Regime,
@@ -19,7 +20,6 @@ from netspace.search_spaces import (
     restrict,
     sample_configs,
 )
-from netspace.cli.options import fmt_count, fmt_flops, short_config
 
 
 @click.group()

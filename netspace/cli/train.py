@@ -63,6 +63,7 @@ def parse_config_arg(text: str) -> dict[str, Any]:
 def train(space, preset, config_arg, sample_seed, regime, regime_alias, dataset, data_path, resolution, epochs, batch_size, lr, warmup_epochs,
           weight_decay, no_augment, max_train_images, seed, device, threads, checkpoint_dir):
     """Train one network of design space SPACE (given by --config or drawn by --sample-seed), or a --preset."""
+    from netspace.cli.options import fmt_count, fmt_flops
     from netspace.search_spaces import (
         Geometry,
         Regime,
@@ -70,7 +71,6 @@ def train(space, preset, config_arg, sample_seed, regime, regime_alias, dataset,
         get_space,
         sample_configs,
     )
-    from netspace.cli.options import fmt_count, fmt_flops
 
     regime = regime or regime_alias
     if sum(x is not None for x in (config_arg, sample_seed, preset)) != 1:

@@ -38,7 +38,7 @@ def test_help_fits_100_columns_without_cut_summaries(path, monkeypatch):
 
 def test_shared_options_read_the_same_everywhere():
     storage_helps, tracking_helps = set(), set()
-    for path, cmd in COMMANDS:
+    for _path, cmd in COMMANDS:
         for p in cmd.params:
             if p.name == "storage":
                 storage_helps.add((p.metavar, p.help.split(";")[0]))

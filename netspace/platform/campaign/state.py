@@ -15,7 +15,7 @@ from netspace.platform.storage.project import load_path, project_dir
 from netspace.platform.storage.urls import mask_secrets, resolve_tracking_uri, resolve_url
 
 
-def mlflow_store(spec_json: object, project) -> str:
+def mlflow_store(spec_json: Any, project) -> str:
     """The MLflow store of a campaign as every command resolves it (``--tracking-uri`` aside): ``$MLFLOW_TRACKING_URI``,
     else the stored spec's ``mlflow.tracking_uri`` (a relative SQLite file in the project directory)."""
     try:

@@ -57,7 +57,7 @@ def load_path(stored: str | None, project: Path | None) -> str | None:
 
 
 def is_relative_sqlite(url: str | None) -> bool:
-    return bool(url) and url.startswith(SQLITE) and sqlite_path(url) is not None and not url.startswith(SQLITE + "/")
+    return bool(url and url.startswith(SQLITE) and sqlite_path(url) is not None and not url.startswith(SQLITE + "/"))
 
 
 def store_sqlite_url(url: str, project: Path | None, *, absolute: bool = False) -> str:
