@@ -179,7 +179,7 @@ def test_promote_top_k_explicit_trial_and_models_table(campaign, capsys):
     (["--trial", "regnetx:7"], "campaign 'promo' has no finished trial regnetx#7"),
     (["--trial", "vgg:1"], "campaign 'promo' has no finished trial vgg#1"),  # failed trial
     (["--space", "resnet"], "campaign 'promo' has no space 'resnet'"),
-    (["--trial", "x:y"], "trial must be a number or 'space:number'"),
+    (["--trial", "x:y"], "trial must be a number or 'space#number'"),
     (["--trial", "1", "--top", "2"], "give either a trial or --top, not both"),
 ])
 def test_promote_errors_are_one_line(campaign, capsys, args, message):
