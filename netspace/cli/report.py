@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import click
 
-from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets
+from netspace.cli.options import storage_option
+from netspace.platform.storage.urls import mask_secrets, resolve_url, store_line
 
 
-@click.command()
+@click.command(short_help="Write a campaign report (figures, tables, trials.csv).")
 @click.argument("name")
-@click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
-              help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
+@storage_option()
 @click.option("--out", "out_dir", default=None, metavar="DIR", help="output folder (default: reports/NAME)")
 @click.option("--space", "spaces", multiple=True, help="only these design spaces (repeatable; first is the KS reference)")
 def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
     """Write a campaign report: EDFs with bootstrap bands, normalized EDFs, error vs complexity, parameter
     trends, search efficiency, an index.html with a summary table, and trials.csv."""
+    from netspace.platform.campaign.state import campaign_mlflow_store
     from netspace.platform.reporting.report import build_report
 
-    url = storage or default_storage()
+    url = resolve_url(storage)
     rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None)
     click.echo(f"report of {name} ({mask_secrets(url)}): {rep.n_finished} finished trials")
+    click.echo(store_line(campaign_mlflow_store(name, url)))
     if rep.summary is not None:
         for row in rep.summary.itertuples(index=False):
             click.echo(f"  {row.space:<14} n={row.n:<6} min={row.min_error:6.2f}%  median={row.median_error:6.2f}%  "

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,8 @@ class CampaignDriver:
         self.lease: Lease | None = None
         self.resumed = 0
         self.max_failures_per_space = {n: max(3, s.target) for n, s in self.spaces.items()}
+        #: how a path under the output dir is stored (relative to the project: storage.project.stored_paths)
+        self.stored_path: Callable[[str | None], str | None] = lambda path: path
 
     # -- set-up --------------------------------------------------------------------------------------
     def collect_abandoned(self) -> int:
@@ -234,7 +237,7 @@ class CampaignDriver:
             for k in ("weights_path", "node_id", "node_ip", "hostname", "inference_ms", "inference_batch",
                       "inference_dtype", "device_name"):  # measured runtime: netspace.workers.runtime
                 if out.get(k):
-                    attrs[k] = out[k]
+                    attrs[k] = self.stored_path(out[k]) if k == "weights_path" else out[k]
             st.finish(d, top1_err=out.get("top1_err"), state="COMPLETE", attrs=attrs, history=history)
             self.tracker.finish_trial(d.mlflow_run_id, status=status, weights_path=out.get("weights_path"), metrics={
                 "final_top1_err": out.get("top1_err"), "best_top1_err": out.get("best_top1_err"),

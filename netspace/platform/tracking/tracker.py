@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from netspace.errors import StorageError
@@ -50,8 +51,11 @@ def check_tracking(tracking_uri: str) -> None:
 
 
 class Tracker:
-    def __init__(self, spec: MlflowSpec, campaign: str):
+    def __init__(self, spec: MlflowSpec, campaign: str, *, project: Path | None = None):
+        """``spec``: resolved (absolute paths); ``project``: the project directory, against which stored relative
+        paths (a trial's ``weights_path``) are read, and whose own MLflow store follows a move of the project."""
         configure_env(spec.tracking_uri)
+        self.project = project
         import logging
 
         from mlflow.tracking import MlflowClient
@@ -71,6 +75,9 @@ class Tracker:
         """Find or create the experiment and the parent run (reused across run/resume invocations)."""
         try:
             self.experiment_id = self._experiment(experiment_id)
+            from netspace.platform.tracking.relocate import follow_moved_project
+
+            follow_moved_project(self.spec.tracking_uri, self.experiment_id, self.spec.artifact_location, self.project)
             self.parent_run_id = self._parent(parent_run_id)
         except StorageError:
             raise
@@ -179,6 +186,9 @@ class Tracker:
         self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()
                                                if v is not None],
                               tags=[RunTag("netspace.status", status)])
+        from netspace.platform.storage.project import load_path
+
+        weights_path = load_path(weights_path, self.project)  # stored relative to the project directory
         if (self.spec.log_weights and weights_path and os.path.isfile(weights_path)
                 and os.path.getsize(weights_path) <= MAX_ARTIFACT_BYTES):
             try:
