@@ -71,6 +71,9 @@ class ModelRegistry:
     def __init__(self, tracking_uri: str, *, display_uri: str | None = None):
         from mlflow import MlflowClient
 
+        # after the import (mlflow sets its own levels): creating a store logs alembic's INFO lines on stderr
+        for name in ("mlflow", "alembic", "mlflow.store.db.utils"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self.tracking_uri = tracking_uri
         self.display_uri = display_uri or tracking_uri  # credentials masked by the caller
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
