@@ -1,4 +1,5 @@
-"""``netspace report NAME``: PNG figures, index.html and trials.csv of a campaign."""
+"""``netspace report NAME``: a self-contained index.html (inline SVG figures, provenance), the figures as PDFs,
+and trials.csv of a campaign."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_se
 @click.option("--out", "out_dir", default=None, metavar="DIR", help="output folder (default: reports/NAME)")
 @click.option("--space", "spaces", multiple=True, help="only these design spaces (repeatable; first is the KS reference)")
 def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
-    """Write a campaign report: EDFs with bootstrap bands, normalized EDFs, error vs complexity, parameter
-    trends, search efficiency, an index.html with a summary table, and trials.csv."""
+    """Write a campaign report: one self-contained index.html (EDFs with bootstrap bands, normalized EDFs, error
+    vs complexity and runtime, parameter trends, search efficiency, complexity fits, best models across regimes,
+    provenance), every figure also as a PDF, and trials.csv."""
+    import shlex
+
     from netspace.platform.reporting.report import build_report
 
     url = storage or default_storage()
-    rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None)
+    command = shlex.join(["netspace", "report", name, *(["--storage", storage] if storage else []),
+                          *(["--out", out_dir] if out_dir else []), *[a for s in spaces for a in ("--space", s)]])
+    rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None, command=command)
     click.echo(f"report of {name} ({mask_secrets(url)}): {rep.n_finished} finished trials")
     if rep.summary is not None:
         for row in rep.summary.itertuples(index=False):

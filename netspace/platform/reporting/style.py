@@ -81,10 +81,17 @@ def fmt_tick(x) -> str:
     v = _finite(x)
     if v is None:
         return ""
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(v) >= scale:
-            return f"{v / scale:.3g}{unit}"
-    return f"{v:.3g}"
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0)):
+        if abs(v) >= scale or unit == "":
+            s = v / scale
+            return (f"{s:.0f}" if abs(s) >= 100 else f"{s:.3g}") + unit
+    return ""  # not reached
+
+
+def fmt_ms_tick(x) -> str:
+    """A runtime axis tick in ms: ``0.5``, ``2``, ``30``."""
+    v = _finite(x)
+    return "" if v is None else f"{v:.3g}"
 
 
 def fmt_pct(x, decimals: int = 2) -> str:
