@@ -104,9 +104,14 @@ def overview(v: view.View) -> None:
         promote.render(v, trial.key_of(row), float(row["error"]))
 
 
+def comparisons(v: view.View) -> None:
+    compare.render(v.done, v.campaign, v.attrs)
+    zoo.render(v)  # only when the campaign samples a space in several regimes
+
+
 SECTIONS = {
     "Overview": overview,
-    "Compare": lambda v: (compare.render(v.done, v.campaign, v.attrs), zoo.render(v)),
+    "Compare": comparisons,
     "Parameters": parameters.render,
     "Trials": trials.render,
     "Refine": lambda v: refine.render(v.done, v.campaign, v.attrs),

@@ -44,9 +44,9 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
     c1, c2, c3 = st.columns(3)
     devices = data.devices(done)
     columns = ["flops", "params", "acts"] + ([RUNTIME] if devices else [])
-    choices = {PLAIN: None, **{f"normalized by {'runtime' if c == RUNTIME else c}": c for c in columns}}
+    choices: dict[str, str | None] = {PLAIN: None, **{f"normalized by {'runtime' if c == RUNTIME else c}": c for c in columns}}
     choice = c1.selectbox("EDF", list(choices), key="cmp_normalize", persist_state="page")
-    normalize = choices.get(choice)
+    normalize = choices.get(str(choice))
     if normalize == RUNTIME:  # runtimes of different hardware are not comparable: one device at a time
         device = c1.selectbox("runtime measured on", devices, key="cmp_device") if len(devices) > 1 else devices[0]
         done = data.on_device(done, device)
