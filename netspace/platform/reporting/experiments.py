@@ -23,8 +23,8 @@ ZOO_K = 3
 
 
 def plot_complexity_fits(trials: pd.DataFrame, path=None):
-    """acts vs FLOPs and runtime vs FLOPs and vs acts (log-log), points per device with their fitted power laws
-    (:func:`complexity_fits`). Returns the matplotlib figure (saved to ``path`` when given)."""
+    """acts vs FLOPs and runtime vs FLOPs and vs acts (log-log; the runtime panels only when trials recorded their
+    runtime), points per device with their fitted power laws (:func:`complexity_fits`). Returns the matplotlib figure (saved to ``path`` when given)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -36,12 +36,11 @@ def plot_complexity_fits(trials: pd.DataFrame, path=None):
     if "outcome" in df.columns:
         df = df[df["outcome"] == "finished"]
     fits = complexity_fits(trials)
-    panels = [("flops", "acts"), ("flops", RUNTIME), ("acts", RUNTIME)]
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.2), squeeze=False)
+    timed = RUNTIME in df.columns and pd.to_numeric(df[RUNTIME], errors="coerce").gt(0).any()
+    panels = [("flops", "acts"), ("flops", RUNTIME), ("acts", RUNTIME)] if timed else [("flops", "acts")]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.5 * len(panels), 3.2), squeeze=False)
     devices = sorted(df[DEVICE].dropna().astype(str).unique()) if DEVICE in df.columns else []
     for ax, (x, y) in zip(axes.flat, panels):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
         ax.set_xlabel(style.COMPLEXITY_NAMES.get(x, x))
         ax.set_ylabel("inference ms" if y == RUNTIME else style.COMPLEXITY_NAMES.get(y, y))
         if x not in df.columns or y not in df.columns:

@@ -103,14 +103,15 @@ def log_axis(ax, which: str = "x", fmt: Callable[[float], str] = style.fmt_tick)
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     axis = ax.xaxis if which == "x" else ax.yaxis
-    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
-    lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
     data = _data_range(ax, which)
-    if data is not None:
-        lo, hi = data
-        pad = (hi / lo) ** 0.04 if hi > lo else 1.2
-        lo, hi = lo / pad, hi * pad
-        (ax.set_xlim if which == "x" else ax.set_ylim)(lo, hi)
+    if data is None:  # nothing positive to show: matplotlib's default log axis
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        return
+    lo, hi = data
+    pad = (hi / lo) ** 0.04 if hi > lo else 1.2
+    lo, hi = lo / pad, hi * pad
+    (ax.set_xlim if which == "x" else ax.set_ylim)(lo, hi)  # first: a constant column never gives equal limits
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
     axis.set_major_locator(FixedLocator(log_ticks(lo, hi)))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
     axis.set_minor_formatter(NullFormatter())
