@@ -23,7 +23,8 @@ def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[st
     from netspace.platform.reporting.report import build_report
 
     url = storage or default_storage()
-    command = shlex.join(["netspace", "report", name, *(["--storage", storage] if storage else []),
+    typed = click.get_current_context().get_parameter_source("storage") == click.core.ParameterSource.COMMANDLINE
+    command = shlex.join(["netspace", "report", name, *(["--storage", storage] if storage and typed else []),
                           *(["--out", out_dir] if out_dir else []), *[a for s in spaces for a in ("--space", s)]])
     rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None, command=command)
     click.echo(f"report of {name} ({mask_secrets(url)}): {rep.n_finished} finished trials")

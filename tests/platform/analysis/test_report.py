@@ -39,6 +39,7 @@ def test_report_writes_figures_page_and_csv(storage, tmp_path, capsys):
         assert f'href="{name}"' in page
     best = min(s["best"] for s in summary.values())
     assert f"{best:.3f}" in page and "KS vs first" in page and "trials.csv" in page
+    assert f"<code>netspace report cmp --storage {url} --out {out}</code>" in page  # provenance: the command
 
 
 def test_report_unknown_campaign_is_one_line(storage, tmp_path, capsys, monkeypatch):
