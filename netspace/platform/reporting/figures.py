@@ -45,7 +45,7 @@ def save(fig, pdf: Path, title: str) -> SavedFigure:
             fig.savefig(pdf, format="pdf")
         buf = io.StringIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": pdf.stem}):
-            fig.savefig(buf, format="svg")
+            fig.savefig(buf, format="svg", metadata={"Date": None})  # the provenance block dates the page
     finally:
         plt.close(fig)
     return SavedFigure(title, pdf, inline_svg(buf.getvalue(), prefix=re.sub(r"[^A-Za-z0-9_-]", "_", pdf.stem)))
