@@ -60,6 +60,7 @@ def main() -> None:
         done.sort(key=lambda t: t.datetime_complete)
         span = (done[-1].datetime_complete - done[0].datetime_complete).total_seconds()
         steady = (span - sum(float(t.user_attrs["train_time_s"]) for t in done[1:])) / max(n - 1, 1)
+        measure = [measure_seconds(t.user_attrs.get("inference_ms")) for t in done]
         assert summary.complete and n == args.trials, summary.counts
         import ray
 
@@ -69,6 +70,26 @@ def main() -> None:
     print(f"overhead per trial, start-up included:   {(wall - train) / n:.2f} s")
     print(f"overhead per trial, excluding ray.init:  {(wall_run - train) / n:.2f} s   (target <= 0.4 s)")
     print(f"steady state (first to last trial end):   {steady:.2f} s per trial   (target <= 0.2 s)")
+    m = sum(measure) / max(n, 1)
+    print(f"of which the runtime measurement (each trial's timed inference passes, part of its result): ~{m:.2f} s "
+          f"per trial (estimated from inference_ms)")
+    print(f"platform overhead without it: {(wall_run - train) / n - m:.2f} s excluding ray.init, "
+          f"{steady - m:.2f} s steady state")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+
+def measure_seconds(inference_ms) -> float:
+    """Seconds ``netspace.workers.runtime.measure_inference`` spent on a model whose median pass took
+    ``inference_ms``: the warm-up passes plus the timed ones (at least MIN_TIMED_RUNS, until the budget)."""
+    import math
+
+    from netspace.workers.runtime import MIN_TIMED_RUNS, TIME_BUDGET_S, TIMED_RUNS, WARMUP_RUNS
+
+    if not inference_ms:
+        return 0.0
+    s = float(inference_ms) / 1000.0
+    timed = min(TIMED_RUNS, max(MIN_TIMED_RUNS, math.ceil(TIME_BUDGET_S / s)))
+    return (WARMUP_RUNS + timed) * s
 
 
 if __name__ == "__main__":

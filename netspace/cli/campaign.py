@@ -6,8 +6,9 @@ import json
 
 import click
 
-ADDRESS_HELP = "Ray cluster to join (GCS address HOST:6379, or auto); default: start Ray locally"
-STORAGE_HELP = "Optuna storage URL (default: $NETSPACE_STORAGE, else sqlite:///netspace.db)"
+from netspace.cli.options import ADDRESS_HELP, STORAGE_HELP, address_option, json_option, storage_option
+
+__all__ = ["ADDRESS_HELP", "STORAGE_HELP", "list_command", "resume", "run", "status"]
 
 
 def _summary(summary) -> None:
@@ -28,8 +29,8 @@ def _summary(summary) -> None:
 
 @click.command()
 @click.argument("campaign_file", type=click.Path(dir_okay=False))
-@click.option("--address", default=None, help=ADDRESS_HELP)
-@click.option("--storage", default=None, help=STORAGE_HELP + "; overrides the campaign file")
+@address_option()
+@storage_option("; overrides the campaign file's")
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def run(campaign_file, address, storage, quiet):
     """Run the campaign in CAMPAIGN_FILE (YAML) to its sample targets."""
@@ -44,10 +45,10 @@ def run(campaign_file, address, storage, quiet):
     _summary(run_campaign(spec, storage=storage, address=address, show_progress=not quiet))
 
 
-@click.command()
+@click.command(short_help="Continue an interrupted or extended campaign.")
 @click.argument("name")
-@click.option("--address", default=None, help=ADDRESS_HELP)
-@click.option("--storage", default=None, help=STORAGE_HELP)
+@address_option()
+@storage_option()
 @click.option("--quiet", is_flag=True, help="No live progress display")
 def resume(name, address, storage, quiet):
     """Continue campaign NAME: finished trials are kept, interrupted ones resume from their checkpoints."""
@@ -58,12 +59,13 @@ def resume(name, address, storage, quiet):
 
 @click.command()
 @click.argument("name")
-@click.option("--storage", default=None, help=STORAGE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@storage_option()
+@json_option()
 @click.option("--top", default=5, show_default=True, help="How many best trials to show")
 def status(name, storage, as_json, top):
     """Trial counts per space and state, and the best trials of campaign NAME."""
     from netspace.platform.campaign.state import campaign_status
+    from netspace.platform.storage.urls import store_line
 
     st = campaign_status(name, storage, top=top)
     if as_json:
@@ -72,25 +74,26 @@ def status(name, storage, as_json, top):
     from rich.console import Console
     from rich.table import Table
 
+    from netspace.cli.options import fmt_count, fmt_flops, trial_id
     from netspace.platform.safetext import safe
-    from netspace.search_spaces.sampling import format_count
 
     con = Console()
+    con.print(store_line(st["mlflow"]), highlight=False, soft_wrap=True)
     t = Table(title=f"campaign {safe(name)} ({safe(st['storage'])})", title_justify="left")
     for col in ("space", "target", "finished", "running", "failed", "rejected", "best err %"):
         t.add_column(col, justify="left" if col == "space" else "right")
     for space, c in st["spaces"].items():
         t.add_row(safe(space), str(c["target"]), str(c["finished"]), str(c["running"]), str(c["failed"]),
-                  str(c["rejected"]), "-" if c["best"] is None else f"{c['best']:.2f}")
+                  str(c["rejected"]), "-" if c["best_top1_err"] is None else f"{c['best_top1_err']:.2f}")
     con.print(t)
     if st["best"]:
         b = Table(title="best trials", title_justify="left")
-        for col in ("space", "trial", "top-1 err %", "flops", "params", "epochs", "mlflow run"):
-            b.add_column(col, justify="left" if col in ("space", "mlflow run") else "right")
+        for col in ("trial", "top-1 err %", "FLOPs", "params", "epochs", "mlflow run"):
+            b.add_column(col, justify="left" if col in ("trial", "mlflow run") else "right")
         for r in st["best"]:
-            b.add_row(safe(r["space"]), str(r["number"]), f"{r['top1_err']:.2f}",
-                      format_count(r["flops"]) if r["flops"] is not None else "-",
-                      format_count(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
+            b.add_row(safe(trial_id(r["space"], r["number"])), f"{r['top1_err']:.2f}",
+                      fmt_flops(r["flops"]) if r["flops"] is not None else "-",
+                      fmt_count(r["params"]) if r["params"] is not None else "-", str(r["epochs_run"]),
                       safe(r["mlflow_run_id"] or "-"))
         con.print(b)
     if st.get("final"):
@@ -115,8 +118,8 @@ def status(name, storage, as_json, top):
 
 
 @click.command("list")
-@click.option("--storage", default=None, help=STORAGE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@storage_option()
+@json_option()
 def list_command(storage, as_json):
     """Campaigns in the storage with their trial counts."""
     from netspace.platform.storage.results import list_campaigns

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from netspace.cli.options import STORAGE_HELP
 from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets, normalize_url
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -31,9 +32,8 @@ def shown_url(address: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-@click.command()
-@click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
-              help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
+@click.command(short_help="Serve the live dashboard of a campaign storage.")
+@click.option("--storage", default=None, metavar="URL", help=STORAGE_HELP)
 @click.option("--port", default=8501, show_default=True, type=int, help="HTTP port")
 @click.option("--address", default=DEFAULT_ADDRESS, show_default=True,
               help="address to listen on; 0.0.0.0 shares the dashboard on every interface")

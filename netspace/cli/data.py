@@ -11,7 +11,7 @@ def data():
     """Prepare datasets: pack ImageNet-style folders into shards."""
 
 
-@data.command()
+@data.command(short_help="Pack ImageNet-style folders into webdataset tar shards.")
 @click.argument("root", type=click.Path())
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="directory for the shards")
 @click.option("--shard-mb", type=float, default=256, show_default=True, help="start a new shard past this size")

@@ -6,30 +6,33 @@ import json
 
 import click
 
-from netspace.cli.campaign import ADDRESS_HELP, STORAGE_HELP
+from netspace.cli.options import address_option, json_option, storage_option
 
 
-@click.command()
+@click.command(short_help="Train chosen networks at full schedules over seeds.")
 @click.argument("name")
 @click.option("--top", type=click.IntRange(1, 1000), default=None,
               help="the K networks with the lowest error (default 1 when nothing is planned yet)")
-@click.option("--trial", "trials", multiple=True, metavar="LABEL#N", help="a network to finalize (repeatable)")
+@click.option("--trial", "trials", multiple=True, metavar="SPACE#N", help="a network to finalize (repeatable)")
 @click.option("--epochs", default=None, metavar="E1,E2",
               help="comma-separated epoch counts, each trained from scratch (default: the campaign's epochs)")
 @click.option("--seeds", default=1, show_default=True, type=click.IntRange(1, 100), help="seeds per network and epochs")
-@click.option("--storage", default=None, help=STORAGE_HELP)
-@click.option("--address", default=None, help=ADDRESS_HELP)
+@storage_option()
+@address_option()
 @click.option("--quiet", is_flag=True, help="No live progress display")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary")
+@json_option()
 def finalize(name, top, trials, epochs, seeds, storage, address, quiet, as_json):
     """Train the chosen networks of campaign NAME at each epoch count x seed, as the tracked stage NAME::final
     (resumable: run the same command, or `netspace finalize NAME`, again after an interruption); prints the mean and
     std of the error per network and epoch count."""
     from netspace.errors import CampaignError
     from netspace.platform.campaign.finalize import finalize_campaign, format_table
+    from netspace.platform.campaign.state import campaign_mlflow_store
+    from netspace.platform.storage.urls import store_line
 
     if top is not None and trials:
         raise CampaignError("give either --top or --trial, not both")
+    click.echo(store_line(campaign_mlflow_store(name, storage, own=True)), err=as_json)
     s = finalize_campaign(name, storage=storage, top=top, trials=list(trials) or None, epochs=epochs, seeds=seeds,
                           address=address, show_progress=not quiet)
     if as_json:

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from netspace.platform.storage.urls import ENV_STORAGE, default_storage
+from netspace.cli.options import STORAGE_HELP
+from netspace.platform.storage.urls import default_storage
 
 
 def refine_campaign_space(url: str, campaign: str, label: str, **kwargs):
@@ -27,11 +28,10 @@ def refine_campaign_space(url: str, campaign: str, label: str, **kwargs):
                         **kwargs)
 
 
-@click.command()
+@click.command(short_help="Evidence for refining a design space, and its YAML.")
 @click.argument("name")
 @click.option("--space", "label", required=True, help="the space's label in the campaign (default label: its name)")
-@click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
-              help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
+@click.option("--storage", default=None, metavar="URL", help=STORAGE_HELP)
 @click.option("--subsample", "--top-frac", "subsample", default=0.25, show_default=True,
               type=click.FloatRange(0.01, 1.0),
               help="random share of the models drawn per good-region round (the best model of each draw counts; "

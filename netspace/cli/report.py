@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import click
 
-from netspace.platform.storage.urls import ENV_STORAGE, default_storage, mask_secrets
+from netspace.cli.options import storage_option
+from netspace.platform.storage.urls import mask_secrets, resolve_url, store_line
 
 
-@click.command()
+@click.command(short_help="Write a campaign report (figures, tables, trials.csv).")
 @click.argument("name")
-@click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
-              help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
+@storage_option()
 @click.option("--out", "out_dir", default=None, metavar="DIR", help="output folder (default: reports/NAME)")
 @click.option("--space", "spaces", multiple=True, help="only these design spaces (repeatable; first is the KS reference)")
 def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
@@ -20,14 +20,16 @@ def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[st
     provenance), every figure also as a PDF, and trials.csv."""
     import shlex
 
+    from netspace.platform.campaign.state import campaign_mlflow_store
     from netspace.platform.reporting.report import build_report
 
-    url = storage or default_storage()
+    url = resolve_url(storage)
     typed = click.get_current_context().get_parameter_source("storage") == click.core.ParameterSource.COMMANDLINE
     command = shlex.join(["netspace", "report", name, *(["--storage", storage] if storage and typed else []),
                           *(["--out", out_dir] if out_dir else []), *[a for s in spaces for a in ("--space", s)]])
     rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None, command=command)
     click.echo(f"report of {name} ({mask_secrets(url)}): {rep.n_finished} finished trials")
+    click.echo(store_line(campaign_mlflow_store(name, url)))
     if rep.summary is not None:
         for row in rep.summary.itertuples(index=False):
             click.echo(f"  {row.space:<14} n={row.n:<6} min={row.min_error:6.2f}%  median={row.median_error:6.2f}%  "

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from netspace.cli.options import fmt_count, fmt_flops, short_config
 from netspace.search_spaces import (
     Geometry,
     Regime,
@@ -19,7 +20,6 @@ from netspace.search_spaces import (
     restrict,
     sample_configs,
 )
-from netspace.search_spaces.sampling import format_count
 
 
 @click.group()
@@ -49,15 +49,19 @@ def _regimes(flops: str | None, params: str | None) -> Regime | None:
 @spaces.command("sample")
 @click.argument("space")
 @click.option("-n", "--num", "n", default=10, show_default=True, type=click.IntRange(min=1), help="Number of configs.")
-@click.option("--flops", default=None, metavar="LO:HI", help="Keep only configs in this FLOP range, e.g. 360M:400M.")
+@click.option("--flops", default=None, metavar="LO:HI",
+              help="Keep only configs in this FLOP range at --resolution, e.g. 360M:400M (2M:6M needs --resolution 32).")
+@click.option("--regime", "regime_alias", default=None, metavar="LO:HI", hidden=True, help="Same as --flops.")
 @click.option("--params", default=None, metavar="LO:HI", help="Keep only configs in this parameter range, e.g. 1M:5M.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same configs).")
-@click.option("--resolution", default=224, show_default=True, type=click.IntRange(min=8), help="Input size for complexity.")
+@click.option("--resolution", default=224, show_default=True, type=click.IntRange(min=8),
+              help="Input size complexity is counted at (224: ImageNet; 32: CIFAR, digits).")
 @click.option("--in-channels", default=3, show_default=True, type=click.IntRange(min=1))
 @click.option("--num-classes", default=1000, show_default=True, type=click.IntRange(min=1))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (params, config, complexity) instead of a table.")
-def sample_cmd(space, n, flops, params, seed, resolution, in_channels, num_classes, as_json):
+def sample_cmd(space, n, flops, regime_alias, params, seed, resolution, in_channels, num_classes, as_json):
     """Sample N configs of SPACE, optionally restricted to a complexity regime."""
+    flops = flops or regime_alias
     ds = get_space(space)
     regime = _regimes(flops, params)
     samples = sample_configs(ds, n, seed=seed, regime=regime, geometry=Geometry(resolution, in_channels, num_classes))
@@ -65,24 +69,18 @@ def sample_cmd(space, n, flops, params, seed, resolution, in_channels, num_class
         for s in samples:
             click.echo(json.dumps(s.to_dict()))
         return
-    table = Table("#", "config", "flops", "params", "acts", title=f"{n} samples of {space}" + (f" with {regime}" if regime else ""))
+    table = Table("#", "config", "FLOPs", "params", "acts",
+                  title=f"{n} samples of {space}" + (f" with {regime}" if regime else ""))
     for i, s in enumerate(samples):
-        table.add_row(str(i), _short(s.config.to_dict()), format_count(s.complexity.flops), format_count(s.complexity.params), format_count(s.complexity.acts))
-    Console(width=160).print(table)
+        table.add_row(str(i), short_config(s.config.to_dict()), fmt_flops(s.complexity.flops),
+                      fmt_count(s.complexity.params), fmt_count(s.complexity.acts))
+    Console().print(table)
 
 
-def _short(cfg: dict) -> str:
-    parts = []
-    for k, v in cfg.items():
-        if isinstance(v, float):
-            v = f"{v:.4g}"
-        elif isinstance(v, list):
-            v = "[" + ",".join(str(x) for x in v) + "]"
-        parts.append(f"{k}={v}")
-    return " ".join(parts)
+_short = short_config
 
 
-@spaces.command("describe")
+@spaces.command("describe", short_help="Parameters, ranges and size of a space, or a preset.")
 @click.argument("space")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--restrict", "restriction", default=None, metavar="YAML",
@@ -144,7 +142,7 @@ def _describe_preset(name: str, as_json: bool) -> None:
     console.print(f"reference: {ref['source']}" + (f" ({figures})" if figures else ""))
 
 
-@spaces.command("presets")
+@spaces.command("presets", short_help="The seed networks with complexity and reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 def presets_cmd(as_json: bool):
     """The seed networks as configs of their spaces, with their complexity and the reference they reproduce."""
@@ -153,14 +151,14 @@ def presets_cmd(as_json: bool):
         for row in rows:
             click.echo(json.dumps(row))
         return
-    table = Table("preset", "space", "input", "flops", "params", "acts", "reference params", "reference flops",
+    table = Table("preset", "space", "input", "FLOPs", "params", "acts", "reference params", "reference FLOPs",
                   "source", title="presets (FLOPs: multiply-adds incl. bias adds; reference flops: the source's, "
                                   "torch references give FlopCounterMode MACs)")
     for r in rows:
         g, ref = r["geometry"], r["reference"]
         ref_flops = ref["flops"] if ref["flops"] is not None else ref["macs"]
         table.add_row(r["name"], r["space"], f"{g['in_channels']}x{g['resolution']}, {g['num_classes']}",
-                      format_count(r["flops"]), format_count(r["params"]), format_count(r["acts"]),
+                      fmt_flops(r["flops"]), fmt_count(r["params"]), fmt_count(r["acts"]),
                       f"{ref['params']:,}" if ref["params"] is not None else "-",
                       f"{ref_flops:,}" if ref_flops is not None else "-", _source(ref))
     Console(width=200).print(table)

@@ -38,12 +38,13 @@ def parse_config_arg(text: str) -> dict[str, Any]:
     return data
 
 
-@click.command()
+@click.command(short_help="Train one network and print a per-epoch table.")
 @click.argument("space", required=False)
 @click.option("--preset", metavar="NAME", help="train a named seed network (see `netspace spaces presets`); no SPACE needed")
 @click.option("--config", "config_arg", metavar="JSON|FILE", help="config as JSON (config.to_dict()), inline or a file")
 @click.option("--sample-seed", type=int, metavar="N", help="draw one config from SPACE with this seed instead")
-@click.option("--regime", metavar="LO:HI", help="with --sample-seed: FLOPs range at the dataset's resolution, e.g. 1M:20M")
+@click.option("--flops", "regime", metavar="LO:HI", help="with --sample-seed: FLOPs range at the dataset's resolution, e.g. 1M:20M")
+@click.option("--regime", "regime_alias", metavar="LO:HI", hidden=True, help="old name of --flops")
 @click.option("--dataset", default="digits", show_default=True,
               help="digits (embedded), cifar10, cifar100, fashion_mnist, folder, synthetic")
 @click.option("--data", "data_path", metavar="PATH", help="dataset directory (default: $NETSPACE_DATA)")
@@ -59,9 +60,10 @@ def parse_config_arg(text: str) -> dict[str, Any]:
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N")
 @click.option("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False), help="checkpoint here each epoch; resume from it")
-def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, resolution, epochs, batch_size, lr, warmup_epochs,
+def train(space, preset, config_arg, sample_seed, regime, regime_alias, dataset, data_path, resolution, epochs, batch_size, lr, warmup_epochs,
           weight_decay, no_augment, max_train_images, seed, device, threads, checkpoint_dir):
     """Train one network of design space SPACE (given by --config or drawn by --sample-seed), or a --preset."""
+    from netspace.cli.options import fmt_count, fmt_flops
     from netspace.search_spaces import (
         Geometry,
         Regime,
@@ -69,8 +71,8 @@ def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, re
         get_space,
         sample_configs,
     )
-    from netspace.search_spaces.sampling import format_count
 
+    regime = regime or regime_alias
     if sum(x is not None for x in (config_arg, sample_seed, preset)) != 1:
         raise NetspaceError("give exactly one of --config JSON|FILE, --sample-seed N and --preset NAME")
     if preset is not None:
@@ -107,7 +109,7 @@ def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, re
     click.echo((f"{preset}: " if preset else "") + f"{space} {json.dumps(cfg.to_dict())}")
     click.echo(f"{dataset}: {info.train_size} train / {info.test_size} test images, {info.in_channels}x"
                f"{info.resolution}x{info.resolution}, {info.num_classes} classes; "
-               f"{format_count(cx.flops)}FLOPs, {format_count(cx.params)} params")
+               f"{fmt_flops(cx.flops)}, {fmt_count(cx.params)} params")
     finished = checkpoint_dir is not None and (Path(checkpoint_dir) / "result.json").is_file()
     if finished:
         click.echo(f"already finished: the result stored in {Path(checkpoint_dir) / 'result.json'}")
@@ -121,6 +123,6 @@ def train(space, preset, config_arg, sample_seed, regime, dataset, data_path, re
     result = run_trial(ds, cfg.to_dict(), spec, recipe, seed=seed, checkpoint_dir=checkpoint_dir, report=report)
     click.echo(f"{result.status}: top-1 error {result.top1_err:.2f} % (best {result.best_top1_err:.2f} %) after "
                f"{result.epochs_run} epochs, {result.train_time_s:.1f} s, {result.images_per_s:.0f} images/s; "
-               f"{format_count(result.flops)}FLOPs, {format_count(result.params)} params, {format_count(result.acts)} acts")
+               f"{fmt_flops(result.flops)}, {fmt_count(result.params)} params, {fmt_count(result.acts)} acts")
     if result.weights_path:
         click.echo(f"weights: {result.weights_path}")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from netspace.platform.storage.urls import ENV_STORAGE, default_storage
+from netspace.cli.options import STORAGE_HELP
+from netspace.platform.storage.urls import default_storage
 
-_storage = click.option("--storage", envvar=ENV_STORAGE, default=None, metavar="URL",
-                        help="campaign storage (default: $NETSPACE_STORAGE or sqlite:///netspace.db)")
+_storage = click.option("--storage", default=None, metavar="URL", help=STORAGE_HELP)
 _group = click.option("--group", default=None, metavar="KEY",
                       help="only the regimes of this entry (its `regimes:` key; default: every study)")
 
@@ -34,7 +34,7 @@ def zoo():
     """The best model of every regime (the paper's model zoo)."""
 
 
-@zoo.command("show")
+@zoo.command("show", short_help="Table of the best K models per regime.")
 @click.argument("name")
 @_storage
 @_group
@@ -61,7 +61,7 @@ def show(name, storage, group, k, figure, as_json):
     Console(width=200).print(t)
 
 
-@zoo.command("export")
+@zoo.command("export", short_help="Write the top network of each regime as presets YAML.")
 @click.argument("name")
 @_storage
 @_group

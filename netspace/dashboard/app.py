@@ -22,7 +22,9 @@ from netspace.dashboard import charts, data, links, view
 from netspace.dashboard.panels import (
     best,
     compare,
+    finalized,
     history,
+    inputs,
     parameters,
     populations,
     progress,
@@ -97,6 +99,7 @@ def overview(v: view.View) -> None:
     populations.edfs(v)
     scatter_click = populations.complexity(v)
     history_click = history.render(v)
+    finalized.render(v)  # netspace finalize's runs, when the campaign was finalized
     top, row_click = best.render(v)
     row = trial.choose(v, top, {"scatter": scatter_click, "history": history_click, "table": row_click})
     if row is not None:
@@ -131,6 +134,7 @@ def page() -> None:
         with tab:
             if name == "Overview":
                 progress.render(v, refresh)
+                inputs.render(v)  # input-bound trials, in one line
             if v.done.empty or not v.spaces:
                 st.info("No completed trials yet." if v.done.empty
                         else "None of the chosen design spaces has completed trials yet.")

@@ -20,7 +20,8 @@ from netspace.platform.storage.urls import default_storage, mask_secrets
 
 STATUS_TTL_S = 2
 DATA_TTL_S = 3600
-DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected", "inference_ms", "device_name"]  # the rest: trial_attrs
+DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected", "data_wait", "inference_ms",
+                   "device_name"]  # the rest: per trial (trial_attrs)
 TRIAL_ATTRS = ("config", "mlflow_run_id", "train_time_s")
 
 
@@ -127,6 +128,16 @@ def importance(url: str, campaign: str, space: str, ver: str = "") -> pd.DataFra
     return param_importances(url, f"{campaign}::{space}")
 
 
+@st.cache_data(ttl=DATA_TTL_S, max_entries=16, show_spinner=False)
+def finalized(url: str, campaign: str, ver: str = "") -> pd.DataFrame:
+    """The runs of ``netspace finalize`` per network and epoch count (:func:`netspace.platform.analysis.finalized.
+    final_summary`); empty when the campaign was never finalized."""
+    from netspace.platform.analysis.finalized import final_summary
+
+    runs, plan = results.final_runs(url, campaign)
+    return final_summary(runs, list(plan))
+
+
 def tracking(attrs: dict[str, dict]) -> tuple[str | None, str | None]:
     """(masked MLflow tracking URI from the campaign spec, experiment id) of the campaign's studies."""
     for a in attrs.values():
@@ -144,5 +155,5 @@ def tracking(attrs: dict[str, dict]) -> tuple[str | None, str | None]:
 
 def clear() -> None:
     for fn in (campaigns, trials, completed, status, best, curves, summary, configs, study_attrs, learning_curve,
-               importance, trial_attrs):
+               importance, trial_attrs, finalized):
         fn.clear()

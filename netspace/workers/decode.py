@@ -83,7 +83,7 @@ def _pil(data: bytes, res: int, box_fn: BoxFn, draft: bool) -> np.ndarray:
     from PIL import Image
 
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         w, h = img.size
         left, top, cw, ch = box_fn(w, h)
         if draft and img.format == "JPEG":

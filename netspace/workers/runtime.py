@@ -21,9 +21,12 @@ from netspace.workers.device import DevicePlan
 #: images per timed forward pass (the same for every trial, so times compare)
 INFERENCE_BATCH = 64
 #: untimed forward passes first (cuDNN autotuning, allocator, caches)
-WARMUP_RUNS = 2
-#: timed forward passes; the median is kept
+WARMUP_RUNS = 1
+#: timed forward passes at most; the median is kept
 TIMED_RUNS = 7
+#: ... and at least, once the timed passes took ``TIME_BUDGET_S`` (a slow model is timed 3 times, not 7)
+MIN_TIMED_RUNS = 3
+TIME_BUDGET_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,14 @@ def device_name(device: torch.device) -> str:
 
 
 def measure_inference(model: nn.Module, plan: DevicePlan, in_channels: int, resolution: int, *,
-                      batch: int = INFERENCE_BATCH, warmup: int = WARMUP_RUNS, runs: int = TIMED_RUNS) -> Runtime:
-    """Time ``model``'s forward pass on a fixed random batch (eval mode, no autograd); the model's train/eval mode
-    is restored afterwards."""
+                      batch: int = INFERENCE_BATCH, warmup: int = WARMUP_RUNS, runs: int = TIMED_RUNS,
+                      min_runs: int = MIN_TIMED_RUNS, budget_s: float = TIME_BUDGET_S) -> Runtime:
+    """Time ``model``'s forward pass on a fixed random batch (eval mode, no autograd): ``warmup`` untimed passes,
+    then up to ``runs`` timed ones, stopping after ``min_runs`` once the timed passes add up to ``budget_s`` (the
+    measurement is part of every trial, so it is kept short). The model's train/eval mode is restored afterwards."""
     if runs < 1 or warmup < 0 or batch < 1:
         raise ValueError(f"runs {runs} must be >= 1, warmup {warmup} >= 0, batch {batch} >= 1")
+    min_runs = max(1, min(min_runs, runs))
     was_training = model.training
     model.eval()
     g = torch.Generator(device="cpu").manual_seed(0)
@@ -74,6 +80,8 @@ def measure_inference(model: nn.Module, plan: DevicePlan, in_channels: int, reso
                 plan.synchronize()
                 if i >= warmup:
                     times.append(time.perf_counter() - start)
+                    if len(times) >= min_runs and sum(times) >= budget_s:
+                        break
     finally:
         model.train(was_training)
     dtype = "bfloat16" if plan.amp else str(next(model.parameters()).dtype).replace("torch.", "")

@@ -53,7 +53,7 @@ class ShardWriter:
         self.shards.append({"name": name, "count": 0, "bytes": 0})
 
     def _close(self) -> None:
-        if self._tar is not None:
+        if self._tar is not None and self._tmp is not None:
             self._tar.close()
             final = self.out / self.shards[-1]["name"]
             os.replace(self._tmp, final)
@@ -64,10 +64,12 @@ class ShardWriter:
         if self._tar is None or (self.shards[-1]["count"] and self._tar.offset >= self.limit):
             self._close()
             self._open()
+        tar = self._tar
+        assert tar is not None
         for name, payload in ((f"{key}.{ext}", data), (f"{key}.cls", str(int(label)).encode())):
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(payload), 0, 0o644
-            self._tar.addfile(info, io.BytesIO(payload))
+            tar.addfile(info, io.BytesIO(payload))
         self.shards[-1]["count"] += 1
 
     def close(self) -> list[dict]:
@@ -93,7 +95,8 @@ def pack(classes: Sequence[str], splits: dict[str, Sequence[tuple[str, int]]], o
         raise DatasetError(f"{out} already holds a packed dataset ({INDEX}); pass --overwrite to replace it")
     out.mkdir(parents=True, exist_ok=True)
     (out / INDEX).unlink(missing_ok=True)  # a half-written pack never looks complete
-    index = {"format": FORMAT, "version": 1, "classes": list(classes), "splits": {}}
+    splits_index: dict[str, list[dict]] = {}
+    index = {"format": FORMAT, "version": 1, "classes": list(classes), "splits": splits_index}
     for split, items in splits.items():
         order = np.random.default_rng(PACK_SEED).permutation(len(items)) if split == "train" else range(len(items))
         writer = ShardWriter(out, split, shard_bytes)
@@ -106,7 +109,7 @@ def pack(classes: Sequence[str], splits: dict[str, Sequence[tuple[str, int]]], o
             writer.write(f"{split}{n:08d}", image_ext(path), data, label)
             if progress is not None:
                 progress(1)
-        index["splits"][split] = writer.close()
+        splits_index[split] = writer.close()
     tmp = out / f".{INDEX}.partial"
     tmp.write_text(json.dumps(index, indent=1))
     os.replace(tmp, out / INDEX)
@@ -151,7 +154,7 @@ def read_shard(path: str | Path, limit: int | None = None) -> Iterator[Sample]:
         with open(path, "rb") as f, tarfile.open(fileobj=f, mode="r|") as tar:
             key, data, label = None, b"", -1
             for member in tar:
-                tar.members = []  # stream mode keeps every TarInfo otherwise
+                tar.members = []  # type: ignore[attr-defined]  # stream mode keeps every TarInfo otherwise
                 if not member.isfile():
                     continue
                 k, _, ext = member.name.rpartition("/")[2].partition(".")
@@ -162,7 +165,8 @@ def read_shard(path: str | Path, limit: int | None = None) -> Iterator[Sample]:
                         if limit is not None and n >= limit:
                             return
                     key, data, label = k, b"", -1
-                payload = tar.extractfile(member).read()
+                fobj = tar.extractfile(member)
+                payload = fobj.read() if fobj is not None else b""
                 if ext.lower() in IMAGE_EXTS:
                     data = payload
                 elif ext == "cls":

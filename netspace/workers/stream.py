@@ -58,7 +58,9 @@ def read_unit(units: Units, i: int) -> Iterator[Sample]:
             data = f.read()
     except OSError as exc:
         raise DatasetError(f"cannot read image {path} ({exc.strerror or type(exc).__name__})") from None
-    yield Sample(os.path.basename(path), data, int(units.labels[i]))
+    labels = units.labels
+    assert labels is not None, "file units carry their labels"
+    yield Sample(os.path.basename(path), data, int(labels[i]))
 
 
 def consumer_samples(units: Units, order: np.ndarray, consumer: int, consumers: int) -> Iterator[Sample]:

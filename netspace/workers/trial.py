@@ -92,7 +92,7 @@ def run_trial(
         if rep is None:
             status = STATUS_DIVERGED
             break
-        if ckdir is not None:
+        if ckdir is not None and trainer.epoch < recipe.epochs:  # after the last epoch: weights.pt + result.json
             save_torch({"identity": identity, **trainer.state_dict()}, ckdir / CHECKPOINT)
         if report is not None:
             report(rep)

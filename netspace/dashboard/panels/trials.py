@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from netspace.dashboard import charts, data, links, tables
+from netspace.dashboard.panels import inputs
 from netspace.dashboard.panels.best import stages_text
 from netspace.dashboard.view import View
 from netspace.platform.reporting import style
@@ -29,6 +30,7 @@ def table(v: View) -> pd.DataFrame:
     out["started"] = start
     out["minutes"] = (pd.to_datetime(df["datetime_complete"], errors="coerce") - start).dt.total_seconds() / 60
     out.insert(0, "trial", [f"{s}:{int(n)}" for s, n in zip(out["space"], out["number"])])
+    out = inputs.with_data_wait(v, df, out)  # data-wait fraction and the input-bound flag, when reported
     return out.rename(columns={p: p[len("param_"):] for p in params}).reset_index(drop=True)
 
 

@@ -103,15 +103,15 @@ def _propose(p, lo: float, hi: float) -> Any:
     if part >= NARROWER * span:
         return None
     if isinstance(p, Int):
-        a, b = math.floor(lo), math.ceil(hi)
-        return {"low": int(max(a, cur[0])), "high": int(min(b, cur[1]))}
+        ia, ib = math.floor(lo), math.ceil(hi)
+        return {"low": int(max(ia, cur[0])), "high": int(min(ib, cur[1]))}
     if isinstance(p, Float) and p.quantum:
         q = p.quantum
-        a, b = q * math.floor(lo / q), q * math.ceil(hi / q)
+        qa, qb = q * math.floor(lo / q), q * math.ceil(hi / q)
         if float(q).is_integer():
-            return {"low": int(max(a, cur[0])), "high": int(min(b, cur[1]))}
+            return {"low": int(max(qa, cur[0])), "high": int(min(qb, cur[1]))}
         digits = max(0, -math.floor(math.log10(q)))  # a quantum of 0.1 or 0.001 (pycls's wa, wm)
-        return {"low": round(max(a, cur[0]), digits), "high": round(min(b, cur[1]), digits)}
+        return {"low": round(max(qa, cur[0]), digits), "high": round(min(qb, cur[1]), digits)}
     a, b = _round_out(lo, hi)
     return {"low": max(a, cur[0]), "high": min(b, cur[1])}
 

@@ -15,7 +15,8 @@ Durability, as implemented:
   nothing more and stops at once (``abort``: Tune stops every trial);
 * storage outages: storage calls retry with backoff (:mod:`netspace.platform.storage.database`); when the budget
   is spent the driver stops with one :class:`StorageError` line, leaving RUNNING trials for ``resume``;
-* MLflow per-epoch metrics are logged idempotently: at a trial's end, epochs its child run misses (reported while
+* MLflow per-epoch metrics (:data:`~netspace.platform.tracking.tracker.EPOCH_METRICS`, the data-wait fraction
+  included) are logged idempotently: at a trial's end, the epochs and metrics its child run misses (reported while
   no driver was listening) are filled in from the trial's history.
 """
 
@@ -24,11 +25,13 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netspace.errors import StorageError
+from netspace.platform.analysis.telemetry import mean_data_wait
 from netspace.platform.campaign import faults
 from netspace.platform.campaign import scheduler as sched
 from netspace.platform.campaign.lease import Lease, LeaseLost
@@ -38,10 +41,12 @@ from netspace.platform.campaign.spec import CampaignSpec
 from netspace.platform.campaign.study import Draw, SpaceStudy, space_seed
 from netspace.platform.campaign.task import TrialTask
 from netspace.platform.storage.database import with_retry
-from netspace.platform.tracking.tracker import Tracker
+from netspace.platform.tracking.tracker import EPOCH_METRICS, Tracker
 from netspace.workers.diskspace import INFRA_KEY, DiskFull
 
-PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s")
+#: the latest epoch report kept in a running trial's ``progress`` attr (``data_wait``: the fraction of the epoch's step
+#: time spent waiting for data, read by the dashboard to flag input-bound trials)
+PROGRESS_KEYS = ("epoch", "epochs", "train_loss", "top1_err", "images_per_s", "elapsed_s", "data_wait")
 
 
 def _fenced(method):
@@ -93,6 +98,8 @@ class CampaignDriver:
         self.lease: Lease | None = None
         self.resumed = 0
         self.max_failures_per_space = {n: max(3, s.target) for n, s in self.spaces.items()}
+        #: how a path under the output dir is stored (relative to the project: storage.project.stored_paths)
+        self.stored_path: Callable[[str | None], str | None] = lambda path: path
 
     # -- set-up --------------------------------------------------------------------------------------
     def collect_abandoned(self) -> int:
@@ -199,8 +206,7 @@ class CampaignDriver:
         st = self.spaces[d.label].study
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
-        self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
-                               {k: result.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
+        self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]), {k: result.get(k) for k in EPOCH_METRICS})
 
     @_fenced
     def on_complete(self, key, result: dict[str, Any] | None, error: bool, early_stopped: bool) -> None:
@@ -223,6 +229,7 @@ class CampaignDriver:
             attrs = {
                 "status": status, "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run"),
                 "best_top1_err": out.get("best_top1_err"), "images_per_s": out.get("images_per_s"),
+                "data_wait": mean_data_wait(history),  # mean over epochs: the dashboard flags input-bound trials
             }
             for k in ("flops", "params", "acts"):
                 if out.get(k) is not None:
@@ -230,7 +237,7 @@ class CampaignDriver:
             for k in ("weights_path", "node_id", "node_ip", "hostname", "inference_ms", "inference_batch",
                       "inference_dtype", "device_name"):  # measured runtime: netspace.workers.runtime
                 if out.get(k):
-                    attrs[k] = out[k]
+                    attrs[k] = self.stored_path(out[k]) if k == "weights_path" else out[k]
             st.finish(d, top1_err=out.get("top1_err"), state="COMPLETE", attrs=attrs, history=history)
             self.tracker.finish_trial(d.mlflow_run_id, status=status, weights_path=out.get("weights_path"), metrics={
                 "final_top1_err": out.get("top1_err"), "best_top1_err": out.get("best_top1_err"),
@@ -270,8 +277,7 @@ class CampaignDriver:
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         if result.get("train_loss") is not None:  # a real epoch report, not an outcome replayed from result.json
             st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
-            self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]),
-                                   {k: result.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
+            self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]), {k: result.get(k) for k in EPOCH_METRICS})
 
     def _publish(self) -> None:
         for name, sp in self.spaces.items():

@@ -257,6 +257,7 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
     from netspace.platform.campaign.lease import Lease, LeaseLost
     from netspace.platform.campaign.progress import Progress
     from netspace.platform.storage.database import campaign_studies, create_engine, label_of, open_storage
+    from netspace.platform.storage.project import project_dir, stored_paths
     from netspace.platform.storage.urls import resolve_url
     from netspace.platform.tracking.tracker import Tracker, check_tracking
 
@@ -265,7 +266,10 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
         raise CampaignError(f"--seeds must be >= 1 (got {seeds})")
     url = resolve_url(storage)
     st = open_storage(url, must_exist=True)
-    spec = engine.stored_spec(st, name, url)
+    raw = engine.stored_spec(st, name, url, resolve=False)  # paths relative to the project directory
+    project = project_dir(url)
+    spec = raw.resolved(project)
+    stored = spec.stored(raw, project)
     frozen = {label_of(s): s for s in campaign_studies(st, name, url)}
     studies = {label: optuna.load_study(study_name=s.study_name, storage=st) for label, s in frozen.items()
                if label != FINAL}
@@ -286,18 +290,19 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
         if missing:
             raise CampaignError(f"planned source trial(s) {', '.join(missing)} are no longer finished in {name!r}")
         first = next((a for a in source_attrs.values() if a.get("mlflow_parent_run_id")), {})
-        tracker = Tracker(spec.mlflow, spec.name)
+        tracker = Tracker(spec.mlflow, spec.name, project=project)
         exp_id, parent_id = tracker.open(first.get("mlflow_experiment_id"), first.get("mlflow_parent_run_id"))
         # reference=True keeps the final runs out of the population analyses (EDFs, comparisons, refine)
         final.set_attrs(campaign=spec.name, label=FINAL, final=True, reference=True, target=final.target,
                         plan=[p.__dict__ for p in final.plan], mlflow_experiment_id=exp_id,
-                        mlflow_parent_run_id=parent_id, output_dir=spec.output_dir)
+                        mlflow_parent_run_id=parent_id, output_dir=stored.output_dir)
         progress = Progress(f"{spec.name} (final)", enabled=show_progress, **({"console": console} if console else {}))
         started_ray = False
         with progress:
             driver = _final_driver_cls()(spec, {FINAL: final}, tracker, progress, max_concurrent=1,
                                          fault=faults.worker_fault())
             driver.lease = lease
+            driver.stored_path = stored_paths(stored.output_dir, project)
             driver.max_failures_per_space = {FINAL: max(3, final.target)}
             n_abandoned = driver.collect_abandoned()
             engine._reconcile_mlflow({FINAL: final, **{k: _Trials(v) for k, v in studies.items()}}, tracker)

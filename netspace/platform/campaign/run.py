@@ -25,6 +25,7 @@ from netspace.platform.campaign.recipe_space import max_epochs
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
 from netspace.platform.campaign.study import Geometry, SpaceStudy, count_trials
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
+from netspace.platform.storage.project import project_dir, stored_paths
 from netspace.platform.storage.urls import mask_secrets, resolve_url
 from netspace.platform.tracking.tracker import Tracker, check_tracking
 from netspace.workers.diskspace import DiskFull
@@ -58,8 +59,9 @@ def run_campaign(spec: CampaignSpec | str | os.PathLike, *, storage: str | None 
     if not isinstance(spec, CampaignSpec):
         spec = load_campaign(spec)
     url = resolve_url(storage, spec.storage)
-    spec = spec.resolved()
-    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=True)
+    resolved = spec.resolved()
+    return _drive(resolved, url, address=address, show_progress=show_progress, console=console, new=True,
+                  stored=resolved.stored(spec, project_dir(url)))
 
 
 def resume_campaign(name: str, *, storage: str | None = None, address: str | None = None,
@@ -67,11 +69,15 @@ def resume_campaign(name: str, *, storage: str | None = None, address: str | Non
     """``netspace resume``: continue a campaign from the spec stored with its studies."""
     url = resolve_url(storage)
     st = open_storage(url, must_exist=True)
-    spec = stored_spec(st, name, url)
-    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=False, storage=st)
+    raw = stored_spec(st, name, url, resolve=False)
+    spec = raw.resolved(project_dir(url))
+    return _drive(spec, url, address=address, show_progress=show_progress, console=console, new=False, storage=st,
+                  stored=spec.stored(raw, project_dir(url)))
 
 
-def stored_spec(st, name: str, url: str) -> CampaignSpec:
+def stored_spec(st, name: str, url: str, *, resolve: bool = True) -> CampaignSpec:
+    """The spec stored with campaign ``name``; with ``resolve``, its relative paths taken against the project
+    directory (where the SQLite storage file lives, :mod:`netspace.platform.storage.project`)."""
     studies = campaign_studies(st, name, url)
     raw = next((s.user_attrs["spec"] for s in studies if "spec" in s.user_attrs), None)
     if raw is None:
@@ -84,7 +90,7 @@ def stored_spec(st, name: str, url: str) -> CampaignSpec:
             raise CampaignError(f"campaign {name!r}: its MLflow URI {spec.mlflow.tracking_uri} has a masked password; "
                                 "set MLFLOW_TRACKING_URI to the full URI")
         spec.mlflow.tracking_uri = env
-    return spec
+    return spec.resolved(project_dir(url)) if resolve else spec
 
 
 def _check_compatible(spec: CampaignSpec, studies: list) -> None:
@@ -105,8 +111,12 @@ def _check_compatible(spec: CampaignSpec, studies: list) -> None:
 
 
 def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: bool, console, new: bool,
-           storage=None) -> RunSummary:
+           storage=None, stored: CampaignSpec | None = None) -> RunSummary:
+    """Run ``spec`` (resolved: absolute paths) to its targets; ``stored`` is the form written to the storage and
+    MLflow (paths relative to the project directory, :meth:`CampaignSpec.stored`)."""
     t0 = time.time()
+    stored = stored or spec
+    project = project_dir(url)
     sched.check_address(address)
     preflight(spec, address)  # tracking server and resources: one line in seconds, before anything is created
     st = storage or open_storage(url)
@@ -126,9 +136,9 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         _check_regimes(spec, geometry)  # an impossible regime fails before anything is written
         studies = {s.key: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
         old_attrs = next(iter(studies.values())).attrs
-        tracker = Tracker(spec.mlflow, spec.name)
+        tracker = Tracker(spec.mlflow, spec.name, project=project)
         exp_id, parent_id = tracker.open(old_attrs.get("mlflow_experiment_id"), old_attrs.get("mlflow_parent_run_id"))
-        spec_json = spec.to_json()
+        spec_json = stored.to_json()
         tracker.log_campaign(spec_json)
         for name, s in studies.items():
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
@@ -139,11 +149,13 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                         mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,
                                   "num_classes": geometry.num_classes},
-                        strategy=spec.strategy.kind, output_dir=spec.output_dir)
+                        strategy=spec.strategy.kind, output_dir=stored.output_dir)
         progress = Progress(spec.name, enabled=show_progress, **({"console": console} if console else {}))
         started_ray = False
         with progress:
-            driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=faults.worker_fault())
+            driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=faults.worker_fault(),
+                                    dataset_attr=stored.dataset.model_dump())
+            driver.stored_path = stored_paths(stored.output_dir, project)
             driver.lease = lease
             n_abandoned = driver.collect_abandoned()
             _reconcile_mlflow(studies, tracker)

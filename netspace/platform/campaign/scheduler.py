@@ -134,7 +134,7 @@ def train_trial(cfg: dict[str, Any]) -> None:
     def report(ep) -> None:
         metrics = {"epoch": int(ep.epoch), "epochs": int(ep.epochs), "train_loss": float(ep.train_loss),
                    METRIC: float(ep.top1_err), "images_per_s": float(ep.images_per_s),
-                   "elapsed_s": float(ep.elapsed_s), "final": False}
+                   "elapsed_s": float(ep.elapsed_s), "data_wait": float(ep.data_wait), "final": False}
         faults.kill_worker_if_due(fault, int(ep.epoch), f"{task.space} {task.number}")
         from netspace.workers.trial import NOTICES
 

@@ -345,6 +345,24 @@ class CampaignSpec(_Model):
             data["dataset"]["root"] = str((base / os.path.expanduser(data["dataset"]["root"])).resolve())
         return CampaignSpec.model_validate(data)
 
+    def stored(self, given: CampaignSpec, project: Path | None) -> CampaignSpec:
+        """This :meth:`resolved` spec in the form stored with the campaign: each local path that ``given`` (the spec
+        as written, before resolving) holds relative (or leaves to its default) is stored relative to the project
+        directory ``project`` (:mod:`netspace.platform.storage.project`), so a copied project keeps working;
+        paths given absolute stay absolute, and so does everything when there is no project directory."""
+        from netspace.platform.storage import project as pj
+
+        data = self.model_dump()
+        data["output_dir"] = pj.store_path(self.output_dir, project, absolute=pj.given_absolute(given.output_dir))
+        m, g = data["mlflow"], given.mlflow
+        m["tracking_uri"] = pj.store_sqlite_url(m["tracking_uri"], project,
+                                                absolute=not pj.is_relative_sqlite(g.tracking_uri))
+        m["artifact_location"] = pj.store_path(m["artifact_location"], project,
+                                               absolute=pj.given_absolute(g.artifact_location))
+        data["dataset"]["root"] = pj.store_path(data["dataset"]["root"], project,
+                                                absolute=pj.given_absolute(given.dataset.root))
+        return CampaignSpec.model_validate(data)
+
     def to_json(self) -> str:
         """The spec as JSON with credentials in URLs masked (stored in the study user attrs)."""
         from netspace.platform.storage.urls import mask_secrets

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from netspace.errors import CampaignError, StorageError
 from netspace.platform.storage.retry import (  # noqa: F401  (re-exported: the storage adapter's one retry policy)
@@ -99,8 +100,8 @@ def create_engine(url: str):
 
 
 # -- shared, read-side connections (one per URL and process) -----------------------------------------------
-_SHARED_ENGINES: dict[str, object] = {}
-_SHARED_STORAGES: dict[str, object] = {}
+_SHARED_ENGINES: dict[str, Any] = {}
+_SHARED_STORAGES: dict[str, Any] = {}
 
 
 def shared_engine(url: str):

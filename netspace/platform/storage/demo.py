@@ -11,6 +11,7 @@ import json
 import math
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -24,11 +25,20 @@ def synthetic_error(space: str, flops: np.ndarray, rng: np.random.Generator) -> 
     return np.clip(base + rng.gamma(2.0, 2.5, size=flops.shape), 1.0, 99.0)
 
 
+INPUT_BOUND_WAIT, FED_WAIT = 0.62, 0.04  # demo data-wait fractions of input-bound and well-fed trials
+
+
 def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), n: int = 40, *, seed: int = 0,
              running: int = 2, failed: int = 1, rejected: int = 0, epochs: int = 3, resolution: int = 32,
-             num_classes: int = 10, resolutions=None, regimes=None, devices=("cpu: demo",)) -> dict:
+             num_classes: int = 10, input_bound: int | None = None, resolutions=None, regimes=None,
+             devices=("cpu: demo",)) -> dict:
     """Create one study per space holding ``n`` COMPLETE, ``running`` RUNNING and ``failed`` FAIL trials, and
     ``rejected`` FAIL trials with a ``rejected`` attr (the engine's constraint/regime rejections).
+
+    ``input_bound``: when given, trials carry the data-wait fraction the driver records (``data_wait`` attr of a
+    finished trial, in the ``progress`` of a running one): the first ``input_bound`` completed trials of each space,
+    and its first running one when ``input_bound > 0``, wait :data:`INPUT_BOUND_WAIT` of their step time for data
+    (input-bound); every other trial :data:`FED_WAIT`.
 
     ``resolutions`` (e.g. ``[24, 32]``): every trial also samples its input resolution, as a ``resolution:`` entry
     does (complexity counted at it, the ``resolution`` key in the stored config). ``regimes`` (e.g.
@@ -79,10 +89,15 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                      "acts": int(cx.acts), "dataset": dataset, "mlflow_run_id": f"run{si:02d}{i:06d}"}
             curve = [float(err + 30.0 * math.exp(-e)) for e in range(1, epochs + 1)]
             curve[-1] = float(err)
+            wait = None
+            if input_bound is not None:
+                wait = INPUT_BOUND_WAIT if (i < min(input_bound, n) or (i == n and input_bound > 0)) else FED_WAIT
             if i < n:
                 attrs.update(status="completed", train_time_s=float(1 + cx.flops / 1e8), epochs_run=epochs,
                              weights_path=f"/runs/{campaign}/{label}/{i}/weights.pt",
-                             progress=_progress(epochs, epochs, curve[-1]))
+                             progress=_progress(epochs, epochs, curve[-1], wait))
+                if wait is not None:
+                    attrs["data_wait"] = wait
                 if devices:
                     attrs.update(_runtime(cx, devices[i % len(devices)], i % len(devices), rng))
                 trials.append(create_trial(state=TrialState.COMPLETE, value=float(err), params=s.params,
@@ -90,7 +105,7 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                                            intermediate_values=dict(enumerate(curve, 1))))
             elif i < n + running:
                 done = 1 + (i % max(epochs - 1, 1))
-                attrs.update(progress=_progress(done, epochs, curve[done - 1]))
+                attrs.update(progress=_progress(done, epochs, curve[done - 1], wait))
                 trials.append(create_trial(state=TrialState.RUNNING, params=s.params, distributions=s.distributions,
                                            user_attrs=attrs, intermediate_values=dict(enumerate(curve[:done], 1))))
             else:
@@ -118,6 +133,61 @@ def _runtime(cx, device: str, slot: int, rng: np.random.Generator) -> dict:
     ms = 2.0 * (1 + slot) * math.sqrt(cx.flops / 1e6) * math.sqrt(cx.acts / 1e5) * float(rng.lognormal(0, 0.05))
     return {"inference_ms": round(ms, 4), "inference_batch": 64, "inference_dtype": "float32", "device_name": device,
             "images_per_s": round(64_000.0 / ms, 1)}
+
+
+def populate_final(url: str, campaign: str = "demo", space: str = "regnetx", *, top: int = 2,
+                   epochs=(6, 12), seeds: int = 3, running: int = 1, seed: int = 0) -> dict:
+    """The study ``NAME::final`` of ``netspace finalize NAME --top TOP --epochs E1,E2 --seeds SEEDS``, laid out as
+    :mod:`netspace.platform.campaign.finalize` writes it (study attrs ``final``, ``reference``, ``target``, ``plan``;
+    one trial per run with user attrs ``source`` = ``SPACE#N``, ``epochs``, ``seed``, the source's config and
+    complexity; synthetic errors below the source's, falling with epochs). The last ``running`` planned runs are
+    left RUNNING, the others COMPLETE. ``space`` must already hold completed trials (:func:`populate`).
+
+    Returns ``{"plan": [{source, epochs, seed}, ...], "runs": {(source, epochs): [errors of the finished runs]}}``.
+    """
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = _storage(url)
+    src_study = optuna.load_study(study_name=f"{campaign}::{space}", storage=storage)
+    best = sorted(src_study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)),
+                  key=lambda t: (t.values[0], t.number))[:top]
+    plan: list[dict[str, Any]] = [{"source": f"{space}#{t.number}", "epochs": int(e), "seed": s}
+            for t in best for e in sorted(epochs) for s in range(seeds)]
+    study = optuna.create_study(storage=storage, study_name=f"{campaign}::final", direction="minimize",
+                                load_if_exists=True)
+    parent = src_study.user_attrs
+    for key, value in (("campaign", campaign), ("label", "final"), ("final", True), ("reference", True),
+                       ("target", len(plan)), ("plan", plan),
+                       ("mlflow_experiment_id", parent.get("mlflow_experiment_id")),
+                       ("mlflow_parent_run_id", parent.get("mlflow_parent_run_id"))):
+        study.set_user_attr(key, value)
+    rng = np.random.default_rng(seed)
+    by_source = {f"{space}#{t.number}": t for t in best}
+    runs: dict[tuple[str, int], list[float]] = {}
+    trials = []
+    for i, p in enumerate(plan):
+        src = by_source[p["source"]]
+        ua = src.user_attrs
+        attrs: dict[str, Any] = {k: ua[k] for k in ("config", "flops", "params", "acts") if k in ua}
+        attrs.update(source=p["source"], epochs=p["epochs"], seed=p["seed"], space=space, source_label=space,
+                     source_number=src.number, source_params=dict(src.params),
+                     source_top1_err=float(src.values[0]), mlflow_run_id=f"final{i:06d}")
+        err = float(np.clip(src.values[0] * (0.9 - 0.02 * p["epochs"]) + rng.normal(0.0, 0.4), 0.5, 99.0))
+        curve = {e: float(err + 20.0 * math.exp(-e)) for e in range(1, p["epochs"] + 1)}
+        if i >= len(plan) - running:
+            attrs["progress"] = _progress(1, p["epochs"], curve[1])
+            trials.append(create_trial(state=TrialState.RUNNING, user_attrs=attrs, intermediate_values={1: curve[1]}))
+            continue
+        curve[p["epochs"]] = err
+        attrs.update(status="completed", epochs_run=p["epochs"], train_time_s=float(p["epochs"]),
+                     weights_path=f"/runs/{campaign}/final/{i}/weights.pt")
+        trials.append(create_trial(state=TrialState.COMPLETE, value=err, user_attrs=attrs, intermediate_values=curve))
+        runs.setdefault((p["source"], p["epochs"]), []).append(err)
+    _stagger(trials, 0, 1)
+    study.add_trials(trials)
+    return {"plan": plan, "runs": runs}
 
 
 def add_completed(url: str, campaign: str, space: str, error: float) -> int:
@@ -218,9 +288,12 @@ def _storage(url: str):
     return storage
 
 
-def _progress(epoch: int, epochs: int, err: float) -> dict:
-    return {"epoch": epoch, "epochs": epochs, "train_loss": round(2.3 * math.exp(-epoch / 2), 4),
-            "top1_err": float(err), "images_per_s": 1500.0, "elapsed_s": 2.0 * epoch}
+def _progress(epoch: int, epochs: int, err: float, data_wait: float | None = None) -> dict:
+    out = {"epoch": epoch, "epochs": epochs, "train_loss": round(2.3 * math.exp(-epoch / 2), 4),
+           "top1_err": float(err), "images_per_s": 1500.0, "elapsed_s": 2.0 * epoch}
+    if data_wait is not None:
+        out["data_wait"] = data_wait
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ space's sampled params, values ``[top1_err]`` (or ``[top1_err, flops]``), user a
 
 :func:`load_trials` returns one row per trial with columns ``campaign, space, study, number, trial_id,
 state, error, objective_1, flops, params, acts, status, train_time_s, epochs_run, mlflow_run_id,
-weights_path, dataset, config, progress, last_step, last_value, datetime_start, datetime_complete`` and one
+weights_path, dataset, config, progress, data_wait, last_step, last_value, datetime_start, datetime_complete`` and one
 ``param_<name>`` column per sampled parameter (values in their external form, e.g. categorical choices).
 ``outcome`` is finished / running / failed / rejected / waiting (rejected: a FAIL trial with the engine's
 ``rejected`` attr, a constraint or regime rejection that was never trained).
@@ -25,10 +25,15 @@ from netspace.platform.storage.database import shared_engine
 from netspace.platform.storage.urls import SEP, mask_secrets
 
 USER_ATTRS = ("flops", "params", "acts", "status", "train_time_s", "epochs_run", "mlflow_run_id",
-              "weights_path", "dataset", "config", "progress", "inference_ms", "images_per_s", "device_name")
+              "weights_path", "dataset", "config", "progress", "inference_ms", "images_per_s", "device_name",
+              "data_wait")
 BASE_COLUMNS = ["campaign", "space", "study", "reference", "number", "trial_id", "state", "outcome", "error", "objective_1",
                 *USER_ATTRS, "last_step", "last_value", "datetime_start", "datetime_complete"]
 _SPECIAL = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
+FINAL = "final"  # `netspace finalize`'s study NAME::final (netspace.platform.campaign.finalize.FINAL)
+FINAL_ATTRS = ["source", "epochs", "seed", "source_top1_err", "flops", "params", "status", "data_wait"]
+FINAL_COLUMNS = ["number", "trial_id", "source", "epochs", "seed", "state", "error", "source_top1_err", "flops",
+                 "params", "status", "data_wait"]
 
 
 def _query(url: str, sql: str, **params) -> list[tuple]:
@@ -227,7 +232,7 @@ def _load_trials(url: str, campaign: str, spaces: list[str] | None, keys: list[s
     for key in USER_ATTRS:
         if key not in df.columns:
             df[key] = None
-    for key in ("flops", "params", "acts", "train_time_s", "epochs_run", "inference_ms", "images_per_s"):
+    for key in ("flops", "params", "acts", "train_time_s", "epochs_run", "inference_ms", "images_per_s", "data_wait"):
         df[key] = pd.to_numeric(df[key], errors="coerce").astype(float)
 
     # latest intermediate value (top-1 error of the last reported epoch)
@@ -330,11 +335,31 @@ def live_status(url: str, campaign: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         p = json.loads(prog) if prog else {}
         rows.append({"space": space_of[int(sid)], "number": int(number), "epoch": p.get("epoch"), "epochs": p.get("epochs"),
                      "top1_err": p.get("top1_err"), "train_loss": p.get("train_loss"),
-                     "images_per_s": p.get("images_per_s"), "elapsed_s": p.get("elapsed_s"),
-                     "started": pd.to_datetime(start, errors="coerce")})
+                     "images_per_s": p.get("images_per_s"), "data_wait": p.get("data_wait"),
+                     "elapsed_s": p.get("elapsed_s"), "started": pd.to_datetime(start, errors="coerce")})
     running = pd.DataFrame(rows, columns=["space", "number", "epoch", "epochs", "top1_err", "train_loss",
-                                          "images_per_s", "elapsed_s", "started"])
+                                          "images_per_s", "data_wait", "elapsed_s", "started"])
     return table.astype(int), running.sort_values(["space", "number"]).reset_index(drop=True)
+
+
+def final_runs(url: str, campaign: str) -> tuple[pd.DataFrame, list[dict]]:
+    """The runs of ``netspace finalize`` for ``campaign`` (study ``NAME::final``), one row per run in
+    :data:`FINAL_COLUMNS` (``source`` = ``LABEL#N``, the trained network; ``error`` = its top-1 error, NaN until it
+    finished), and the planned runs (the study's ``plan`` attr: ``{source, epochs, seed}`` dicts). ``(empty, [])``
+    when the campaign was never finalized; an unknown campaign is one :class:`CampaignError` line."""
+    sub = _campaign_studies(url, campaign)
+    final = sub[sub["space"] == FINAL]
+    if final.empty:
+        return pd.DataFrame(columns=FINAL_COLUMNS), []
+    rows = _query(url, f"SELECT value_json FROM study_user_attributes WHERE key = 'plan' AND study_id = "
+                       f"{int(final['study_id'].iloc[0])}")
+    plan = json.loads(rows[0][0]) if rows else []
+    df = load_trials(url, campaign, [FINAL], attrs=FINAL_ATTRS, intermediate=False)
+    for key in FINAL_ATTRS:
+        if key not in df.columns:
+            df[key] = None
+    df = df[df["source"].notna()]  # a run abandoned before it was planned carries no source
+    return df[FINAL_COLUMNS].reset_index(drop=True), [p for p in (plan or []) if isinstance(p, dict)]
 
 
 def trial_user_attr(url: str, trial_ids, key: str) -> dict[int, object]:

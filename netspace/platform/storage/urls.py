@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 ENV_STORAGE = "NETSPACE_STORAGE"
+ENV_TRACKING = "MLFLOW_TRACKING_URI"
 DEFAULT_STORAGE = "sqlite:///netspace.db"
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 SEP = "::"  # study name = f"{campaign}{SEP}{label}"
@@ -105,6 +106,27 @@ def resolve_url(cli_url: str | None = None, spec_url: str | None = None) -> str:
     with a relative SQLite path made absolute against the working directory."""
     url = cli_url or spec_url or default_storage()
     return normalize_url(absolute_sqlite_url(url, Path.cwd()))
+
+
+def resolve_tracking_uri(explicit: str | None = None, campaign_uri: str | None = None,
+                         project: Path | None = None) -> str:
+    """The MLflow store a command uses, the same way in every command: ``explicit`` (``--tracking-uri``), else
+    ``$MLFLOW_TRACKING_URI``, else the campaign's own (``campaign_uri``, its ``mlflow.tracking_uri`` as stored),
+    else ``sqlite:///mlflow.db``. A relative SQLite file is made absolute: a stored one against the project
+    directory ``project`` (where the campaign storage lives), the others against the working directory."""
+    if explicit:
+        return absolute_sqlite_url(explicit, Path.cwd())
+    env = os.environ.get(ENV_TRACKING)
+    if env:
+        return absolute_sqlite_url(env, Path.cwd())
+    if campaign_uri:
+        return absolute_sqlite_url(campaign_uri, project or Path.cwd())
+    return absolute_sqlite_url(DEFAULT_TRACKING_URI, Path.cwd())
+
+
+def store_line(uri: str) -> str:
+    """The one line every command prints to say which MLflow store it used (credentials masked)."""
+    return f"MLflow store: {mask_secrets(uri)}"
 
 
 def study_name(campaign: str, label: str) -> str:

@@ -34,7 +34,8 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return f"{self.space}:{self.number}"
+        """The trial id users see and type: ``space#number``."""
+        return f"{self.space}#{self.number}"
 
 
 def load_candidates(storage_url: str, campaign: str, *, space: str | None = None
@@ -66,10 +67,10 @@ def select(candidates: list[Candidate], campaign: str, *, trial_number: int | st
         want_space, number = _parse_trial_id(trial_number, space)
         matches = [c for c in candidates if c.number == number and (want_space is None or c.space == want_space)]
         if len(matches) > 1:
-            spaces = ", ".join(f"{c.space}:{number}" for c in matches)
+            spaces = ", ".join(c.label for c in matches)
             raise PromotionError(f"trial {number} is ambiguous in campaign '{campaign}': use one of {spaces}")
         if not matches:
-            where = f"{want_space}:{number}" if want_space else str(number)
+            where = f"{want_space}#{number}" if want_space else str(number)
             raise PromotionError(f"campaign '{campaign}' has no finished trial {where}")
         return matches
     if not candidates:
@@ -80,14 +81,15 @@ def select(candidates: list[Candidate], campaign: str, *, trial_number: int | st
 
 
 def _parse_trial_id(trial: int | str, space: str | None) -> tuple[str | None, int]:
+    """``N``, ``space#N`` or the older ``space:N``."""
     text = str(trial).strip()
-    trial_space, _, num = text.rpartition(":")
+    trial_space, _, num = text.rpartition("#") if "#" in text else text.rpartition(":")
     if trial_space and space and trial_space != space:
         raise PromotionError(f"trial '{text}' is not in space '{space}'")
     try:
         number = int(num)
     except ValueError:
-        raise PromotionError(f"trial must be a number or 'space:number', got '{text}'") from None
+        raise PromotionError(f"trial must be a number or 'space#number', got '{text}'") from None
     return (trial_space or space or None), number
 
 
@@ -101,7 +103,7 @@ def check_not_worse(alias: str, current: Any, cand: Candidate, registered: Any |
     except (KeyError, ValueError):
         return  # not a netspace version: nothing to compare with
     if cand.top1_err > current_err:
-        who = (f"{current.tags['netspace.space']}:{current.tags['netspace.trial']}"
+        who = (f"{current.tags['netspace.space']}#{current.tags['netspace.trial']}"
                if "netspace.space" in current.tags else f"v{current.version}")
         raise PromotionError(f"@{alias} is {who} v{current.version} (top-1 error {current_err:.2f}%); "
                              f"{cand.label} is worse ({cand.top1_err:.2f}%): pass --force to move it")

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from netspace.platform.storage.project import load_sqlite_url, project_dir
 from netspace.platform.storage.urls import mask_secrets
 from netspace.platform.tracking.candidates import (
     Candidate,
@@ -60,7 +62,7 @@ class PromotedModel:
         what = (f"registered new version {self.version}" if self.created
                 else f"already registered as version {self.version}")
         figure = f", {self.figure}" if self.figure else ", the search trial's error"
-        line = f"{self.space}:{self.trial_number} (top-1 error {self.top1_err:.2f}%{figure}): {what} of {self.name}"
+        line = f"{self.space}#{self.trial_number} (top-1 error {self.top1_err:.2f}%{figure}): {what} of {self.name}"
         if self.alias:
             if self.previous_version is None:
                 line += f"; @{self.alias} set on v{self.version}"
@@ -83,14 +85,18 @@ def promote(
     registered_name: str | None = None,
     tracking_uri: str | None = None,
     force: bool = False,
+    announce: Callable[[str], None] | None = None,
 ) -> list[PromotedModel]:
     """Register the chosen trial(s) of ``campaign``; ``alias`` goes to the first (best) one.
 
     Default: the finished trial with the lowest error across the campaign's spaces (or within ``space``).
-    ``trial_number``: an int, ``"N"`` (when only one space has trial N) or ``"space:N"``.
+    ``trial_number``: an int, ``"N"`` (when only one space has trial N) or ``"space#N"`` (``"space:N"`` too).
     ``top_k``: the K best finished trials.
     ``force``: move ``alias`` even when the version it names has a lower top-1 error; without it that raises
     :class:`PromotionError` before anything is registered.
+    ``announce``: called with the MLflow store's URI once it is resolved (the CLI prints it).
+    Paths the campaign stored relative (weights, dataset root, MLflow store and artifacts) are taken against the
+    project directory, where the SQLite storage file lives (:mod:`netspace.platform.storage.project`).
     """
     if trial_number is not None and top_k is not None:
         raise PromotionError("give either a trial or --top, not both")
@@ -103,10 +109,20 @@ def promote(
     from netspace.platform.tracking.finalized import use_finalized  # finalized networks rank by their mean error
 
     candidates = use_finalized(storage_url, campaign, candidates, named=trial_number is not None)
-    chosen = select(candidates, campaign, trial_number=trial_number, top_k=top_k, space=space)
+    project = project_dir(storage_url)
+    chosen = [_with_project_paths(c, project)
+              for c in select(candidates, campaign, trial_number=trial_number, top_k=top_k, space=space)]
 
-    uri = resolve_tracking_uri(tracking_uri, study_attrs)
-    configure_env(uri)  # as the engine does: MLflow 3 refuses a local file store unless allowed
+    uri = resolve_tracking_uri(tracking_uri, study_attrs, project)
+    if announce is not None:
+        announce(uri)
+    configure_env(uri)
+    campaign_uri = _spec_tracking_uri(study_attrs.get("spec"))
+    artifacts = _artifact_location(study_attrs, project)
+    if artifacts and campaign_uri and uri == load_sqlite_url(campaign_uri, project):
+        from netspace.platform.tracking.relocate import follow_moved_project
+
+        follow_moved_project(uri, study_attrs.get("mlflow_experiment_id"), artifacts, project)  # a copied project  # as the engine does: MLflow 3 refuses a local file store unless allowed
     registry = ModelRegistry(uri, display_uri=mask_secrets(uri))
     name = registered_name or default_model_name(campaign)
     existing = {c.key: registry.find_version(name, c.key) for c in chosen}
@@ -118,7 +134,7 @@ def promote(
         check_not_worse(alias, current, chosen[0], existing[chosen[0].key])
     out: list[PromotedModel] = []
     for i, cand in enumerate(chosen):
-        version, created = (existing[cand.key], False) if existing[cand.key] else _register(registry, name, cand)
+        version, created = (existing[cand.key], False) if existing[cand.key] else _register(registry, name, cand, project)
         this_alias = alias if (alias and i == 0) else None
         if this_alias and (current is None or current.version != version.version):
             registry.set_alias(name, this_alias, version.version)
@@ -134,9 +150,10 @@ def promote(
 
 def list_models(tracking_uri: str | None = None, name: str | None = None) -> list[RegisteredVersion]:
     """Every registered version (of ``name``, or of all models) on the tracking server."""
-    from netspace.platform.storage.urls import DEFAULT_TRACKING_URI, require_existing_store
+    from netspace.platform.storage.urls import require_existing_store
+    from netspace.platform.storage.urls import resolve_tracking_uri as resolve
 
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    uri = resolve(tracking_uri)
     require_existing_store(uri, "MLflow store")  # a read-only command never creates a store
     configure_env(uri)
     return ModelRegistry(uri, display_uri=mask_secrets(uri)).versions(name)
@@ -147,22 +164,39 @@ def default_model_name(campaign: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ MLflow side
-def resolve_tracking_uri(explicit: str | None, study_attrs: Mapping[str, Any]) -> str:
+def resolve_tracking_uri(explicit: str | None, study_attrs: Mapping[str, Any], project: Path | None = None) -> str:
     """``explicit`` (``--tracking-uri``), else ``$MLFLOW_TRACKING_URI``, else the campaign spec's MLflow tracking
-    URI (unless its password is masked there)."""
-    if explicit:
-        return explicit
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
+    URI (unless its password is masked there; a relative SQLite file is in the project directory ``project``):
+    :func:`netspace.platform.storage.urls.resolve_tracking_uri`, the one resolution every command uses."""
+    from netspace.platform.storage.urls import resolve_tracking_uri as resolve
+
     from_spec = _spec_tracking_uri(study_attrs.get("spec"))
-    if from_spec and not _is_masked(from_spec):
-        return from_spec
+    if explicit or os.environ.get("MLFLOW_TRACKING_URI") or (from_spec and not _is_masked(from_spec)):
+        return resolve(explicit, from_spec, project)
     if from_spec:
         raise PromotionError(f"the campaign's tracking URI {from_spec} has its credentials masked: "
                              "pass --tracking-uri or set MLFLOW_TRACKING_URI")
     raise PromotionError("no MLflow tracking URI: the campaign does not name one; "
                          "pass --tracking-uri or set MLFLOW_TRACKING_URI")
+
+
+def _artifact_location(study_attrs: Mapping[str, Any], project: Path | None) -> str | None:
+    """The campaign's MLflow artifact folder, a relative one taken against the project directory."""
+    from netspace.platform.storage.project import load_path
+
+    return load_path(_spec_field(study_attrs.get("spec"), "artifact_location"), project)
+
+
+def _with_project_paths(cand: Candidate, project: Path | None) -> Candidate:
+    """``cand`` with its stored weights path and dataset root usable from here (relative ones are in ``project``)."""
+    from netspace.platform.storage.project import load_dataset, load_path
+
+    ua = dict(cand.user_attrs)
+    if ua.get("weights_path"):
+        ua["weights_path"] = load_path(str(ua["weights_path"]), project)
+    if isinstance(ua.get("dataset"), Mapping):
+        ua["dataset"] = load_dataset(dict(ua["dataset"]), project)
+    return replace(cand, user_attrs=ua)
 
 
 def _spec_tracking_uri(spec: Any) -> str | None:
@@ -182,7 +216,8 @@ def _spec_field(spec: Any, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[RegisteredVersion, bool]:
+def _register(registry: ModelRegistry, name: str, cand: Candidate, project: Path | None
+              ) -> tuple[RegisteredVersion, bool]:
     model, info, dataset = build_trained_model(cand)
     resolution = trial_resolution(cand)  # a trial that sampled its resolution is served (and evaluated) at it
     preprocessing, example = serving_inputs(info, dataset, resolution)
@@ -190,7 +225,7 @@ def _register(registry: ModelRegistry, name: str, cand: Candidate) -> tuple[Regi
     run_experiment = registry.run_exists(trial_run)
     experiment_id = run_experiment or registry.experiment_id(
         preferred_id=cand.study_attrs.get("mlflow_experiment_id"), name=f"netspace-{cand.campaign}",
-        artifact_location=_spec_field(cand.study_attrs.get("spec"), "artifact_location"))
+        artifact_location=_artifact_location(cand.study_attrs, project))
     config = dict(cand.user_attrs.get("config") or {})
     tags = {
         TRIAL_KEY_TAG: cand.key,

@@ -1,8 +1,9 @@
 """MLflow, driver side only: an experiment and a parent run per campaign, a child run per trial.
 
 Uses ``MlflowClient`` (no global active-run state). Child runs carry ``mlflow.parentRunId``, the sampled config
-and Optuna params as params, per-epoch ``train_loss``/``top1_err``/``images_per_s``, complexity and final error
-as metrics, and ``netspace.status``; ``weights.pt`` is logged as an artifact when ``log_weights`` and small.
+and Optuna params as params, the per-epoch :data:`EPOCH_METRICS` (``train_loss``, ``top1_err``, ``images_per_s`` and
+``data_wait``, the fraction of the epoch's step time spent waiting for data), complexity and final error as
+metrics, and ``netspace.status``; ``weights.pt`` is logged as an artifact when ``log_weights`` and small.
 A trial re-run after a driver crash keeps its child run (its id is in the Optuna trial's user attrs).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from netspace.errors import StorageError
@@ -18,6 +20,8 @@ from netspace.platform.campaign.spec import MlflowSpec
 from netspace.platform.storage.urls import mask_secrets
 
 MAX_ARTIFACT_BYTES = 50 * 2**20
+#: the per-epoch metrics of a child run (step = epoch), from each ``EpochReport``
+EPOCH_METRICS = ("train_loss", "top1_err", "images_per_s", "data_wait")
 
 
 def configure_env(tracking_uri: str) -> None:
@@ -47,8 +51,11 @@ def check_tracking(tracking_uri: str) -> None:
 
 
 class Tracker:
-    def __init__(self, spec: MlflowSpec, campaign: str):
+    def __init__(self, spec: MlflowSpec, campaign: str, *, project: Path | None = None):
+        """``spec``: resolved (absolute paths); ``project``: the project directory, against which stored relative
+        paths (a trial's ``weights_path``) are read, and whose own MLflow store follows a move of the project."""
         configure_env(spec.tracking_uri)
+        self.project = project
         import logging
 
         from mlflow.tracking import MlflowClient
@@ -68,6 +75,9 @@ class Tracker:
         """Find or create the experiment and the parent run (reused across run/resume invocations)."""
         try:
             self.experiment_id = self._experiment(experiment_id)
+            from netspace.platform.tracking.relocate import follow_moved_project
+
+            follow_moved_project(self.spec.tracking_uri, self.experiment_id, self.spec.artifact_location, self.project)
             self.parent_run_id = self._parent(parent_run_id)
         except StorageError:
             raise
@@ -152,15 +162,22 @@ class Tracker:
                                                if v is not None])
 
     def log_missing_epochs(self, run_id: str | None, history: list[dict[str, Any]]) -> int:
-        """Log the epochs of ``history`` (``EpochReport`` dicts) that the run has no ``top1_err`` for: after a
-        driver crash the worker may have trained (and checkpointed) epochs no driver recorded. Idempotent."""
+        """Log the values of ``history`` (``EpochReport`` dicts) that the run lacks, metric by metric: after a
+        driver crash the worker may have trained (and checkpointed) epochs no driver recorded, and a metric the
+        live reports did not carry is filled in from the history. Idempotent; returns the epochs written to."""
         if not run_id or not history:
             return 0
-        logged = {m.step for m in self.client.get_metric_history(run_id, "top1_err")}
-        missing = [h for h in history if isinstance(h, dict) and int(h.get("epoch", -1)) not in logged]
-        for h in missing:
-            self.log_epoch(run_id, int(h["epoch"]), {k: h.get(k) for k in ("train_loss", "top1_err", "images_per_s")})
-        return len(missing)
+        logged = {k: {m.step for m in self.client.get_metric_history(run_id, k)} for k in EPOCH_METRICS}
+        n = 0
+        for h in history:
+            if not isinstance(h, dict) or h.get("epoch") is None:
+                continue
+            epoch = int(h["epoch"])
+            missing = {k: h.get(k) for k in EPOCH_METRICS if epoch not in logged[k] and h.get(k) is not None}
+            if missing:
+                self.log_epoch(run_id, epoch, missing)
+                n += 1
+        return n
 
     def finish_trial(self, run_id: str, *, status: str, metrics: dict[str, float], weights_path: str | None) -> None:
         from mlflow.entities import Metric, RunTag
@@ -169,6 +186,9 @@ class Tracker:
         self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()
                                                if v is not None],
                               tags=[RunTag("netspace.status", status)])
+        from netspace.platform.storage.project import load_path
+
+        weights_path = load_path(weights_path, self.project)  # stored relative to the project directory
         if (self.spec.log_weights and weights_path and os.path.isfile(weights_path)
                 and os.path.getsize(weights_path) <= MAX_ARTIFACT_BYTES):
             try:

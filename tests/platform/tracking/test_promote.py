@@ -102,7 +102,7 @@ def test_promote_best_registers_loadable_model_and_is_idempotent(campaign, capsy
     # tracking URI comes from the campaign spec; storage URL from the CLI
     assert main(["promote", CAMPAIGN, "--storage", campaign["url"]]) == 0
     out = capsys.readouterr()
-    assert "regnetx:0" in out.out and "registered new version 1 of netspace-promo; @champion set on v1" in out.out, out
+    assert "regnetx#0" in out.out and "registered new version 1 of netspace-promo; @champion set on v1" in out.out, out
     assert SECRET not in out.out + out.err
 
     # the same trial again: no second version, alias still on v1
@@ -166,20 +166,20 @@ def test_promote_top_k_explicit_trial_and_models_table(campaign, capsys):
     table = capsys.readouterr().out
     rows = [line.split() for line in table.splitlines() if line.strip().startswith("promo-top")]
     assert len(rows) == 2, table
-    assert rows[0][:3] == ["promo-top", "1", "champion"] and "regnetx:0" in rows[0], table
-    assert rows[1][:2] == ["promo-top", "2"] and "candidate,challenger" in rows[1] and "vgg:0" in rows[1], table
+    assert rows[0][:3] == ["promo-top", "1", "champion"] and "regnetx#0" in rows[0], table
+    assert rows[1][:2] == ["promo-top", "2"] and "candidate,challenger" in rows[1] and "vgg#0" in rows[1], table
     assert f"{campaign['err']:.2f}" in rows[0]
 
 
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
-    (["--trial", "0"], "trial 0 is ambiguous in campaign 'promo': use one of regnetx:0, vgg:0"),
-    (["--trial", "regnetx:1"], "trial regnetx:1 of campaign 'promo' has no weights"),
-    (["--trial", "regnetx:7"], "campaign 'promo' has no finished trial regnetx:7"),
-    (["--trial", "vgg:1"], "campaign 'promo' has no finished trial vgg:1"),  # failed trial
+    (["--trial", "0"], "trial 0 is ambiguous in campaign 'promo': use one of regnetx#0, vgg#0"),
+    (["--trial", "regnetx:1"], "trial regnetx#1 of campaign 'promo' has no weights"),
+    (["--trial", "regnetx:7"], "campaign 'promo' has no finished trial regnetx#7"),
+    (["--trial", "vgg:1"], "campaign 'promo' has no finished trial vgg#1"),  # failed trial
     (["--space", "resnet"], "campaign 'promo' has no space 'resnet'"),
-    (["--trial", "x:y"], "trial must be a number or 'space:number'"),
+    (["--trial", "x:y"], "trial must be a number or 'space#number'"),
     (["--trial", "1", "--top", "2"], "give either a trial or --top, not both"),
 ])
 def test_promote_errors_are_one_line(campaign, capsys, args, message):
@@ -220,14 +220,15 @@ def test_models_defaults_to_the_embedded_tracking_store(monkeypatch, tmp_path, c
     monkeypatch.chdir(tmp_path)  # campaigns default to sqlite:///mlflow.db in the working directory
     assert main(["models"]) != 0  # a read-only command: no store yet, none created
     err = capsys.readouterr().err
-    assert "no MLflow store at sqlite:///mlflow.db" in err and len(err.strip().splitlines()) == 1, err
+    store = f"sqlite:///{os.path.realpath(tmp_path)}/mlflow.db"  # the default, made absolute as it is printed
+    assert f"no MLflow store at {store}" in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "mlflow.db").exists()
     from mlflow import MlflowClient
 
     MlflowClient(tracking_uri="sqlite:///mlflow.db").search_experiments()  # what a campaign's first run creates
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    assert "MLflow store: sqlite:///mlflow.db" in out and "no registered models" in out
+    assert f"MLflow store: {store}" in out and "no registered models" in out
 
 
 def test_mask_credentials_in_messages():
@@ -249,7 +250,7 @@ def test_top_k_checks_every_trial_before_registering_any(campaign, capsys):
     capsys.readouterr()
     code = main(["promote", CAMPAIGN, "--storage", campaign["url"], "--top", "3", "--registered-name", "all-or-none",
                  "--tracking-uri", tracking])
-    assert code == 2 and "trial regnetx:1 of campaign 'promo' has no weights" in capsys.readouterr().err
+    assert code == 2 and "trial regnetx#1 of campaign 'promo' has no weights" in capsys.readouterr().err
     assert main(["models", "--tracking-uri", tracking, "--name", "all-or-none"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "no registered models"
 
@@ -266,7 +267,7 @@ def test_moving_the_alias_to_a_worse_model_needs_force(campaign, capsys):
     assert first[0].describe().endswith("registered new version 1 of promo-force; @champion set on v1")
     with pytest.raises(PromotionError) as e:
         promote(campaign["url"], CAMPAIGN, trial_number="vgg:0", registered_name=name, tracking_uri=tracking)
-    assert str(e.value) == (f"@champion is regnetx:0 v1 (top-1 error {campaign['err']:.2f}%); vgg:0 is worse "
+    assert str(e.value) == (f"@champion is regnetx#0 v1 (top-1 error {campaign['err']:.2f}%); vgg#0 is worse "
                             f"({campaign['vgg_err']:.2f}%): pass --force to move it")
     assert len(_versions(tracking, name)) == 1, "nothing registered when refused"
 
@@ -274,9 +275,9 @@ def test_moving_the_alias_to_a_worse_model_needs_force(campaign, capsys):
     base = ["promote", CAMPAIGN, "--storage", campaign["url"], "--registered-name", name, "--tracking-uri", tracking]
     assert main([*base, "--trial", "vgg:0"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: @champion is regnetx:0") and err.count("\n") == 1 and SECRET not in err
+    assert err.startswith("error: @champion is regnetx#0") and err.count("\n") == 1 and SECRET not in err
     assert main([*base, "--trial", "vgg:0", "--force"]) == 0
-    assert "vgg:0 (top-1 error" in (out := capsys.readouterr().out)
+    assert "vgg#0 (top-1 error" in (out := capsys.readouterr().out)
     assert "registered new version 2 of promo-force; @champion moved from v1 to v2" in out, out
     # back to the better one: no force needed, nothing new registered
     assert main(base) == 0
