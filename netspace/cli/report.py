@@ -1,4 +1,5 @@
-"""``netspace report NAME``: PNG figures, index.html and trials.csv of a campaign."""
+"""``netspace report NAME``: a self-contained index.html (inline SVG figures, provenance), the figures as PDFs,
+and trials.csv of a campaign."""
 
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ from netspace.platform.storage.urls import mask_secrets, resolve_url, store_line
 @click.option("--out", "out_dir", default=None, metavar="DIR", help="output folder (default: reports/NAME)")
 @click.option("--space", "spaces", multiple=True, help="only these design spaces (repeatable; first is the KS reference)")
 def report(name: str, storage: str | None, out_dir: str | None, spaces: tuple[str, ...]):
-    """Write a campaign report: EDFs with bootstrap bands, normalized EDFs, error vs complexity, parameter
-    trends, search efficiency, an index.html with a summary table, and trials.csv."""
+    """Write a campaign report: one self-contained index.html (EDFs with bootstrap bands, normalized EDFs, error
+    vs complexity and runtime, parameter trends, search efficiency, complexity fits, best models across regimes,
+    provenance), every figure also as a PDF, and trials.csv."""
+    import shlex
+
     from netspace.platform.campaign.state import campaign_mlflow_store
     from netspace.platform.reporting.report import build_report
 
     url = resolve_url(storage)
-    rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None)
+    typed = click.get_current_context().get_parameter_source("storage") == click.core.ParameterSource.COMMANDLINE
+    command = shlex.join(["netspace", "report", name, *(["--storage", storage] if storage and typed else []),
+                          *(["--out", out_dir] if out_dir else []), *[a for s in spaces for a in ("--space", s)]])
+    rep = build_report(url, name, out_dir or f"reports/{name}", spaces=list(spaces) or None, command=command)
     click.echo(f"report of {name} ({mask_secrets(url)}): {rep.n_finished} finished trials")
     click.echo(store_line(campaign_mlflow_store(name, url)))
     if rep.summary is not None:

@@ -1,8 +1,9 @@
 """netspace dashboard — ``streamlit run netspace/dashboard/app.py -- --storage URL`` (or ``netspace dashboard``).
 
-The page outline: sidebar (campaign, spaces, complexity measure); the title with the summary strip (winning
+The page outline: sidebar (campaign, spaces, complexity measure: FLOPs, params, acts or measured runtime, with the device
+when trials ran on several); the title with the summary strip (winning
 space and its verdict, best network, done / target and ETA); then five tabs — Overview (progress, error EDFs,
-error vs complexity, history, best networks, the chosen trial, promote), Compare (pairwise comparisons),
+error vs complexity, history, best networks, the chosen trial, promote), Compare (pairwise comparisons; the best models across regimes when the campaign samples a space in several),
 Parameters (trends, importance, parallel coordinates), Trials (every trial: filter, sort, overlay learning
 curves, compare configs side by side) and Refine. Only the open tab is computed (``NETSPACE_DASHBOARD_EAGER=1``
 computes all of them on every run, as the page did before it had tabs). All of it lives in one fragment that
@@ -32,6 +33,7 @@ from netspace.dashboard.panels import (
     strip,
     trial,
     trials,
+    zoo,
 )
 from netspace.errors import NetspaceError
 from netspace.platform.storage.urls import mask_secrets
@@ -81,8 +83,11 @@ counts, _ = data.status(url, campaign)
 attrs = data.study_attrs(url, campaign, data.version(counts))
 all_spaces = sorted(set(counts.index) | set(attrs))
 chosen = st.sidebar.multiselect("design spaces", all_spaces, default=all_spaces, key="spaces")
-metric = st.sidebar.selectbox("complexity", ["flops", "params", "acts"], key="metric",
-                              format_func=charts.complexity_title)
+measured_on = data.devices(data.completed(url, campaign, data.version(counts)))  # runtime: a column like FLOPs
+metric = st.sidebar.selectbox("complexity", ["flops", "params", "acts"] + (["inference_ms"] if measured_on else []),
+                              key="metric", format_func=charts.complexity_title)
+device = (st.sidebar.selectbox("runtime measured on", measured_on, key="device")
+          if metric == "inference_ms" and len(measured_on) > 1 else None)
 bands = st.sidebar.checkbox("bootstrap bands (95%)", value=True, key="bands")
 live = view.is_live(counts, attrs) and not st.sidebar.checkbox("pause live refresh", key="pause")
 refresh = REFRESH_S if live else None
@@ -102,9 +107,14 @@ def overview(v: view.View) -> None:
         promote.render(v, trial.key_of(row), float(row["error"]))
 
 
+def comparisons(v: view.View) -> None:
+    compare.render(v.done, v.campaign, v.attrs)
+    zoo.render(v)  # only when the campaign samples a space in several regimes
+
+
 SECTIONS = {
     "Overview": overview,
-    "Compare": lambda v: compare.render(v.done, v.campaign, v.attrs),
+    "Compare": comparisons,
     "Parameters": parameters.render,
     "Trials": trials.render,
     "Refine": lambda v: refine.render(v.done, v.campaign, v.attrs),
@@ -113,7 +123,7 @@ SECTIONS = {
 
 @st.fragment(run_every=refresh)
 def page() -> None:
-    v = view.load(url, campaign, chosen, metric, bands)
+    v = view.load(url, campaign, chosen, metric, bands, device)
     if live and not v.live:  # the campaign just finished: one full rerun turns the refresh off
         st.rerun()
     strip_box = st.container()  # filled last: the open tab's first charts reach the browser before the verdict

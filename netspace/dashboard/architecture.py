@@ -8,6 +8,7 @@ does not have to import torch; other configs go through the design space's own `
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,14 +24,23 @@ class Architecture:
     fit: QuantizedLinearFit | None  # best quantized linear fit of the block widths
 
 
+def ratio(b) -> int | float:
+    """A bottleneck ratio as stored: a whole number as an int (1, 2, 4), an inverted bottleneck (b < 1) as its
+    float (0.25), never truncated to 0."""
+    v = float(b)
+    return int(v) if v.is_integer() else v
+
+
 def _adjust(widths, ratios, groups):
-    """Group-width compatibility as pycls (and netspace.search_spaces.anynet.adjust_compatibility) does."""
+    """Group-width compatibility as pycls (and netspace.search_spaces.anynet.adjust_compatibility) does: for an
+    inverted bottleneck (b < 1) the bottleneck width is a multiple of lcm(g, 1/b), so w = w_b·b stays whole."""
     ws, gs = [], []
     for w, b, g in zip(widths, ratios, groups):
         w_b = max(1, int(round(w / b)))
-        g = min(g, w_b)
-        w_b = max(g, int(round(w_b / g)) * g)
-        ws.append(int(w_b * b))
+        g = min(int(g), w_b)
+        m = math.lcm(g, int(round(1 / b))) if b < 1 else g
+        w_b = max(m, int(round(w_b / m)) * m)
+        ws.append(int(round(w_b * b)))
         gs.append(int(g))
     return ws, gs
 
@@ -39,7 +49,9 @@ def _regnet_stages(c: dict):
     ws = quantized_widths(float(c["w0"]), float(c["wa"]), float(c["wm"]), int(c["depth"])).ravel().astype(int)
     widths, depths = np.unique(ws, return_counts=True)
     n = len(widths)
-    b, g = int(c.get("bottleneck_ratio", 1)), int(c.get("group_width", 1))
+    b, g = ratio(c.get("bottleneck_ratio", 1)), int(c.get("group_width", 1))
+    if c.get("block", "X") != "X":  # R and V blocks have no bottleneck (RegNetConfig.to_anynet)
+        b, g = 1, 1
     adj, gs = _adjust(widths.tolist(), [b] * n, [g] * n)
     return depths.tolist(), adj, {"bottleneck_ratio": [b] * n, "group_width": gs}
 
@@ -47,8 +59,10 @@ def _regnet_stages(c: dict):
 def _from_space(space: str, config: dict):
     try:
         from netspace.search_spaces import get_space
+        from netspace.search_spaces.resolution import split_resolution
 
-        cfg = get_space(space).config_from_dict(config)
+        base, _ = split_resolution(config)  # a sampled resolution is not a field of the space's config
+        cfg = get_space(space).config_from_dict(base)
         cfg = cfg.to_anynet() if hasattr(cfg, "to_anynet") else cfg
     except Exception:
         return None
@@ -83,7 +97,7 @@ def architecture(space: str, config: dict | None, fit: bool = True) -> Architect
                            "width": [int(w) for w in widths[:n]]})
     for k, v in extra.items():
         if len(v) >= n:
-            stages[k] = [int(x) for x in v[:n]]
+            stages[k] = [ratio(x) if k == "bottleneck_ratio" else int(x) for x in v[:n]]
     blocks = [int(w) for w, d in zip(widths[:n], depths[:n]) for _ in range(int(d))]
     q = None
     if fit and blocks and all(w > 0 for w in blocks):

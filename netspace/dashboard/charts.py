@@ -12,8 +12,8 @@ import pandas as pd
 from netspace.platform.analysis import binned_trend
 from netspace.platform.reporting import style
 
-COMPLEXITY_LABELS = {"flops": "FLOPs", "params": "parameters", "acts": "activations"}
-COMPLEXITY_UNITS = {"flops": ("MF", 1e6), "params": ("M", 1e6), "acts": ("M", 1e6)}
+COMPLEXITY_LABELS = dict(style.COMPLEXITY_NAMES)  # flops, params, acts and inference_ms (runtime)
+COMPLEXITY_UNITS = {"flops": ("MF", 1e6), "params": ("M", 1e6), "acts": ("M", 1e6), style.RUNTIME: ("ms", 1.0)}
 PICK = "pick"  # the point-selection parameter of the clickable charts: fields space, number
 ERROR_AXIS = alt.Y("error:Q", title="top-1 error (%)", scale=alt.Scale(zero=False))
 
@@ -88,9 +88,11 @@ def edf_chart(curves: pd.DataFrame, title: str, colors: dict[str, str], refs: pd
 
 
 def _scaled(df: pd.DataFrame) -> pd.DataFrame:
-    data = df[["space", "number", "error", "flops", "params", "acts"]].copy()
+    cols = ["space", "number", "error", "flops", "params", "acts"]
+    data = df[[*cols, *[c for c in (style.RUNTIME, style.DEVICE) if c in df.columns]]].copy()
     for col, (_, scale) in COMPLEXITY_UNITS.items():
-        data[col] = pd.to_numeric(data[col], errors="coerce") / scale
+        if col in data.columns:
+            data[col] = pd.to_numeric(data[col], errors="coerce") / scale
     return data
 
 
@@ -316,3 +318,28 @@ def parallel_chart(df: pd.DataFrame, params: list[str], max_lines: int = 400, co
     labels = alt.Chart(tick_data).mark_text(align="left", dx=6, fontSize=10, color="#333").encode(x=x, y=y, text="label:N")
     return alt.layer(axes, lines, tick_marks, labels).properties(
         height=320, title=f"parallel coordinates ({len(sub)} best models; darker = lower error)")
+
+
+def zoo_chart(table: pd.DataFrame, params: list[str], columns: int = 4) -> alt.FacetChart:
+    """Best models across regimes (:func:`netspace.platform.analysis.zoo.best_across_regimes`): one panel per
+    parameter against FLOPs (log, MF), a line through the best model of each regime, colour per group (the space
+    sampled across the regimes), larger points for rank 1."""
+    rows = table.assign(flops=pd.to_numeric(table["flops"], errors="coerce") / 1e6)
+    long = rows.melt(id_vars=["group", "regime", "rank", "number", "error", "flops"], value_vars=params,
+                     var_name="param", value_name="value").dropna(subset=["value"])
+    groups = list(dict.fromkeys(long["group"]))
+    color = alt.Color("group:N", title="space (across regimes)",
+                      scale=alt.Scale(domain=groups, range=[style.PALETTE[i % len(style.PALETTE)] for i in range(len(groups))]),
+                      legend=alt.Legend(orient="top", direction="horizontal"))
+    x = alt.X("flops:Q", title="FLOPs (MF)", scale=alt.Scale(type="log", domain=fitted(long["flops"], log=True), nice=False),
+              axis=alt.Axis(format="~g", tickCount=5, labelOverlap=True))
+    base = alt.Chart().encode(x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)), color=color)
+    points = base.mark_circle(opacity=0.8).encode(
+        size=alt.condition(alt.datum.rank == 1, alt.value(70), alt.value(20)),
+        tooltip=[alt.Tooltip("regime:N"), alt.Tooltip("rank:Q"), alt.Tooltip("number:Q", title="trial"),
+                 alt.Tooltip("param:N"), alt.Tooltip("value:Q", format=".4g"), alt.Tooltip("flops:Q", title="MF", format=".2f"),
+                 alt.Tooltip("error:Q", title="error (%)", format=".2f")])
+    line = base.mark_line().transform_filter(alt.datum.rank == 1)
+    return alt.layer(points, line, data=long).properties(width=200, height=150).facet(
+        facet=alt.Facet("param:N", title=None, sort=params), columns=columns,
+    ).resolve_scale(y="independent").properties(title="best models across regimes: parameters against FLOPs")

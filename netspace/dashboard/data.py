@@ -14,12 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from netspace.platform import analysis as an
+from netspace.platform.reporting.style import DEVICE, RUNTIME
 from netspace.platform.storage import results
 from netspace.platform.storage.urls import default_storage, mask_secrets
 
 STATUS_TTL_S = 2
 DATA_TTL_S = 3600
-DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected", "data_wait"]  # the rest: per trial (trial_attrs)
+DASHBOARD_ATTRS = ["flops", "params", "acts", "status", "rejected", "data_wait", "inference_ms",
+                   "device_name"]  # the rest: per trial (trial_attrs)
 TRIAL_ATTRS = ("config", "mlflow_run_id", "train_time_s")
 
 
@@ -89,15 +91,33 @@ def learning_curve(url: str, campaign: str, space: str, number: int, ver: str = 
     return results.trial_intermediate_values(url, campaign, space, number)
 
 
+def devices(done: pd.DataFrame) -> list[str]:
+    """The devices that measured the runtime of ``done``'s trials (``device_name`` of trials with ``inference_ms``)."""
+    if RUNTIME not in done.columns or DEVICE not in done.columns:
+        return []
+    measured = done[pd.to_numeric(done[RUNTIME], errors="coerce").notna()]
+    return sorted(measured[DEVICE].fillna("unknown").astype(str).unique())
+
+
+def on_device(done: pd.DataFrame, device: str | None) -> pd.DataFrame:
+    """``done``'s trials whose runtime was measured on ``device`` (all of them when None): runtimes of different
+    hardware are never mixed in one EDF or comparison."""
+    if device is None or DEVICE not in done.columns:
+        return done
+    return done[done[DEVICE].fillna("unknown").astype(str) == device]
+
+
 @st.cache_data(ttl=DATA_TTL_S, max_entries=16, show_spinner=False)
 def curves(url: str, campaign: str, spaces: tuple[str, ...], normalize: str | None, bands: bool,
-           ver: str = "") -> pd.DataFrame:
-    return an.edf_curves(completed(url, campaign, ver), list(spaces), normalize=normalize, bands=bands, n_boot=200)
+           ver: str = "", device: str | None = None) -> pd.DataFrame:
+    return an.edf_curves(on_device(completed(url, campaign, ver), device), list(spaces), normalize=normalize,
+                         bands=bands, n_boot=200)
 
 
 @st.cache_data(ttl=DATA_TTL_S, max_entries=16, show_spinner=False)
-def summary(url: str, campaign: str, spaces: tuple[str, ...], complexity: str, ver: str = "") -> pd.DataFrame:
-    return an.summary_table(completed(url, campaign, ver), list(spaces), complexity=complexity)
+def summary(url: str, campaign: str, spaces: tuple[str, ...], complexity: str, ver: str = "",
+            device: str | None = None) -> pd.DataFrame:
+    return an.summary_table(on_device(completed(url, campaign, ver), device), list(spaces), complexity=complexity)
 
 
 @st.cache_data(ttl=DATA_TTL_S, max_entries=32, show_spinner="computing parameter importance…")

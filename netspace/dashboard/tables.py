@@ -9,7 +9,7 @@ import streamlit as st
 from netspace.platform.reporting import style
 
 UNITS = {"flops": ("FLOPs (MF)", 1e6, "%.1f"), "params": ("params (M)", 1e6, "%.2f"),
-         "acts": ("activations (M)", 1e6, "%.2f")}
+         "acts": ("activations (M)", 1e6, "%.2f"), style.RUNTIME: ("runtime (ms)", 1.0, "%.3g")}
 PCT = {"error", "top1_err", "min_error", "median_error"}
 
 

@@ -26,6 +26,12 @@ class View:
     colors: dict[str, str] = field(default_factory=dict)
     metric: str = "flops"
     bands: bool = True
+    device: str | None = None     # the metric is the runtime measured on several devices: the one shown
+
+    @property
+    def by_metric(self) -> pd.DataFrame:
+        """The completed trials the complexity sections use: all of them, or those measured on ``device``."""
+        return data.on_device(self.done, self.device)
 
     @property
     def live(self) -> bool:
@@ -50,7 +56,7 @@ def is_live(counts: pd.DataFrame, attrs: dict[str, dict]) -> bool:
     return finished < target
 
 
-def load(url: str, campaign: str, chosen: list[str], metric: str, bands: bool) -> View:
+def load(url: str, campaign: str, chosen: list[str], metric: str, bands: bool, device: str | None = None) -> View:
     counts, running = data.status(url, campaign)
     ver = data.version(counts)
     attrs = data.study_attrs(url, campaign, ver)
@@ -61,4 +67,4 @@ def load(url: str, campaign: str, chosen: list[str], metric: str, bands: bool) -
     present = set(done["space"])
     populations = [s for s in all_spaces if not attrs.get(s, {}).get("reference")]
     return View(url, campaign, ver, counts, running, all_spaces, [s for s in chosen if s in present], done, attrs,
-                refs, style.space_colors(populations), metric, bands)
+                refs, style.space_colors(populations), metric, bands, device if metric == style.RUNTIME else None)

@@ -30,9 +30,11 @@ def top1_error(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: No
     return 100.0 * float(wrong.item()) / max(len(y), 1)
 
 
-def evaluate_model(model: nn.Module, dataset: DatasetSpec | str, device: str | torch.device | None = None) -> float:
+def evaluate_model(model: nn.Module, dataset: DatasetSpec | str, device: str | torch.device | None = None,
+                   resolution: int | None = None) -> float:
     """Top-1 error (%) of ``model`` on the held-out split of ``dataset``. ``device`` defaults to where the model's
-    parameters are; the model is moved there if needed."""
+    parameters are; the model is moved there if needed. ``resolution``: the trial's own input resolution when it
+    sampled one (the images are resized on the device exactly as its training did; in-memory datasets)."""
     if device is None:
         p = next(model.parameters(), None)
         device = p.device if p is not None else "cpu"
@@ -45,4 +47,8 @@ def evaluate_model(model: nn.Module, dataset: DatasetSpec | str, device: str | t
         return StreamData(spec, plan).evaluate(model, plan)
     data = load_dataset(dataset)
     x, y = data.test_x.to(plan.device), data.test_y.to(plan.device)
+    if resolution is not None:
+        from netspace.workers.resize import resize_images
+
+        x = resize_images(x, int(resolution))
     return top1_error(model, x, y, Normalizer(data.mean, data.std, plan.device), plan)

@@ -11,8 +11,13 @@ import warnings
 import pandas as pd
 import streamlit as st
 
+from netspace.dashboard import data
 from netspace.platform.analysis import EmptyBinWarning, finished, pairwise_comparisons
 from netspace.platform.analysis.stratified import default_n_bins
+from netspace.platform.reporting.style import COMPLEXITY_NAMES, RUNTIME
+
+#: the EDF choices: plain, or normalized by a complexity column (the measured runtime when trials recorded it)
+PLAIN = "plain"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -37,9 +42,17 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
         st.info("Comparisons need finished trials in at least two spaces.")
         return
     c1, c2, c3 = st.columns(3)
-    choice = c1.selectbox("EDF", ["plain", "normalized by flops", "normalized by params", "normalized by acts"],
-                          key="cmp_normalize", persist_state="page")
-    normalize = None if choice == "plain" else choice.rsplit(" ", 1)[1]
+    devices = data.devices(done)
+    columns = ["flops", "params", "acts"] + ([RUNTIME] if devices else [])
+    choices: dict[str, str | None] = {PLAIN: None, **{f"normalized by {'runtime' if c == RUNTIME else c}": c for c in columns}}
+    choice = c1.selectbox("EDF", list(choices), key="cmp_normalize", persist_state="page")
+    normalize = choices.get(str(choice))
+    if normalize == RUNTIME:  # runtimes of different hardware are not comparable: one device at a time
+        device = c1.selectbox("runtime measured on", devices, key="cmp_device") if len(devices) > 1 else devices[0]
+        done = data.on_device(done, device)
+        if done["space"].nunique() < 2:
+            st.info(f"Fewer than two spaces have trials whose runtime was measured on {device}.")
+            return
     n_bins = int(c2.number_input("complexity bins (0 = adapt to n)", min_value=0, max_value=200, value=0,
                                  key="cmp_bins", persist_state="page", disabled=normalize is None)) or None
     log_bins = c3.checkbox("log bins", value=False, key="cmp_log", persist_state="page", disabled=normalize is None)
@@ -51,7 +64,8 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
                                  "diff_hi": "CI high"})
     st.dataframe(show, hide_index=True, width="stretch")
     how = ("two-sample KS test (scipy)" if normalize is None else
-           f"KS of normalized EDFs ({n_bins or 'about n/5, at most 40'} {'log' if log_bins else 'linear'} {normalize} "
+           f"KS of normalized EDFs ({n_bins or 'about n/5, at most 40'} {'log' if log_bins else 'linear'} "
+           f"{COMPLEXITY_NAMES.get(normalize, normalize)} "
            "bins, pooled where a space leaves one empty), permutation p-value with the labels shuffled within bins; "
            "weighted medians")
     st.caption(f"p-value: {how}; adjusted p: Holm across the pairs; median difference: bootstrap 95 % interval "
@@ -65,5 +79,6 @@ def render(df: pd.DataFrame, campaign: str, study_attrs: dict) -> None:
             if r.verdict.startswith("no verdict"):
                 st.warning(f"{r.a} vs {r.b}: {r.verdict}")
             elif r.bins < want:
-                st.warning(f"{r.a} vs {r.b}: {want} {normalize} bins pooled into {r.bins}, so that both spaces "
+                st.warning(f"{r.a} vs {r.b}: {want} {COMPLEXITY_NAMES.get(normalize, normalize)} bins pooled into "
+                           f"{r.bins}, so that both spaces "
                            "occupy every bin")

@@ -17,21 +17,22 @@ def edfs(v: View) -> None:
         st.altair_chart(charts.edf_chart(data.curves(v.url, v.campaign, sp, None, v.bands, v.ver),
                                          "error EDF", v.colors, v.refs), width="stretch")
     with c2:
-        st.altair_chart(charts.edf_chart(data.curves(v.url, v.campaign, sp, v.metric, v.bands, v.ver),
+        st.altair_chart(charts.edf_chart(data.curves(v.url, v.campaign, sp, v.metric, v.bands, v.ver, v.device),
                                          f"normalized EDF (same {label} distribution per space)", v.colors, v.refs),
                         width="stretch")
-    summ = data.summary(v.url, v.campaign, sp, v.metric, v.ver)
+    summ = data.summary(v.url, v.campaign, sp, v.metric, v.ver, v.device)
     per_space = ", ".join(f"{s} {n}" for s, n in zip(summ["space"], summ["n"]))
     st.caption(f"EDFs of {int(summ['n'].sum())} completed models ({per_space}) · KS: D = sup|F − F_{sp[0]}| against the first space ({sp[0]}); normalized: "
                f"models weighted so every space has the same {label} distribution"
-               + (" · shaded: 95 % bootstrap bands" if v.bands else ""))
+               + (" · shaded: 95 % bootstrap bands" if v.bands else "")
+               + (f" · runtime measured on {v.device} (table and normalized EDF: its trials only)" if v.device else ""))
     tables.show(summ)
 
 
 def complexity(v: View) -> str | None:
     """The scatter; returns 'space:number' of a clicked point (the drill-down), else None."""
     st.header("Error vs complexity")
-    event = st.altair_chart(charts.complexity_chart(v.done, v.metric, v.colors, v.refs), width="stretch",
+    event = st.altair_chart(charts.complexity_chart(v.by_metric, v.metric, v.colors, v.refs), width="stretch",
                             on_select="rerun", selection_mode=charts.PICK, key="scatter_chart")
     return picked(event)
 

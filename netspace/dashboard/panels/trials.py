@@ -1,5 +1,6 @@
 """Trials: every trial of the chosen spaces in one table (sort by any column, filter by outcome, error and
-complexity); select rows to overlay their learning curves and to compare up to three configs side by side."""
+complexity; the measured runtime is a column, with the device when trials ran on several); select rows to overlay
+their learning curves and to compare up to three configs side by side."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from netspace.dashboard.panels import inputs
 from netspace.dashboard.panels.best import stages_text
 from netspace.dashboard.view import View
 from netspace.platform.reporting import style
+from netspace.platform.reporting.style import DEVICE, RUNTIME
 
 MAX_CURVES = 10
 MAX_SIDE_BY_SIDE = 3
@@ -22,7 +24,8 @@ def table(v: View) -> pd.DataFrame:
     df = data.trials(v.url, v.campaign, v.ver)
     df = df[df["space"].isin(v.spaces or v.all_spaces)]
     params = [c for c in df.columns if c.startswith("param_")]
-    out = df[["space", "number", "outcome", "error", "flops", "params", "acts", *params]].copy()
+    runtime = [RUNTIME] + ([DEVICE] if len(data.devices(df)) > 1 else [])  # the device only when it varies
+    out = df[["space", "number", "outcome", "error", "flops", "params", "acts", *runtime, *params]].copy()
     start = pd.to_datetime(df["datetime_start"], errors="coerce")
     out["started"] = start
     out["minutes"] = (pd.to_datetime(df["datetime_complete"], errors="coerce") - start).dt.total_seconds() / 60

@@ -21,8 +21,14 @@ COLUMN_NAMES = {
     "epoch": "epoch", "epochs": "epochs", "train_loss": "train loss", "images_per_s": "images/s",
     "elapsed_s": "elapsed (s)", "started": "started", "train_time_s": "train time (s)", "config": "config",
     "datetime_start": "started", "importance": "importance", "param": "parameter", "doc": "meaning",
-    "stages": "stages (blocks × width)",
+    "stages": "stages (blocks × width)", "inference_ms": "runtime (ms)", "device_name": "device",
 }
+
+#: complexity columns in the order the dashboard and the report offer them; ``inference_ms`` is the measured
+#: runtime (median ms of a fixed batch on the trial's device, netspace.workers.runtime), grouped by ``device_name``
+COMPLEXITY_COLUMNS = ("flops", "params", "acts", "inference_ms")
+RUNTIME, DEVICE = "inference_ms", "device_name"
+COMPLEXITY_NAMES = {"flops": "FLOPs", "params": "parameters", "acts": "activations", "inference_ms": "runtime"}
 
 
 def space_colors(spaces) -> dict[str, str]:
@@ -62,6 +68,30 @@ def fmt_flops(x) -> str:
 def fmt_params(x) -> str:
     """Parameter (or activation) counts as ``5.2 M``, ``120 k``."""
     return _scaled(x, (("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0)))
+
+
+def fmt_ms(x) -> str:
+    """A measured runtime: ``3.41 ms``, ``120 ms``."""
+    v = _finite(x)
+    return "–" if v is None else (f"{v:.0f} ms" if abs(v) >= 100 else f"{v:.3g} ms")
+
+
+def fmt_tick(x) -> str:
+    """A count as an axis tick: ``2M``, ``400M``, ``1.5G``, ``20k`` (no scientific notation, no trailing .0)."""
+    v = _finite(x)
+    if v is None:
+        return ""
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0)):
+        if abs(v) >= scale or unit == "":
+            s = v / scale
+            return (f"{s:.0f}" if abs(s) >= 100 else f"{s:.3g}") + unit
+    return ""  # not reached
+
+
+def fmt_ms_tick(x) -> str:
+    """A runtime axis tick in ms: ``0.5``, ``2``, ``30``."""
+    v = _finite(x)
+    return "" if v is None else f"{v:.3g}"
 
 
 def fmt_pct(x, decimals: int = 2) -> str:

@@ -30,7 +30,8 @@ INPUT_BOUND_WAIT, FED_WAIT = 0.62, 0.04  # demo data-wait fractions of input-bou
 
 def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), n: int = 40, *, seed: int = 0,
              running: int = 2, failed: int = 1, rejected: int = 0, epochs: int = 3, resolution: int = 32,
-             num_classes: int = 10, input_bound: int | None = None) -> dict:
+             num_classes: int = 10, input_bound: int | None = None, resolutions=None, regimes=None,
+             devices=("cpu: demo",)) -> dict:
     """Create one study per space holding ``n`` COMPLETE, ``running`` RUNNING and ``failed`` FAIL trials, and
     ``rejected`` FAIL trials with a ``rejected`` attr (the engine's constraint/regime rejections).
 
@@ -39,32 +40,45 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
     and its first running one when ``input_bound > 0``, wait :data:`INPUT_BOUND_WAIT` of their step time for data
     (input-bound); every other trial :data:`FED_WAIT`.
 
-    Returns ``{space: {"complete": n, "running": r, "failed": f, "rejected": x, "best": min error}}``.
+    ``resolutions`` (e.g. ``[24, 32]``): every trial also samples its input resolution, as a ``resolution:`` entry
+    does (complexity counted at it, the ``resolution`` key in the stored config). ``regimes`` (e.g.
+    ``["1M:2M", "2M:4M"]``): each space is sampled in each FLOP regime as its own study labelled
+    ``space.1M-2M`` with the study attr ``regime_of``, as ``regimes:`` on a campaign entry expands. Completed trials
+    record a synthetic measured runtime (``inference_ms``, growing with FLOPs and activations) on ``devices`` in
+    turn (none when empty).
+
+    Returns ``{label: {"complete": n, "running": r, "failed": f, "rejected": x, "best": min error}}``.
     """
     import optuna
     from optuna.trial import TrialState, create_trial
 
-    from netspace.search_spaces import Geometry, get_space, sample_configs
+    from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
+    from netspace.search_spaces.resolution import with_resolution
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = _storage(url)
     rng = np.random.default_rng(seed)
     dataset = {"name": "digits", "root": None}
     summary = {}
-    for si, name in enumerate(spaces):
-        space = get_space(name)
-        study = optuna.create_study(storage=storage, study_name=f"{campaign}::{name}", direction="minimize",
+    studies = [(name, None) for name in spaces] if not regimes else \
+        [(name, Regime.parse(r)) for name in spaces for r in regimes]
+    labels = [name if regime is None else f"{name}.{_regime_tag(regime)}" for name, regime in studies]
+    for si, ((name, regime), label) in enumerate(zip(studies, labels)):
+        space = with_resolution(get_space(name), resolutions)
+        study = optuna.create_study(storage=storage, study_name=f"{campaign}::{label}", direction="minimize",
                                     load_if_exists=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study.set_metric_names(["top1_err"])  # as the engine does
-        spec = {"name": campaign, "spaces": {s: {"samples": n} for s in spaces}, "dataset": dataset,
+        spec = {"name": campaign, "spaces": {s: {"samples": n} for s in labels}, "dataset": dataset,
                 "storage": "sqlite:///netspace.db", "recipe": {"epochs": epochs}}
+        extra = ([("label", label), ("regime_of", name)] if regime is not None else []) + \
+            ([("resolution", list(space.values))] if resolutions else [])  # type: ignore[attr-defined]
         for key, value in (("campaign", campaign), ("space", name), ("target", n + running + failed),
                            ("spec", json.dumps(spec)), ("mlflow_experiment_id", "1"),
-                           ("mlflow_parent_run_id", f"parent{si:04d}")):
+                           ("mlflow_parent_run_id", f"parent{si:04d}"), *extra):
             study.set_user_attr(key, value)
-        samples = sample_configs(space, n + running + failed, seed=seed + si,
+        samples = sample_configs(space, n + running + failed, seed=seed + si, regime=regime,
                                  geometry=Geometry(resolution, num_classes=num_classes))
         flops = np.array([s.complexity.flops for s in samples], dtype=float)
         errs = synthetic_error(name, flops, rng)
@@ -80,10 +94,12 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                 wait = INPUT_BOUND_WAIT if (i < min(input_bound, n) or (i == n and input_bound > 0)) else FED_WAIT
             if i < n:
                 attrs.update(status="completed", train_time_s=float(1 + cx.flops / 1e8), epochs_run=epochs,
-                             weights_path=f"/runs/{campaign}/{name}/{i}/weights.pt",
+                             weights_path=f"/runs/{campaign}/{label}/{i}/weights.pt",
                              progress=_progress(epochs, epochs, curve[-1], wait))
                 if wait is not None:
                     attrs["data_wait"] = wait
+                if devices:
+                    attrs.update(_runtime(cx, devices[i % len(devices)], i % len(devices), rng))
                 trials.append(create_trial(state=TrialState.COMPLETE, value=float(err), params=s.params,
                                            distributions=s.distributions, user_attrs=attrs,
                                            intermediate_values=dict(enumerate(curve, 1))))
@@ -100,8 +116,23 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
             trials.append(create_trial(state=TrialState.FAIL, user_attrs={"rejected": "outside the FLOP regime"}))
         _stagger(trials, si, len(spaces))
         study.add_trials(trials)
-        summary[name] = {"complete": n, "running": running, "failed": failed, "rejected": rejected, "best": float(errs[:n].min()) if n else math.nan}
+        summary[label] = {"complete": n, "running": running, "failed": failed, "rejected": rejected, "best": float(errs[:n].min()) if n else math.nan}
     return summary
+
+
+def _regime_tag(regime) -> str:
+    from netspace.search_spaces.sampling import format_count
+
+    hi = "" if math.isinf(regime.high) else format_count(regime.high)
+    return f"{format_count(regime.low) if regime.low > 0 else '0'}-{hi}"
+
+
+def _runtime(cx, device: str, slot: int, rng: np.random.Generator) -> dict:
+    """A measured runtime as netspace.workers.runtime records it: ms of a 64-image batch that grows like
+    FLOPs^0.5 · acts^0.5 (times a per-device factor), with 5 % noise."""
+    ms = 2.0 * (1 + slot) * math.sqrt(cx.flops / 1e6) * math.sqrt(cx.acts / 1e5) * float(rng.lognormal(0, 0.05))
+    return {"inference_ms": round(ms, 4), "inference_batch": 64, "inference_dtype": "float32", "device_name": device,
+            "images_per_s": round(64_000.0 / ms, 1)}
 
 
 def populate_final(url: str, campaign: str = "demo", space: str = "regnetx", *, top: int = 2,

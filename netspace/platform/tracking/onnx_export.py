@@ -104,7 +104,7 @@ def export_promoted(storage: str | None, campaign: str, promoted: Any, path: str
     from netspace.platform.tracking.finalized import use_finalized
     from netspace.platform.tracking.promote import _with_project_paths, serving_inputs
     from netspace.platform.tracking.serving import example_images, to_model_input
-    from netspace.platform.tracking.weights import build_trained_model
+    from netspace.platform.tracking.weights import build_trained_model, trial_resolution
     from netspace.workers import load_dataset
 
     url = resolve_url(storage)
@@ -112,7 +112,7 @@ def export_promoted(storage: str | None, campaign: str, promoted: Any, path: str
     candidates = use_finalized(url, campaign, candidates, named=True)
     cand = next(c for c in candidates if c.number == promoted.trial_number)
     model, info, dataset = build_trained_model(_with_project_paths(cand, project_dir(url)))
-    prep, _ = serving_inputs(info, dataset)
+    prep, _ = serving_inputs(info, dataset, trial_resolution(cand))  # at the trial's own resolution
     x = to_model_input(example_images(load_dataset(dataset).test_x, images, channels_last=False), prep)
     return export_network(model, x, path, metadata={**prep.to_dict(), "campaign": campaign,
                                                      "trial": f"{promoted.space}#{promoted.trial_number}"})

@@ -32,7 +32,7 @@ from netspace.platform.tracking.candidates import (
 )
 from netspace.platform.tracking.model_registry import TRIAL_KEY_TAG, ModelRegistry, RegisteredVersion
 from netspace.platform.tracking.tracker import configure_env
-from netspace.platform.tracking.weights import build_trained_model, weights_file
+from netspace.platform.tracking.weights import build_trained_model, trial_resolution, weights_file
 
 DEFAULT_ALIAS = "champion"
 
@@ -219,7 +219,8 @@ def _spec_field(spec: Any, key: str) -> str | None:
 def _register(registry: ModelRegistry, name: str, cand: Candidate, project: Path | None
               ) -> tuple[RegisteredVersion, bool]:
     model, info, dataset = build_trained_model(cand)
-    preprocessing, example = serving_inputs(info, dataset)
+    resolution = trial_resolution(cand)  # a trial that sampled its resolution is served (and evaluated) at it
+    preprocessing, example = serving_inputs(info, dataset, resolution)
     trial_run = cand.user_attrs.get("mlflow_run_id")
     run_experiment = registry.run_exists(trial_run)
     experiment_id = run_experiment or registry.experiment_id(
@@ -238,13 +239,14 @@ def _register(registry: ModelRegistry, name: str, cand: Candidate, project: Path
     for k in ("flops", "params", "acts"):
         if cand.user_attrs.get(k) is not None:
             tags[f"netspace.{k}"] = str(_int(cand.user_attrs[k]))
+    tags["netspace.resolution"] = str(preprocessing.resolution)
     if trial_run:
         tags["netspace.trial_run_id"] = str(trial_run)
     run_tags = dict(tags)
     if run_experiment:
         run_tags["mlflow.parentRunId"] = str(trial_run)  # nest the promotion under the trial's own run
     params = {"campaign": cand.campaign, "space": cand.space, "trial": cand.number,
-              "dataset": _public_dataset(dataset).get("name")}
+              "dataset": _public_dataset(dataset).get("name"), "resolution": preprocessing.resolution}
     params.update({f"config.{k}": v for k, v in config.items()})
     metrics = {"top1_err": cand.top1_err}
     for k in ("flops", "params", "acts"):
@@ -259,15 +261,16 @@ def _register(registry: ModelRegistry, name: str, cand: Candidate, project: Path
     return version, True
 
 
-def serving_inputs(info: Any, dataset: Any):
-    """The preprocessing the served model bundles (the dataset's mean, std, resolution and class names) and a real
-    held-out image as its input example."""
+def serving_inputs(info: Any, dataset: Any, resolution: int | None = None):
+    """The preprocessing the served model bundles (the dataset's mean, std and class names, and the resolution the
+    network trained at: ``resolution`` when the trial sampled one, else the dataset's) and a real held-out image as
+    its input example (at the dataset's resolution: what a client has; the served model resizes it)."""
     from netspace.platform.tracking.serving import Preprocessing, example_images
     from netspace.workers import load_dataset
 
     data = load_dataset(dataset)
     classes = tuple(info.classes) or tuple(str(i) for i in range(info.num_classes))
-    prep = Preprocessing(in_channels=info.in_channels, resolution=info.resolution, mean=tuple(data.mean),
+    prep = Preprocessing(in_channels=info.in_channels, resolution=int(resolution or info.resolution), mean=tuple(data.mean),
                          std=tuple(data.std), classes=classes)
     return prep, example_images(data.test_x, 1)
 

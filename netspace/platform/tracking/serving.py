@@ -9,7 +9,8 @@ A registered netspace model carries two flavors in one artifact:
 
 Served input: a batch of uint8 images, 0-255, either channels-last ``(N, H, W, C)`` or channels-first
 ``(N, C, H, W)`` (the layout is told from where the dataset's channel count sits). Images of another size are
-resized (bilinear) to the training resolution. :func:`load_served` gives the same classifier without MLflow's
+resized to the resolution the network trained at (the trial's own when it sampled one), bilinear and antialiased
+when shrinking, exactly as training resized its data (:mod:`netspace.workers.resize`). :func:`load_served` gives the same classifier without MLflow's
 input-schema check, and it also takes float images in [0, 1].
 Served output, one row per image: ``class`` (index), ``class_name``, ``probability`` (of that class) and
 ``probabilities`` (all classes, in index order).
@@ -74,12 +75,15 @@ def to_model_input(images: Any, prep: Preprocessing):
         x = x.permute(0, 3, 1, 2)
     elif x.shape[1] != c:
         raise ValueError(f"expected {c} channel(s) in the first or last image axis; got shape {tuple(x.shape)}")
+    res = prep.resolution
     if x.dtype.is_floating_point:
         x = x.to(torch.float32)
-    else:
-        x = x.to(torch.float32).div_(255.0)
-    if tuple(x.shape[-2:]) != (prep.resolution, prep.resolution):
-        x = F.interpolate(x, size=(prep.resolution, prep.resolution), mode="bilinear", align_corners=False)
+        if tuple(x.shape[-2:]) != (res, res):
+            x = F.interpolate(x, size=(res, res), mode="bilinear", align_corners=False, antialias=res < x.shape[-1])
+    else:  # uint8 images resized exactly as training resized its data (netspace.workers.resize), then scaled
+        from netspace.workers.resize import resize_images
+
+        x = resize_images(x.to(torch.uint8), res).to(torch.float32).div_(255.0)
     mean = torch.tensor(prep.mean, dtype=torch.float32).view(1, -1, 1, 1)
     std = torch.tensor(prep.std, dtype=torch.float32).view(1, -1, 1, 1)
     # the same multiply-add as training's Normalizer: x*255 * 1/(255*std) - mean/std

@@ -93,7 +93,7 @@ def test_report_with_slash_label_and_unknown_space(storage, tmp_path):
     proc = _netspace("report", "lab", "--storage", url, "--out", str(tmp_path / "rep"), cwd=d)
     _clean(proc)
     assert proc.returncode == 0
-    assert (tmp_path / "rep" / "trends_a_b.png").is_file()
+    assert (tmp_path / "rep" / "trends_a_b.pdf").is_file()
     assert not (tmp_path / "rep" / "trends_a").exists()
     proc = _netspace("report", "lab", "--space", "bogus", "--storage", url, "--out", str(tmp_path / "r2"), cwd=d)
     text = _clean(proc).strip()
