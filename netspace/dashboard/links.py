@@ -1,4 +1,5 @@
-"""Links to a campaign and a trial: ``?campaign=NAME&trial=space:number`` (``space#number`` works too; the open
+"""Links to a campaign and a trial: ``?campaign=NAME&trial=space%23number`` (``space#number``, the id every
+command prints; ``space:number`` works too; the open
 tab is ``&tab=Trials``, kept by the tabs themselves). Read once when a session starts, written back as the page
 changes, so the address bar always links to what is shown."""
 
@@ -11,11 +12,11 @@ TRIAL = "_link_trial"  # the trial the page shows (the Overview's drill-down or 
 
 
 def trial_key(text: str | None) -> str | None:
-    """``space:number`` from a link's ``space:number`` or ``space#number``; None when it is not one."""
+    """``space#number`` from a link's ``space#number`` or ``space:number``; None when it is not one."""
     if not text:
         return None
-    space, sep, number = text.replace("#", ":").rpartition(":")
-    return f"{space}:{int(number)}" if sep and space and number.strip().isdigit() else None
+    space, sep, number = text.replace(":", "#").rpartition("#")
+    return f"{space}#{int(number)}" if sep and space and number.strip().isdigit() else None
 
 
 def seed(campaigns: list[str]) -> None:

@@ -117,7 +117,7 @@ def test_summary_strip_answers_first(demo_storage, monkeypatch):
     assert m["winning space"] == df.groupby("space")["error"].median().idxmin()
     captions = [c.value for c in at.caption]
     assert any(re.search(r"p [=<] [\d.]+[^·]* · median error [\d.]+ pp (below|above) \w+'s \(difference [+-][\d.]+ pp, 95 % CI \[", c) for c in captions)
-    assert any(c.startswith(f"{best_space}:") and " · stages " in c and "×" in c for c in captions)
+    assert any(c.startswith(f"{best_space}#") and " · stages " in c and "×" in c for c in captions)
     assert any(re.match(r"ETA (\d+ (s|min|h)|unknown)", c) for c in captions)
 
 
@@ -128,11 +128,11 @@ def test_links_open_a_campaign_tab_and_trial(demo_storage, monkeypatch):
     assert [h.value for h in at.header] == ["All trials"]
     # the linked trial is selected in the table: its curve and config are shown beside the table
     assert "Side by side" in [s.value for s in at.subheader]
-    assert list(_table(at, "regnety:3").columns) == ["regnety:3"]
-    assert at.query_params["campaign"] == "second" and at.query_params["trial"] == "regnety:3"
-    at = _run(url, monkeypatch, query={"trial": "regnetx:4"})
-    assert at.selectbox(key="trial").value == "regnetx:4"
-    assert at.query_params["campaign"] == "demo" and at.query_params["trial"] == "regnetx:4"
+    assert list(_table(at, "regnety#3").columns) == ["regnety#3"]
+    assert at.query_params["campaign"] == "second" and at.query_params["trial"] == "regnety#3"
+    at = _run(url, monkeypatch, query={"trial": "regnetx:4"})  # the old form still opens it
+    assert at.selectbox(key="trial").value == "regnetx#4"
+    assert at.query_params["campaign"] == "demo" and at.query_params["trial"] == "regnetx#4"
 
 
 def test_drill_down_shows_config_learning_curve_and_mlflow_run(demo_storage, monkeypatch):
@@ -146,7 +146,7 @@ def test_drill_down_shows_config_learning_curve_and_mlflow_run(demo_storage, mon
     assert at.subheader[[s.value for s in at.subheader].index(f"Trial {pick}")]
     config = at.code[0].value
     assert "\n" in config and "=" in config
-    space, _, number = pick.rpartition(":")
+    space, _, number = pick.rpartition("#")
     study = optuna.load_study(study_name=f"demo::{space}", storage=url)
     t = study.trials[int(number)]
     assert all(f"{k}=" in config for k in t.user_attrs["config"])

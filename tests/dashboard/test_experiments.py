@@ -69,7 +69,7 @@ def test_trial_panel_shows_b_below_one_and_the_resolution(storage, monkeypatch):
     # a regnetx_ib trial with b = 1/4 (opened by its link): its stages table says 0.25, not 0
     pick = next(t for t in _trials(storage, "ib", "regnetx_ib")
                 if t.user_attrs["config"]["bottleneck_ratio"] == 0.25)
-    key = f"regnetx_ib:{pick.number}"
+    key = f"regnetx_ib#{pick.number}"
     at = _run(storage, monkeypatch, "ib", trial=key)
     assert not at.exception and at.selectbox(key="trial").value == key
     stages = _table(at, "stage", "depth", "width", "bottleneck_ratio")

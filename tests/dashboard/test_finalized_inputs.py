@@ -83,7 +83,7 @@ def test_input_bound_trials_are_flagged_in_the_live_view_and_the_trials_table(st
     [warning] = [w.value for w in at.warning]
     pct = f"{INPUT_BOUND:.0%}"
     assert warning.startswith(f"input-bound: 1 of 2 running and 2 of 10 finished trials wait more than {pct} of "
-                              "their step time for data (regnetx:10 (62%), regnetx:0 (62%), regnetx:1 (62%))")
+                              "their step time for data (regnetx#10 (62%), regnetx#0 (62%), regnetx#1 (62%))")
     assert "cpus_per_trial" in warning
     running = _table(at, "epoch", "data_wait")  # the live table shows each running trial's latest data wait
     assert sorted(running["data_wait"]) == [0.04, 0.62]
@@ -93,9 +93,9 @@ def test_input_bound_trials_are_flagged_in_the_live_view_and_the_trials_table(st
     assert not at.exception
     t = _table(at, "trial", "data_wait", "input_bound")
     flagged = t[t["input_bound"]]
-    assert sorted(flagged["trial"]) == ["regnetx:0", "regnetx:1", "regnetx:10"]
+    assert sorted(flagged["trial"]) == ["regnetx#0", "regnetx#1", "regnetx#10"]
     assert set(flagged["data_wait"]) == {0.62} and set(t.loc[~t["input_bound"], "data_wait"]) == {0.04}
-    assert dict(zip(flagged["trial"], flagged["outcome"]))["regnetx:10"] == "running"
+    assert dict(zip(flagged["trial"], flagged["outcome"]))["regnetx#10"] == "running"
 
     at = _run(url, monkeypatch, query={"campaign": "fed"})
     assert not at.exception and not at.warning

@@ -83,4 +83,4 @@ def test_trials_overlay_curves_and_compare_three_configs_side_by_side(refine_sto
     assert len(spec["encoding"]["strokeDash"]["scale"]["domain"]) == 4
     side = at.dataframe[0].value
     assert len(side.columns) == 3 and {"top-1 error", "FLOPs", "stages"} <= set(side.index)
-    assert all(":" in c for c in side.columns)
+    assert all("#" in c for c in side.columns)

@@ -40,5 +40,5 @@ def render(v: View) -> tuple[pd.DataFrame, str | None]:
     pick = None
     if rows and rows[0] < len(top):
         r = top.iloc[rows[0]]
-        pick = f"{r['space']}:{int(r['number'])}"
+        pick = f"{r['space']}#{int(r['number'])}"
     return top, pick

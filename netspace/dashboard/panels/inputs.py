@@ -58,9 +58,9 @@ def summary_line(v: View) -> tuple[str, bool] | None:
         parts.append(f"{len(bound_live)} of {len(live)} running")
     if len(bound_fin):
         parts.append(f"{len(bound_fin)} of {int(fin_wait.notna().sum())} finished")
-    worst = [f"{s}:{n} ({live[(s, n)]:.0%})" for s, n in bound_live[:MAX_NAMED]]
+    worst = [f"{s}#{n} ({live[(s, n)]:.0%})" for s, n in bound_live[:MAX_NAMED]]
     slowest = bound_fin.sort_values("data_wait", ascending=False, kind="stable").head(MAX_NAMED - len(worst))
-    worst += [f"{r.space}:{int(r.number)} ({float(r.data_wait):.0%})" for r in slowest.itertuples()]
+    worst += [f"{r.space}#{int(r.number)} ({float(r.data_wait):.0%})" for r in slowest.itertuples()]
     return (f"input-bound: {' and '.join(parts)} trials wait more than {pct} of their step time for data "
             f"({', '.join(worst)}{', …' if len(bound_live) + len(bound_fin) > len(worst) else ''}) — {ADVICE}"), True
 

@@ -44,4 +44,4 @@ def picked(event) -> str | None:
         return None
     if not points or "space" not in points[0] or "number" not in points[0]:
         return None
-    return f"{points[0]['space']}:{int(points[0]['number'])}"
+    return f"{points[0]['space']}#{int(points[0]['number'])}"

@@ -42,7 +42,7 @@ def describe(model) -> str:
             return d
     alias = f", alias {model.alias}" if getattr(model, "alias", None) else ""
     return (f"{getattr(model, 'name', 'model')} version {getattr(model, 'version', '?')}{alias} ← "
-            f"{getattr(model, 'space', '?')}:{getattr(model, 'trial_number', '?')} "
+            f"{getattr(model, 'space', '?')}#{getattr(model, 'trial_number', '?')} "
             f"({style.fmt_pct(getattr(model, 'top1_err', None))})")
 
 

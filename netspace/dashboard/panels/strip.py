@@ -41,5 +41,5 @@ def render(v: View) -> None:
     cfg = data.configs(v.url, (int(best["trial_id"]),)).get(int(best["trial_id"]))
     with c2:
         st.metric("best network", style.fmt_pct(best["error"]))
-        st.caption(f"{best['space']}:{int(best['number'])} · {style.fmt_flops(best['flops'])} · "
+        st.caption(f"{best['space']}#{int(best['number'])} · {style.fmt_flops(best['flops'])} · "
                    f"stages {stages_text(best['space'], cfg)}")

@@ -13,7 +13,7 @@ from netspace.platform.reporting import style
 
 
 def key_of(row) -> str:
-    return f"{row['space']}:{int(row['number'])}"
+    return f"{row['space']}#{int(row['number'])}"
 
 
 def choose(v: View, top: pd.DataFrame, clicks: dict[str, str | None]) -> pd.Series | None:
@@ -42,7 +42,7 @@ def choose(v: View, top: pd.DataFrame, clicks: dict[str, str | None]) -> pd.Seri
 
 
 def _row(v: View, key: str) -> pd.Series | None:
-    space, _, number = key.rpartition(":")
+    space, _, number = key.rpartition("#")
     try:
         hit = v.done[(v.done["space"] == space) & (v.done["number"] == int(number))]
     except ValueError:
@@ -52,7 +52,7 @@ def _row(v: View, key: str) -> pd.Series | None:
 
 def render(v: View, row: pd.Series) -> dict | None:
     """Shows the trial; returns its config."""
-    st.subheader(f"Trial {row['space']}:{int(row['number'])}")
+    st.subheader(f"Trial {row['space']}#{int(row['number'])}")
     attrs = data.trial_attrs(v.url, int(row["trial_id"]))
     config, took = attrs["config"], attrs["train_time_s"]
     st.write(f"top-1 error **{style.fmt_pct(row['error'])}** · {style.fmt_flops(row['flops'])} · "

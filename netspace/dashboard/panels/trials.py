@@ -29,7 +29,7 @@ def table(v: View) -> pd.DataFrame:
     start = pd.to_datetime(df["datetime_start"], errors="coerce")
     out["started"] = start
     out["minutes"] = (pd.to_datetime(df["datetime_complete"], errors="coerce") - start).dt.total_seconds() / 60
-    out.insert(0, "trial", [f"{s}:{int(n)}" for s, n in zip(out["space"], out["number"])])
+    out.insert(0, "trial", [f"{s}#{int(n)}" for s, n in zip(out["space"], out["number"])])
     out = inputs.with_data_wait(v, df, out)  # data-wait fraction and the input-bound flag, when reported
     return out.rename(columns={p: p[len("param_"):] for p in params}).reset_index(drop=True)
 
@@ -89,7 +89,7 @@ def curves(v: View, sel: pd.DataFrame) -> None:
     for s, n in zip(sel["space"], sel["number"]):
         c = data.learning_curve(v.url, v.campaign, s, int(n), v.ver)
         if not c.empty:
-            parts.append(c.assign(space=s, trial=f"{s}:{int(n)}"))
+            parts.append(c.assign(space=s, trial=f"{s}#{int(n)}"))
     if not parts:
         st.write("no per-epoch reports stored for the selected trials")
         return
