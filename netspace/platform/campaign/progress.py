@@ -65,9 +65,9 @@ class Progress:
     def set_note(self, text: str | None) -> None:
         """A standing problem shown under the live table (None clears it). Without a live table (``--quiet``, output
         to a pipe or a file) it is printed once, as a warning, when it starts."""
-        starts = text is not None and self.note is None
+        starts = self.note is None
         self.note = text
-        if starts and self._live is None:
+        if text is not None and starts and self._live is None:
             self.warn(text)
         self.refresh()
 
