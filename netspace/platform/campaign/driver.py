@@ -176,18 +176,16 @@ class CampaignDriver:
         ).to_config()
 
     def on_stalled(self, seconds: float) -> None:
-        """Trials wait and none runs (Ray cannot place them): say so in the live table (once when ``--quiet``)."""
+        """Trials wait and none runs (Ray cannot place them): say so in the live table, or once on a line when there
+        is no live table (``--quiet``, output to a pipe or a file)."""
         if seconds <= 0:
-            self.progress.note = None
+            self.progress.set_note(None)
             return
         res = self.spec.resources
-        text = (f"waiting {seconds:.0f} s: Ray cannot place a trial ({res.cpus_per_trial:g} CPU"
-                f"{f', {res.gpus_per_trial:g} GPU' if res.gpus_per_trial else ''} each); are the cluster's nodes busy "
-                "or gone?")
-        if self.progress.note is None and not self.progress.enabled:
-            self.progress.warn(text)
-        self.progress.note = text
-        self.progress.refresh()
+        self.progress.set_note(
+            f"waiting {seconds:.0f} s: Ray cannot place a trial ({res.cpus_per_trial:g} CPU"
+            f"{f', {res.gpus_per_trial:g} GPU' if res.gpus_per_trial else ''} each); are the cluster's nodes busy "
+            "or gone?")
 
     def checkpoint_dir(self, space: str, number: int) -> str:
         return str(Path(self.spec.output_dir) / space / f"trial-{number}")

@@ -6,10 +6,17 @@ start-up is one) it ends as "Exception ignored … KeyboardInterrupt" and the ca
 While Ray Tune runs trials (``soft`` set to the driver), the first Ctrl-C instead stops every trial through the
 driver's ``abort`` flag (Tune's own SIGINT handler is disabled, see ``scheduler.ray_env``): trials in flight are
 left RUNNING, and ``netspace resume`` continues them from their checkpoints. A second Ctrl-C raises at once.
+
+The guard never raises while this thread holds one of :mod:`logging`'s locks: Python code such as
+``_acquireLock(); try: … finally: _releaseLock()`` leaks the lock when the exception lands between the two, and
+every other thread that logs (the lease heartbeat, Ray's) then hangs for ever, so the driver never exits. The
+signal is delivered again 50 ms later instead, until the lock is free.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 import threading
@@ -30,6 +37,7 @@ class InterruptGuard:
         self._previous = None
         self._previous_hook: Any = None
         self._installed = False
+        self._redelivered = False  # the SIGINT now handled is our own re-delivery of one already counted
 
     def install(self) -> InterruptGuard:
         if threading.current_thread() is threading.main_thread():
@@ -53,19 +61,48 @@ class InterruptGuard:
         (self._previous_hook or sys.__unraisablehook__)(info)
 
     def _handle(self, signum, frame) -> None:
-        self.count += 1
+        if self._redelivered:
+            self._redelivered = False
+        else:
+            self.count += 1
         driver = self.soft
         if driver is not None and self.count == 1:
             if getattr(driver, "error", None) is None:
                 driver.error = Interrupted("interrupted")
             driver.abort = True  # AbortStopper: Tune stops every trial; nothing more is recorded
             return
+        if holds_logging_lock():  # raising now could leave the lock held for ever: once more, a moment later
+            self._redelivered = True
+            timer = threading.Timer(0.05, self._redeliver)
+            timer.daemon = True
+            timer.start()
+            return
         raise Interrupted("interrupted")
+
+    def _redeliver(self) -> None:
+        if self._installed:
+            os.kill(os.getpid(), signal.SIGINT)
+        else:  # the run ended meanwhile; :meth:`check` still knows of the Ctrl-C
+            self._redelivered = False
 
     def check(self) -> None:
         """Raise if a Ctrl-C arrived (even one some library swallowed)."""
         if self.count:
             raise Interrupted("interrupted")
+
+
+def holds_logging_lock() -> bool:
+    """Whether this thread holds :mod:`logging`'s module lock or a handler's lock (private attributes of the
+    standard library, read defensively: False when they are not there)."""
+    locks = [getattr(logging, "_lock", None)]
+    for ref in list(getattr(logging, "_handlerList", ())):
+        handler = ref() if callable(ref) else None
+        locks.append(getattr(handler, "lock", None))
+    for lock in locks:
+        owned = getattr(lock, "_is_owned", None)
+        if owned is not None and owned():
+            return True
+    return False
 
 
 def interrupted_line(campaign: str, created: bool | None) -> str:

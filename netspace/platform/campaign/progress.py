@@ -62,6 +62,15 @@ class Progress:
         """A warning that matters: printed even with the live display off (``--quiet``)."""
         self.console.print(f"warning: {safe(text)}", highlight=False, soft_wrap=True)
 
+    def set_note(self, text: str | None) -> None:
+        """A standing problem shown under the live table (None clears it). Without a live table (``--quiet``, output
+        to a pipe or a file) it is printed once, as a warning, when it starts."""
+        starts = self.note is None
+        self.note = text
+        if text is not None and starts and self._live is None:
+            self.warn(text)
+        self.refresh()
+
     def eta_s(self) -> float | None:
         done_here = sum(s.done_here for s in self.spaces.values())
         left = sum(max(s.target - s.done, 0) for s in self.spaces.values())

@@ -3,11 +3,13 @@ with one line, and `netspace resume` then finishes the campaign (issue 18, minor
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -86,5 +88,29 @@ def test_guard_reraises_a_swallowed_interrupt():
         assert guard2.soft.abort and isinstance(guard2.soft.error, Interrupted)
         with pytest.raises(Interrupted):
             guard2._handle(signal.SIGINT, None)
+    finally:
+        guard.uninstall()
+
+
+def test_guard_never_raises_while_a_logging_lock_is_held():
+    """A Ctrl-C raised between logging's ``_acquireLock()`` and its ``try`` left the lock held by the main thread,
+    and the lease heartbeat thread hung on its next log call, so the driver never exited (seen under load)."""
+    from netspace.platform.campaign.interrupt import Interrupted, InterruptGuard, holds_logging_lock
+
+    guard = InterruptGuard().install()
+    try:
+        lock = logging._lock  # type: ignore[attr-defined]  # the module lock Logger.isEnabledFor takes
+        with lock:
+            assert holds_logging_lock()
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.3)  # the handler runs here and re-delivers the signal every 50 ms while the lock is held
+        assert not holds_logging_lock()
+        with pytest.raises(Interrupted):
+            time.sleep(5)  # delivered once the lock is free
+        assert guard.count == 1
+        logged = threading.Thread(target=logging.getLogger("netspace.test.lock").isEnabledFor, args=(5,))
+        logged.start()
+        logged.join(timeout=5)
+        assert not logged.is_alive()  # no lock left held: another thread can log
     finally:
         guard.uninstall()
