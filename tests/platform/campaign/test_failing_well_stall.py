@@ -47,7 +47,7 @@ def busy_cluster(ray_cluster):
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("mode", ["quiet", "pipe", "tty"])
+@pytest.mark.parametrize("mode", ["pipe", "tty"])  # --quiet takes the same no-table path as a pipe
 def test_stall_reaches_the_terminal_within_the_stated_time(busy_cluster, tmp_path, mode):
     address, release = busy_cluster
     name = f"stall-{mode}"
