@@ -1,4 +1,5 @@
-"""The import graph of netspace: no cycles, no upward imports, and every module imports on its own.
+"""The import graph of netspace: no cycles, no upward imports, every module imports on its own, and Optuna and Ray
+are imported only by their adapters.
 
 The graph is read statically from the source (every ``import`` / ``from ... import``, those inside functions
 included); ``from package import name`` is an edge to the submodule ``package.name`` when that is a module, else to
@@ -37,7 +38,7 @@ LAYERS = {"netspace": 0, "netspace.errors": 0, "netspace.search_spaces": 1, "net
 
 #: layers inside search_spaces, bottom to top; modules of the same layer may import each other (without a cycle)
 SEARCH_SPACE_LAYERS = {
-    "geometry": 0, "complexity": 0, "params": 0,
+    "geometry": 0, "complexity": 0, "params": 0, "trials": 0,
     "base": 1, "layers": 1,
     "restrict": 2, "sampling": 2, "resolution": 2,
     "registry": 3, "rules": 3,
@@ -204,6 +205,30 @@ def test_no_module_imports_its_own_package_facade():
            if t in facades and m.startswith(t + ".")]
     bad = [b for b in bad if b not in KNOWN_FACADE_IMPORTS]
     assert not bad, "imports of an enclosing package's __init__: " + ", ".join(bad)
+
+
+#: the adapters: the only modules that import these external systems (docs/contracts.md, "one adapter per system")
+ADAPTERS = {
+    "optuna": ("netspace.platform.storage.", "netspace.platform.campaign.study", "netspace.platform.campaign.final_study"),
+    "ray": ("netspace.platform.campaign.scheduler",),
+}
+
+
+def _imported_packages(path: Path) -> set[str]:
+    """Top-level names of the third-party packages a module imports (inside functions included)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_optuna_and_ray_only_in_their_adapters():
+    bad = [f"{mod} imports {pkg}" for mod, (path, _) in MODULES.items() for pkg in sorted(_imported_packages(path))
+           if pkg in ADAPTERS and not any(mod == a or (a.endswith(".") and mod.startswith(a)) for a in ADAPTERS[pkg])]
+    assert not bad, "; ".join(bad)
 
 
 _IMPORT_EACH = """

@@ -17,11 +17,16 @@ from netspace.cli.options import address_option, json_option, storage_option
 @click.option("--epochs", default=None, metavar="E1,E2",
               help="comma-separated epoch counts, each trained from scratch (default: the campaign's epochs)")
 @click.option("--seeds", default=1, show_default=True, type=click.IntRange(1, 100), help="seeds per network and epochs")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="train each run data-parallel on N Ray Train workers (DDP; gloo on CPU, NCCL on GPUs), each with "
+                   "the campaign's cpus_per_trial (default: as stored by an earlier finalize, else 1)")
+@click.option("--gpus-per-worker", type=click.FloatRange(0, 64), default=None,
+              help="GPUs of each data-parallel worker (0: CPU; at least 1 with several workers)")
 @storage_option()
 @address_option()
 @click.option("--quiet", is_flag=True, help="No live progress display")
 @json_option()
-def finalize(name, top, trials, epochs, seeds, storage, address, quiet, as_json):
+def finalize(name, top, trials, epochs, seeds, workers, gpus_per_worker, storage, address, quiet, as_json):
     """Train the chosen networks of campaign NAME at each epoch count x seed, as the tracked stage NAME::final
     (resumable: run the same command, or `netspace finalize NAME`, again after an interruption); prints the mean and
     std of the error per network and epoch count."""
@@ -34,7 +39,7 @@ def finalize(name, top, trials, epochs, seeds, storage, address, quiet, as_json)
         raise CampaignError("give either --top or --trial, not both")
     click.echo(store_line(campaign_mlflow_store(name, storage, own=True)), err=as_json)
     s = finalize_campaign(name, storage=storage, top=top, trials=list(trials) or None, epochs=epochs, seeds=seeds,
-                          address=address, show_progress=not quiet)
+                          address=address, show_progress=not quiet, workers=workers, gpus_per_worker=gpus_per_worker)
     if as_json:
         click.echo(json.dumps({"campaign": s.campaign, "target": s.target, "finished": s.finished,
                                "failed": s.failed, "table": s.table}, indent=2, default=str))

@@ -4,7 +4,7 @@
 >>> space = get_space("regnetx")
 >>> [s.complexity.flops for s in sample_configs(space, 2, seed=0, regime=Regime.parse("360M:400M"))]  # doctest: +SKIP
 
-Layers, bottom to top: value types (``geometry``, ``complexity``, ``params``) → the space API (``base``) →
+Layers, bottom to top: value types (``geometry``, ``complexity``, ``params``, ``trials``) → the space API (``base``) →
 ``restrict`` (derived spaces), ``sampling`` → ``registry`` → the spaces and ``presets`` → ``wiring`` (registers them,
 loaded on first use of the registry). No module imports one above it (tests/test_import_graph.py checks this).
 """
@@ -29,12 +29,12 @@ from netspace.search_spaces.registry import (
 )
 from netspace.search_spaces.restrict import DerivedSpace, restrict
 from netspace.search_spaces.sampling import (
-    RandomTrial,
     Regime,
     Sample,
     iter_samples,
     sample_configs,
 )
+from netspace.search_spaces.trials import FixedTrial, ParamSpec, RandomTrial
 
 
 def _wire_builtins() -> None:
@@ -45,7 +45,8 @@ def _wire_builtins() -> None:
 add_builtin_loader(_wire_builtins)
 
 __all__ = [
-    "Complexity", "DerivedSpace", "DesignSpace", "ENTRY_POINT_GROUP", "Geometry", "IMAGENET", "Preset", "RandomTrial",
+    "Complexity", "DerivedSpace", "DesignSpace", "ENTRY_POINT_GROUP", "FixedTrial", "Geometry", "IMAGENET", "ParamSpec",
+    "Preset", "RandomTrial",
     "Reference", "Regime", "Sample", "SpaceConfig", "get_preset", "get_space", "iter_samples", "list_presets",
     "list_spaces", "register", "register_preset", "restrict", "sample_configs", "space_of_study",
 ]

@@ -6,7 +6,8 @@ complexity analytically (no weights allocated). Register one with
 :func:`netspace.search_spaces.registry.register`, or from another package through the entry-point group
 ``netspace.search_spaces``. Derive a restricted space with :func:`netspace.search_spaces.restrict.restrict`.
 
-This module is the bottom of the package: it imports no other space module but its value types.
+This module is the bottom of the package: it imports no other space module but its value types (and the
+library-free trials of :mod:`netspace.search_spaces.trials`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from netspace.errors import InvalidConfigError
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Param, TrialLike
+from netspace.search_spaces.trials import FixedTrial
 
 if TYPE_CHECKING:  # torch is only needed to build networks
     import torch.nn as nn
@@ -126,10 +128,9 @@ class DesignSpace(ABC):
         return self.config_cls.from_dict(data)
 
     def config_from_params(self, params: Mapping[str, Any]):
-        """Rebuild the config from a trial's stored params (e.g. from Optuna storage)."""
-        import optuna
-
-        return self.sample(optuna.trial.FixedTrial(dict(params)))
+        """Rebuild the config from a trial's stored params (e.g. from Optuna storage); a parameter the space asks
+        for and ``params`` lacks raises :class:`InvalidConfigError`."""
+        return self.sample(FixedTrial(dict(params)))
 
     def describe(self) -> dict[str, Any]:
         return {

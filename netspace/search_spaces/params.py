@@ -1,7 +1,7 @@
 """Declared parameters of a design space: one declaration drives sampling, `describe` and size counting.
 
 Sampling goes through an Optuna-style trial (``suggest_int`` / ``suggest_float`` / ``suggest_categorical``), so
-any Optuna sampler — or the fast :class:`~netspace.search_spaces.sampling.RandomTrial` — drives a space.
+any Optuna sampler — or the fast :class:`~netspace.search_spaces.trials.RandomTrial` — drives a space.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Sampling configs from a design space: a fast random trial and regime-constrained rejection sampling.
+"""Sampling configs from a design space: regime-constrained rejection sampling over fast random trials.
 
-:class:`RandomTrial` implements the ``suggest_*`` calls of an Optuna trial with independent uniform /
-log-uniform draws — the distribution of Optuna's ``RandomSampler`` — without a study or storage, so EDF
-populations can be drawn by the thousand per second. :func:`sample_configs` redraws configs that violate a
-space's constraints or fall outside a complexity regime (the papers' "360–400 MF" populations) and gives up
-with a clear error after a bounded number of consecutive rejections.
+:func:`sample_configs` draws through :class:`~netspace.search_spaces.trials.RandomTrial` (independent uniform /
+log-uniform draws, the distribution of Optuna's ``RandomSampler``, without a study or storage, so EDF populations
+are drawn by the thousand per second), redraws configs that violate a space's constraints or fall outside a
+complexity regime (the papers' "360–400 MF" populations) and gives up with a clear error after a bounded number
+of consecutive rejections. The trial classes (:mod:`netspace.search_spaces.trials`) are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,101 +20,14 @@ from netspace.errors import RegimeError
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.geometry import IMAGENET, Geometry
+from netspace.search_spaces.trials import FixedTrial, ParamSpec, RandomTrial, ReplayTrial
+
+__all__ = ["METRICS", "FixedTrial", "ParamSpec", "RandomTrial", "Regime", "ReplayTrial", "Sample", "SamplingStats",
+           "format_count", "iter_samples", "sample_configs"]
 
 METRICS = ("flops", "params", "acts")
 _SUFFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
 _NUMBER = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmgt]?)(?:f|flops|p)?\s*$", re.IGNORECASE)
-
-
-class RandomTrial:
-    """A stand-in for ``optuna.Trial`` that draws each parameter independently at random.
-
-    ``params`` and ``distributions`` match what an Optuna trial would record, so a sample can be added to an
-    Optuna study (``study.enqueue_trial(trial.params)`` or ``optuna.trial.create_trial``).
-    """
-
-    __slots__ = ("_rng", "params", "_specs")
-
-    def __init__(self, rng: random.Random):
-        self._rng = rng
-        self.params: dict[str, Any] = {}
-        self._specs: dict[str, tuple] = {}
-
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        if log:
-            v = int(round(math.exp(self._rng.uniform(math.log(low - 0.5), math.log(high + 0.5)))))
-            v = min(max(v, low), high)
-        else:
-            v = low + step * self._rng.randrange((high - low) // step + 1)
-        self.params[name] = v
-        self._specs[name] = ("int", low, high, step, log)
-        return v
-
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
-        if log:
-            v = math.exp(self._rng.uniform(math.log(low), math.log(high)))
-            v = min(max(v, low), high)
-        elif step:
-            v = low + step * self._rng.randrange(int(round((high - low) / step)) + 1)
-        else:
-            v = self._rng.uniform(low, high)
-        self.params[name] = v
-        self._specs[name] = ("float", low, high, step, log)
-        return v
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        v = choices[self._rng.randrange(len(choices))]
-        self.params[name] = v
-        self._specs[name] = ("cat", tuple(choices))
-        return v
-
-    @property
-    def distributions(self) -> dict[str, Any]:
-        """The Optuna distributions of the drawn parameters."""
-        from optuna.distributions import (
-            CategoricalDistribution,
-            FloatDistribution,
-            IntDistribution,
-        )
-
-        out: dict[str, Any] = {}
-        for name, spec in self._specs.items():
-            if spec[0] == "int":
-                _, low, high, step, log = spec
-                out[name] = IntDistribution(low, high, log=log, step=1 if log else step)
-            elif spec[0] == "float":
-                _, low, high, step, log = spec
-                out[name] = FloatDistribution(low, high, log=log, step=step)
-            else:
-                out[name] = CategoricalDistribution(spec[1])
-        return out
-
-
-class ReplayTrial(RandomTrial):
-    """Answers ``suggest_*`` with given values (one vectorised draw), recording specs like :class:`RandomTrial`."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: dict[str, Any]):
-        super().__init__(None)  # type: ignore[arg-type]
-        self._values = values
-
-    def suggest_int(self, name, low, high, *, step=1, log=False):
-        self.params[name] = v = int(self._values[name])
-        self._specs[name] = ("int", low, high, step, log)
-        return v
-
-    def suggest_float(self, name, low, high, *, step=None, log=False):
-        self.params[name] = v = float(self._values[name])
-        self._specs[name] = ("float", low, high, step, log)
-        return v
-
-    def suggest_categorical(self, name, choices):
-        v = self._values[name]
-        v = v.item() if hasattr(v, "item") else v
-        self.params[name] = v
-        self._specs[name] = ("cat", tuple(choices))
-        return v
 
 
 @dataclass(frozen=True)
@@ -220,9 +133,9 @@ class Sample:
     trial: RandomTrial | None = field(default=None, repr=False)
 
     @property
-    def distributions(self) -> dict[str, Any]:
-        """Optuna distributions of ``params`` (to add this sample to a study)."""
-        return self.trial.distributions if self.trial is not None else {}
+    def specs(self) -> dict[str, ParamSpec]:
+        """What each of ``params`` was drawn from (``to_optuna(sample.specs)`` adds this sample to a study)."""
+        return self.trial.specs if self.trial is not None else {}
 
     def to_dict(self) -> dict[str, Any]:
         return {"space": self.space, "params": self.params, "config": self.config.to_dict(), "complexity": self.complexity.as_dict()}

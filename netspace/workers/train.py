@@ -59,11 +59,16 @@ class DeviceData:
     def iterations(self, batch_size: int) -> int:
         return len(batch_bounds(len(self.train_y), batch_size))
 
-    def train_batches(self, batch_size: int, generator: torch.Generator, augment: bool, epoch: int):
-        """One epoch of augmented uint8 batches (images, labels), in a random order drawn from ``generator``."""
+    def train_batches(self, batch_size: int, generator: torch.Generator, augment: bool, epoch: int,
+                      shard: tuple[int, int] = (0, 1)):
+        """One epoch of augmented uint8 batches (images, labels), in a random order drawn from ``generator``.
+
+        ``shard = (rank, world)``: this process's share ``batch[rank::world]`` of every batch (data-parallel
+        training: every process draws the same order, so together they step through the same batches as one)."""
+        rank, world = shard
         perm = torch.randperm(len(self.train_y), generator=generator, device=self.train_y.device)
         for a, b in batch_bounds(len(self.train_y), batch_size):
-            idx = perm[a:b]
+            idx = perm[a:b] if world == 1 else perm[a:b][rank::world]
             x, y = self.train_x[idx], self.train_y[idx]
             yield (crop_flip(x, generator, self.crop_pad, self.hflip) if augment else x), y
 
@@ -120,7 +125,7 @@ class Trainer:
         images = 0
         plan.synchronize()
         start = time.perf_counter()
-        batches = iter(d.train_batches(int(self.recipe.batch_size), self.generator, self.recipe.augment, self.epoch))
+        batches = iter(self.train_batches())
         wait, i = 0.0, -1
         while True:
             t = time.perf_counter()
@@ -138,13 +143,28 @@ class Trainer:
             sched.step()
             loss_sum += loss.detach().float() * len(y)
             images += len(y)
-            if (i + 1) % FINITE_CHECK_EVERY == 0 and not bool(torch.isfinite(loss_sum)):
+            if (i + 1) % FINITE_CHECK_EVERY == 0 and not self.finite(loss_sum):
                 return None
         total_loss = float(loss_sum.item())  # synchronises
         seconds = time.perf_counter() - start
-        if not torch.isfinite(torch.tensor(total_loss)):
+        if not self.finite(loss_sum):
             return None
         return total_loss / max(images, 1), images, seconds, wait
+
+    def finite(self, loss_sum: torch.Tensor) -> bool:
+        """Whether the loss so far is finite (a data-parallel trainer asks every rank, so all stop together)."""
+        return bool(torch.isfinite(loss_sum))
+
+    def train_batches(self):
+        """This epoch's batches (uint8 images, labels): the batch source a data-parallel trainer narrows to its
+        shard (:class:`netspace.workers.data_parallel.ShardedTrainer`)."""
+        return self.data.train_batches(int(self.recipe.batch_size), self.generator, self.recipe.augment, self.epoch)
+
+    @property
+    def network(self) -> nn.Module:
+        """The network itself (a data-parallel trainer's model is a wrapper around it): what checkpoints and
+        weights hold, so they load whichever way the network is trained next."""
+        return self.model
 
     def evaluate(self) -> float:
         return self.data.evaluate(self.model, self.plan)
@@ -179,7 +199,7 @@ class Trainer:
             "elapsed_s": self.elapsed_s,
             "train_images": self.train_images,
             "train_seconds": self.train_seconds,
-            "model": self.model.state_dict(),
+            "model": self.network.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "generator": self.generator.get_state(),
@@ -191,7 +211,7 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
+        self.network.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch = int(state["epoch"])

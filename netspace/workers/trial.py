@@ -46,8 +46,13 @@ def run_trial(
     checkpoint_dir: str | Path | None = None,
     report: Callable[[EpochReport], None] | None = None,
     device: str | torch.device | None = None,
+    data_parallel: bool = False,
 ) -> TrialResult:
-    """Train ``config`` of design space ``space`` on ``dataset`` with ``recipe``; see docs/contracts.md."""
+    """Train ``config`` of design space ``space`` on ``dataset`` with ``recipe``; see docs/contracts.md.
+
+    ``data_parallel``: this process is one rank of an initialised ``torch.distributed`` group training the one
+    network together (:mod:`netspace.workers.data_parallel`); every rank calls ``run_trial`` alike (same arguments,
+    ``checkpoint_dir`` on a filesystem they share) and reports, only rank 0 writes the files."""
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if ckdir is not None and (ckdir / RESULT).is_file():
         with contextlib.suppress(OSError):  # left by a crash between writing result.json and deleting it
@@ -73,7 +78,15 @@ def run_trial(
     data = training_data(dataset, plan, recipe, seed)
     if isinstance(data, DeviceData):  # a sampled resolution: in-memory data resized on the training device
         data = resize_device_data(data, geometry.resolution)
-    trainer = Trainer(model, data, recipe, plan, seed)
+    if data_parallel:
+        from netspace.workers.data_parallel import parallel_trainer
+
+        sharded = parallel_trainer(model, data, recipe, plan, seed)
+        trainer: Trainer = sharded
+        writer = ckdir if sharded.rank == 0 else None  # the other ranks read checkpoints only
+    else:
+        trainer = Trainer(model, data, recipe, plan, seed)
+        writer = ckdir
 
     identity = {
         "space": ds.name, "config": cfg.to_dict() | ({"resolution": resolution} if resolution else {}), "dataset": dataset.to_dict(), "seed": int(seed),
@@ -92,17 +105,18 @@ def run_trial(
         if rep is None:
             status = STATUS_DIVERGED
             break
-        if ckdir is not None and trainer.epoch < recipe.epochs:  # after the last epoch: weights.pt + result.json
-            save_torch({"identity": identity, **trainer.state_dict()}, ckdir / CHECKPOINT)
+        if writer is not None and trainer.epoch < recipe.epochs:  # after the last epoch: weights.pt + result.json
+            save_torch({"identity": identity, **trainer.state_dict()}, writer / CHECKPOINT)
         if report is not None:
             report(rep)
 
-    rt = measure_inference(trainer.model, plan, info.in_channels, geometry.resolution)
+    rt = measure_inference(trainer.network, plan, info.in_channels, geometry.resolution)
     errs = [r.top1_err for r in trainer.history]
     weights_path = None
     if status == STATUS_COMPLETED and ckdir is not None:
         weights_path = str((ckdir / WEIGHTS).resolve())
-        save_torch({k: v.detach().cpu() for k, v in trainer.model.state_dict().items()}, ckdir / WEIGHTS)
+        if writer is not None:
+            save_torch({k: v.detach().cpu() for k, v in trainer.network.state_dict().items()}, writer / WEIGHTS)
     result = TrialResult(
         status=status,
         top1_err=errs[-1] if status == STATUS_COMPLETED else DIVERGED_ERROR,
@@ -115,9 +129,9 @@ def run_trial(
         inference_ms=rt.inference_ms, inference_batch=rt.batch, inference_dtype=rt.dtype, device_name=rt.device_name,
         history=tuple(r.to_dict() for r in trainer.history),
     )
-    if ckdir is not None:
-        save_json(result.to_dict(), ckdir / RESULT)
-        (ckdir / CHECKPOINT).unlink(missing_ok=True)  # weights.pt and result.json keep all that matters
+    if writer is not None:
+        save_json(result.to_dict(), writer / RESULT)
+        (writer / CHECKPOINT).unlink(missing_ok=True)  # weights.pt and result.json keep all that matters
     return result
 
 

@@ -65,7 +65,7 @@ def test_restriction_is_conditioning_of_the_base_distribution():
     table = np.array([[np.sum(a["g"] == g), np.sum(b["g"] == g)] for g in (8, 16)])
     assert stats.chi2_contingency(table).pvalue > 1e-3
     # the narrowed Optuna distributions are what the trials record
-    dist = mine[0].distributions
+    dist = mine[0].specs
     assert dist["d"].high == 40 and dist["wm"].low == 2 and dist["b"].choices == (1,) and dist["g"].choices == (8, 16)
 
 

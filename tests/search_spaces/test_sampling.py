@@ -4,7 +4,8 @@ import random
 import optuna
 import pytest
 
-from netspace.errors import RegimeError, UnknownSpaceError
+from netspace.errors import InvalidConfigError, RegimeError, UnknownSpaceError
+from netspace.platform.storage.distributions import to_optuna
 from netspace.search_spaces import RandomTrial, Regime, get_space, sample_configs
 
 
@@ -50,8 +51,18 @@ def test_random_trial_records_optuna_distributions_and_feeds_a_study():
     trial = RandomTrial(random.Random(0))
     config = space.sample(trial)
     study = optuna.create_study()
-    study.add_trial(optuna.trial.create_trial(params=trial.params, distributions=trial.distributions, value=1.0))
+    study.add_trial(optuna.trial.create_trial(params=trial.params, distributions=to_optuna(trial.specs), value=1.0))
     assert space.config_from_params(study.trials[0].params) == config
+
+
+def test_config_from_params_names_a_missing_parameter_in_one_line():
+    space = get_space("regnetx")
+    [s] = sample_configs(space, 1, seed=0)
+    params = dict(s.params)
+    params.pop("wa")
+    with pytest.raises(InvalidConfigError) as exc:
+        space.config_from_params(params)
+    assert "'wa'" in str(exc.value) and "\n" not in str(exc.value) and isinstance(exc.value, ValueError)
 
 
 def test_any_optuna_sampler_drives_a_space():

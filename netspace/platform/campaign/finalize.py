@@ -7,7 +7,9 @@ is resumable after SIGKILL exactly like a campaign: a finished run is never re-r
 its checkpoint, and the plan (study attr ``plan``) is kept, so ``netspace finalize NAME`` alone resumes it.
 
 A run trains the source trial's recipe (its drawn recipe params included) with ``epochs`` replaced, at seed
-``seed``. :func:`final_table` gives mean ± std of the error per network and epoch count.
+``seed``; with ``workers: N`` (``netspace finalize --workers N [--gpus-per-worker G]``) on N data-parallel Ray Train
+workers. :func:`final_table` gives mean ± std of the error per network and epoch count. The Optuna side (the study,
+its trials) is :mod:`netspace.platform.campaign.final_study`.
 """
 
 from __future__ import annotations
@@ -18,25 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import optuna
-from optuna.trial import TrialState
-
 from netspace.errors import CampaignError
-from netspace.platform.campaign.study import Counts, Draw, SpaceStudy, count_trials, epoch_errors
+from netspace.platform.campaign.final_study import FINAL, FinalStudy, PlannedRun, population_studies
+from netspace.platform.campaign.study import Draw, StudyRecords
 from netspace.platform.storage.urls import study_name
 
-FINAL = "final"  # the label of the final study: NAME::final
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    source: str   # "LABEL#N": the campaign trial whose network (and recipe) is trained
-    epochs: int
-    seed: int
-
-    @property
-    def key(self) -> tuple[str, int, int]:
-        return (self.source, int(self.epochs), int(self.seed))
+__all__ = ["FINAL", "FinalStudy", "FinalSummary", "PlannedRun", "best_finalized", "choose_sources", "final_table",
+           "finalize_campaign", "finished_sources", "format_table", "load_final", "make_plan", "parse_epochs",
+           "parse_source", "plan_json"]
 
 
 def parse_source(text: str) -> tuple[str, int]:
@@ -64,14 +55,15 @@ def parse_epochs(text: str | None, default: int) -> list[int]:
     return out
 
 
-def finished_sources(studies: dict[str, Any]) -> dict[str, FrozenTrialLike]:
+def finished_sources(studies: dict[str, StudyRecords]) -> dict[str, FrozenTrialLike]:
     """``LABEL#N`` -> the finished (completed) trial, over the campaign's population studies."""
     out = {}
     for label, study in studies.items():
-        if label == FINAL or study.user_attrs.get("reference"):
+        if label == FINAL or study.attrs.get("reference"):
             continue
-        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            if t.values and t.user_attrs.get("status", "completed") == "completed" and "config" in t.user_attrs:
+        for t in study.trials():
+            if (t.state.name == "COMPLETE" and t.values and t.user_attrs.get("status", "completed") == "completed"
+                    and "config" in t.user_attrs):
                 out[f"{label}#{t.number}"] = t
     return out
 
@@ -100,89 +92,6 @@ def make_plan(sources: list[str], epochs: list[int], seeds: int) -> list[Planned
     return [PlannedRun(s, e, k) for s in sources for e in epochs for k in range(int(seeds))]
 
 
-class FinalStudy(SpaceStudy):
-    """The study ``NAME::final``: one trial per planned run; it quacks like a :class:`SpaceStudy` for the driver."""
-
-    def __init__(self, storage, spec, plan: list[PlannedRun], sources: dict[str, Any], source_attrs: dict[str, Any]):
-        self.storage, self.spec, self.sspec = storage, spec, None
-        self.label = FINAL
-        self.name = study_name(spec.name, FINAL)
-        self.study = optuna.create_study(storage=storage, study_name=self.name, direction="minimize",
-                                         load_if_exists=True)
-        self.study_id = self.study._study_id
-        stored = [PlannedRun(**p) for p in self.attrs.get("plan", [])]
-        keys = {p.key for p in stored}
-        self.plan = stored + [p for p in plan if p.key not in keys]
-        self.target = len(self.plan)
-        self.sources, self.source_attrs = sources, source_attrs
-        self.strategy, self.seed = "final", 0
-        self._stream = None
-        self._rejected = []
-
-    # -- the driver's interface ------------------------------------------------------------------------
-    def counts(self) -> Counts:
-        return count_trials(self.trials(), self.target)
-
-    def _run_key(self, t) -> tuple[str, int, int] | None:
-        ua = t.user_attrs
-        return (ua["source"], int(ua["epochs"]), int(ua["seed"])) if "source" in ua else None
-
-    def abandoned(self) -> list[Draw]:
-        out = []
-        for t in self.trials():
-            if t.state != TrialState.RUNNING:
-                continue
-            if "config" not in t.user_attrs:
-                self.storage.set_trial_user_attr(t._trial_id, "rejected", "abandoned before it was planned")
-                self.study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
-                continue
-            ua = t.user_attrs
-            out.append(Draw(ua["space"], t.number, t._trial_id, dict(ua.get("source_params") or {}), ua["config"],
-                            {k: ua.get(k) for k in ("flops", "params", "acts")}, ua.get("mlflow_run_id"), True, FINAL))
-        return out
-
-    def draw(self, extra_attrs: dict[str, Any]) -> Draw:
-        taken = {self._run_key(t) for t in self.trials()
-                 if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.PRUNED)}
-        run = next((p for p in self.plan if p.key not in taken), None)
-        if run is None:
-            raise CampaignError(f"{self.name}: every planned run is finished or running")
-        src = self.sources[run.source]
-        label = run.source.rpartition("#")[0]
-        ua = src.user_attrs
-        cx = {k: int(ua[k]) for k in ("flops", "params", "acts") if ua.get(k) is not None}
-        space = self.source_attrs.get(label, {}).get("space") or label
-        attrs = {**extra_attrs, "config": ua["config"], **cx, "source": run.source, "epochs": int(run.epochs), "seed": int(run.seed),
-                 "space": space, "source_label": label, "source_number": src.number,
-                 "source_params": dict(src.params), "source_top1_err": float(src.values[0])}
-        template = optuna.trial.create_trial(state=TrialState.RUNNING, user_attrs=attrs)
-        trial_id = self.storage.create_new_trial(self.study_id, template_trial=template)
-        number = self.storage.get_trial_number_from_id(trial_id)
-        return Draw(space, number, trial_id, dict(src.params), ua["config"], cx, label=FINAL)
-
-    def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
-        if top1_err is not None:
-            self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
-        self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
-
-    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any],
-               history: list[dict[str, Any]] | None = None) -> None:
-        state_ = TrialState[state] if isinstance(state, str) else state
-        self.set_trial_attrs(draw.trial_id, **attrs)
-        for step, value in sorted(epoch_errors(history).items()):  # epochs no driver recorded
-            self.storage.set_trial_intermediate_value(draw.trial_id, step, value)
-        if state_ == TrialState.COMPLETE:
-            self.study.tell(draw.number, values=[float(top1_err) if top1_err is not None else 100.0],
-                            skip_if_finished=True)
-        else:
-            self.study.tell(draw.number, state=state_, skip_if_finished=True)
-
-    def run_of(self, number: int) -> PlannedRun:
-        ua = self.study._storage.get_trial(self.study._storage.get_trial_id_from_study_id_trial_number(
-            self.study_id, number)).user_attrs
-        return PlannedRun(ua["source"], int(ua["epochs"]), int(ua["seed"]))
-
-
 def _final_driver_cls():
     from netspace.platform.campaign.driver import CampaignDriver
     from netspace.platform.campaign.recipe_space import apply_params, study_recipe
@@ -199,7 +108,8 @@ def _final_driver_cls():
                 ckdir.rename(ckdir.with_name(f"{ckdir.name}.stale-{int(time.time())}"))
             if not d.mlflow_run_id:
                 d.mlflow_run_id = self.tracker.start_trial(
-                    d.label, d.number, {"source": run.source, "epochs": run.epochs, "seed": run.seed, **d.params},
+                    d.label, d.number, {"source": run.source, "epochs": run.epochs, "seed": run.seed, **st.run_attrs,
+                                        **d.params},
                     d.config, d.complexity)
                 st.set_trial_attrs(d.trial_id, mlflow_run_id=d.mlflow_run_id)
             label = run.source.rpartition("#")[0]
@@ -232,25 +142,32 @@ class FinalSummary:
         return self.finished >= self.target
 
 
-class _Trials:
-    """A campaign study seen only through its trials (for MLflow reconciliation)."""
+def data_parallel_of(spec, stored: dict[str, Any] | None, workers: int | None, gpus_per_worker: float | None):
+    """The data-parallel settings of the final runs (:class:`~netspace.platform.campaign.scheduler.DataParallel`),
+    or None to train each run in one process: ``workers`` / ``gpus_per_worker`` when given, else the ones stored
+    with the final study (study attr ``data_parallel``); ``workers`` 1 and no GPUs is one process. Each worker
+    gets the campaign's ``cpus_per_trial``. Checked (one line) before anything runs."""
+    from netspace.platform.campaign.scheduler import DataParallel
 
-    def __init__(self, study):
-        self.study = study
-
-    def trials(self):
-        return self.study.get_trials(deepcopy=False)
-
-    def mlflow_outcomes(self):
-        from netspace.platform.campaign.study import SpaceStudy
-
-        return SpaceStudy.mlflow_outcomes(self)  # needs only .trials()
+    stored = stored or {}
+    n = workers if workers is not None else stored.get("workers")
+    if n is None:
+        if gpus_per_worker is not None:
+            raise CampaignError("--gpus-per-worker needs --workers N (data-parallel final runs)")
+        return None
+    gpus = gpus_per_worker if gpus_per_worker is not None else stored.get("gpus_per_worker", 0.0)
+    dp = DataParallel(n, float(spec.resources.cpus_per_trial), float(gpus))
+    dp.check()
+    return dp if (dp.workers > 1 or dp.gpus_per_worker > 0) else None
 
 
 def finalize_campaign(name: str, *, storage: str | None = None, top: int | None = None,
                       trials: list[str] | None = None, epochs: str | None = None, seeds: int = 1,
-                      address: str | None = None, show_progress: bool = True, console=None) -> FinalSummary:
-    """``netspace finalize``: plan (or extend, or resume) the final runs of campaign ``name`` and run them."""
+                      address: str | None = None, show_progress: bool = True, console=None,
+                      workers: int | None = None, gpus_per_worker: float | None = None) -> FinalSummary:
+    """``netspace finalize``: plan (or extend, or resume) the final runs of campaign ``name`` and run them;
+    ``workers`` > 1 (or ``gpus_per_worker``): each run data-parallel on that many Ray Train workers (kept with the
+    final study, so a resume without them trains the same way)."""
     from netspace.platform.campaign import faults
     from netspace.platform.campaign import run as engine
     from netspace.platform.campaign import scheduler as sched
@@ -271,11 +188,11 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
     spec = raw.resolved(project)
     stored = spec.stored(raw, project)
     frozen = {label_of(s): s for s in campaign_studies(st, name, url)}
-    studies = {label: optuna.load_study(study_name=s.study_name, storage=st) for label, s in frozen.items()
-               if label != FINAL}
+    studies = population_studies(st, frozen)
     sources = finished_sources(studies)
     source_attrs = {label: dict(s.user_attrs) for label, s in frozen.items()}
     has_plan = FINAL in frozen and frozen[FINAL].user_attrs.get("plan")
+    parallel = data_parallel_of(spec, source_attrs.get(FINAL, {}).get("data_parallel"), workers, gpus_per_worker)
     plan: list[PlannedRun] = []
     if top is not None or trials or not has_plan:
         chosen = choose_sources(sources, top, trials)
@@ -285,7 +202,8 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
     lease = Lease(db, spec.name).acquire()
     tracker = None
     try:
-        final = FinalStudy(st, spec, plan, sources, source_attrs)
+        final = FinalStudy(st, spec, plan, sources, source_attrs,
+                           run_attrs={"workers": parallel.workers} if parallel else None)
         missing = sorted({p.source for p in final.plan} - set(sources))
         if missing:
             raise CampaignError(f"planned source trial(s) {', '.join(missing)} are no longer finished in {name!r}")
@@ -295,7 +213,9 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
         # reference=True keeps the final runs out of the population analyses (EDFs, comparisons, refine)
         final.set_attrs(campaign=spec.name, label=FINAL, final=True, reference=True, target=final.target,
                         plan=[p.__dict__ for p in final.plan], mlflow_experiment_id=exp_id,
-                        mlflow_parent_run_id=parent_id, output_dir=stored.output_dir)
+                        mlflow_parent_run_id=parent_id, output_dir=stored.output_dir,
+                        data_parallel={"workers": parallel.workers, "gpus_per_worker": parallel.gpus_per_worker}
+                        if parallel else None)
         progress = Progress(f"{spec.name} (final)", enabled=show_progress, **({"console": console} if console else {}))
         started_ray = False
         with progress:
@@ -305,20 +225,25 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
             driver.stored_path = stored_paths(stored.output_dir, project)
             driver.max_failures_per_space = {FINAL: max(3, final.target)}
             n_abandoned = driver.collect_abandoned()
-            engine._reconcile_mlflow({FINAL: final, **{k: _Trials(v) for k, v in studies.items()}}, tracker)
+            engine._reconcile_mlflow({FINAL: final, **studies}, tracker)
             if n_abandoned:
                 progress.message(f"resuming {n_abandoned} interrupted final run(s) from their checkpoints")
             if driver.remaining() > 0:
                 started_ray = sched.ensure_ray(address)
-                driver.max_concurrent = sched.max_concurrent(spec.resources.cpus_per_trial,
-                                                             spec.resources.gpus_per_trial,
-                                                             spec.resources.max_concurrent)
                 try:
+                    if parallel:
+                        parallel.fits()
+                        driver.max_concurrent = parallel.max_concurrent(spec.resources.max_concurrent)
+                    else:
+                        driver.max_concurrent = sched.max_concurrent(spec.resources.cpus_per_trial,
+                                                                     spec.resources.gpus_per_trial,
+                                                                     spec.resources.max_concurrent)
                     sched.run_trials(driver, cpus_per_trial=spec.resources.cpus_per_trial,
                                      gpus_per_trial=spec.resources.gpus_per_trial,
                                      max_failures=spec.resources.max_failures, asha=None,
                                      epochs=max(p.epochs for p in final.plan),
-                                     storage_path=str(Path(spec.output_dir) / "_tune"), name=sched.run_name())
+                                     storage_path=str(Path(spec.output_dir) / "_tune"), name=sched.run_name(),
+                                     parallel=parallel)
                 finally:
                     if started_ray:
                         sched.shutdown_ray()
@@ -353,7 +278,7 @@ def final_table(trials) -> list[dict[str, Any]]:
         if "source" not in ua:
             continue
         meta.setdefault(ua["source"], ua)
-        if t.state == TrialState.COMPLETE and t.values:
+        if t.state.name == "COMPLETE" and t.values:
             groups.setdefault((ua["source"], int(ua["epochs"])), []).append(float(t.values[0]))
     rows = []
     for (source, ep), errs in groups.items():
@@ -366,13 +291,9 @@ def final_table(trials) -> list[dict[str, Any]]:
 
 def load_final(url: str, name: str) -> list[dict[str, Any]]:
     """:func:`final_table` of campaign ``name`` (empty when it was never finalized)."""
-    try:
-        from netspace.platform.storage.urls import normalize_url
+    from netspace.platform.storage.database import named_study_trials
 
-        study = optuna.load_study(study_name=study_name(name, FINAL), storage=normalize_url(url))
-    except KeyError:
-        return []
-    return final_table(study.get_trials(deepcopy=False))
+    return final_table(named_study_trials(url, study_name(name, FINAL), ("COMPLETE",)) or [])
 
 
 def best_finalized(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

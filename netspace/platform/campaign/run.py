@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from netspace.platform.campaign.preflight import preflight
 from netspace.platform.campaign.progress import Progress
 from netspace.platform.campaign.recipe_space import max_epochs
 from netspace.platform.campaign.spec import CampaignSpec, load_campaign
-from netspace.platform.campaign.study import Geometry, SpaceStudy, count_trials
+from netspace.platform.campaign.study import Geometry, SpaceStudy, StudyRecords, count_trials
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
 from netspace.platform.storage.project import project_dir, stored_paths
 from netspace.platform.storage.urls import mask_secrets, resolve_url
@@ -244,7 +245,7 @@ def _check_output_dir(output_dir: str) -> None:
                             "output_dir in the campaign file") from None
 
 
-def _reconcile_mlflow(studies: dict[str, SpaceStudy], tracker: Tracker) -> None:
+def _reconcile_mlflow(studies: Mapping[str, StudyRecords], tracker: Tracker) -> None:
     finished: dict[str, dict[str, Any]] = {}
     referenced: set[str] = set()
     for st in studies.values():

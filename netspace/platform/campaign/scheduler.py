@@ -18,6 +18,8 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ray.tune import Callback
@@ -56,11 +58,12 @@ _BRIDGES: dict[str, dict[str, Any]] = {}
 
 
 class BridgeSearcher(Searcher):
-    """A Tune searcher that forwards to the driver's :class:`TrialSource` (the single writer to storage)."""
+    """A Tune searcher that forwards to the driver's :class:`TrialSource` (the single writer to storage).
+    ``nest``: the key a trainable wants its config under (``train_loop_config`` for a Ray Train trainer)."""
 
-    def __init__(self, bridge: str):
+    def __init__(self, bridge: str, nest: str | None = None):
         super().__init__(metric=METRIC, mode="min")
-        self.bridge = bridge
+        self.bridge, self.nest = bridge, nest
         self.keys: dict[str, tuple[str, int]] = {}
         self.last: dict[str, dict] = {}
         self.suggested = 0
@@ -85,7 +88,7 @@ class BridgeSearcher(Searcher):
             return cfg
         self.keys[trial_id] = (cfg.get("label") or cfg["space"], cfg["number"])
         self.suggested += 1
-        return cfg
+        return {self.nest: cfg} if self.nest else cfg
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
         self.last[trial_id] = result
@@ -114,13 +117,32 @@ class BridgeSearcher(Searcher):
         return None
 
 
-# -- the trainable (runs in a Ray worker) -------------------------------------------------------------
+# -- the trainables (run in Ray workers) --------------------------------------------------------------
 def train_trial(cfg: dict[str, Any]) -> None:
-    """Train one sampled network; report each epoch to Tune (so ASHA can stop it) and the outcome last."""
+    """Train one sampled network (a Tune function trainable); report each epoch to Tune (so ASHA can stop it) and
+    the outcome last."""
+    from ray import tune
+
+    _train(cfg, tune.report)
+
+
+def train_trial_parallel(cfg: dict[str, Any]) -> None:
+    """One Ray Train worker of a data-parallel trial (Ray Train set up the torch.distributed group): every rank
+    trains its shard of each batch and reports alike; Ray Train keeps rank 0's reports."""
+    import ray.train
+    import ray.train.torch
+
+    _train(cfg, ray.train.report, workers=ray.train.get_context().get_world_size(),
+           device=ray.train.torch.get_device())  # the GPU Ray Train gave this worker, else the CPU
+
+
+def _train(cfg: dict[str, Any], send: Callable[[dict[str, Any]], None], *, workers: int = 0,
+           device: Any = None) -> None:
+    """The trial :class:`TrialTask` ``cfg`` through :func:`netspace.workers.run_trial`, its epochs and outcome
+    sent with ``send``; ``workers`` > 0: as one rank of that many data-parallel workers."""
     import dataclasses
 
     import torch
-    from ray import tune
 
     from netspace.platform.campaign import faults
     from netspace.platform.campaign.task import TrialTask
@@ -130,11 +152,12 @@ def train_trial(cfg: dict[str, Any]) -> None:
     torch.set_num_threads(max(1, task.threads))
     fault = task.fault or {}
     held: dict[str, dict] = {}
+    parallel = {"workers": workers} if workers else {}
 
     def report(ep) -> None:
         metrics = {"epoch": int(ep.epoch), "epochs": int(ep.epochs), "train_loss": float(ep.train_loss),
                    METRIC: float(ep.top1_err), "images_per_s": float(ep.images_per_s),
-                   "elapsed_s": float(ep.elapsed_s), "data_wait": float(ep.data_wait), "final": False}
+                   "elapsed_s": float(ep.elapsed_s), "data_wait": float(ep.data_wait), "final": False, **parallel}
         faults.kill_worker_if_due(fault, int(ep.epoch), f"{task.space} {task.number}")
         from netspace.workers.trial import NOTICES
 
@@ -144,25 +167,26 @@ def train_trial(cfg: dict[str, Any]) -> None:
         if ep.epoch >= ep.epochs:  # the last epoch goes out with the outcome (ASHA stops trials at max_t)
             held["last"] = metrics
             return
-        tune.report(metrics)
+        send(metrics)
 
     recipe = TrainRecipe(**task.recipe)
     from netspace.workers.memory import release_memory
 
     try:
         result = run_trial(task.space, task.config, DatasetSpec(**task.dataset), recipe, seed=task.seed,
-                           checkpoint_dir=task.checkpoint_dir, report=report)
+                           checkpoint_dir=task.checkpoint_dir, report=report, device=device,
+                           data_parallel=bool(workers))
     except Exception as exc:
         from netspace.workers.diskspace import INFRA_KEY, describe, is_disk_full
 
         if not is_disk_full(exc):
             raise
         # a full disk is not this model's failure: tell the driver (it stops and records no FAIL), do not retry
-        tune.report({"epoch": 0, "epochs": recipe.epochs, METRIC: 100.0, "final": False,
-                     INFRA_KEY: str(exc) if "disk full" in str(exc) else describe(task.checkpoint_dir)})
+        send({"epoch": 0, "epochs": recipe.epochs, METRIC: 100.0, "final": False,
+              INFRA_KEY: str(exc) if "disk full" in str(exc) else describe(str(task.checkpoint_dir))})
         return
     final = held.get("last") or {"epoch": int(result.epochs_run), "epochs": recipe.epochs,
-                                  METRIC: float(result.top1_err), "final": False}
+                                  METRIC: float(result.top1_err), "final": False, **parallel}
     final = dict(final)
     final["final"] = True
     # flat keys: Tune flattens nested dicts in the result it hands to the searcher at completion
@@ -173,7 +197,7 @@ def train_trial(cfg: dict[str, Any]) -> None:
     final[METRIC] = float(result.top1_err)
     del result, outcome
     release_memory()  # this worker is reused for the next trial: keep its RSS flat
-    tune.report(final)
+    send(final)
 
 
 def trial_location() -> dict[str, str]:
@@ -209,6 +233,7 @@ def ray_env() -> None:
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "1000")
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
+    os.environ.setdefault("RAY_TRAIN_ENABLE_V2_MIGRATION_WARNINGS", "0")  # V1 on purpose (a Trainer as Tune trainable)
     os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")  # the driver's InterruptGuard handles Ctrl-C
 
 
@@ -257,9 +282,99 @@ def max_concurrent(cpus_per_trial: float, gpus_per_trial: float, cap: int | None
     return max(1, n)
 
 
+@dataclass(frozen=True)
+class DataParallel:
+    """Each trial trains on ``workers`` Ray Train workers (``TorchTrainer``, DDP: gloo on CPU, NCCL on GPUs) of
+    ``cpus_per_worker`` CPUs and ``gpus_per_worker`` GPUs each."""
+
+    workers: int
+    cpus_per_worker: float = 1.0
+    gpus_per_worker: float = 0.0
+
+    def check(self) -> None:
+        """One :class:`CampaignError` line for settings no cluster can run (checked before anything starts)."""
+        from netspace.errors import CampaignError
+
+        if int(self.workers) != self.workers or self.workers < 1:
+            raise CampaignError(f"workers must be a whole number >= 1 (got {self.workers})")
+        if self.cpus_per_worker <= 0:
+            raise CampaignError(f"cpus per worker must be > 0 (got {self.cpus_per_worker:g})")
+        if self.gpus_per_worker < 0:
+            raise CampaignError(f"gpus per worker must be >= 0 (got {self.gpus_per_worker:g})")
+        if self.workers > 1 and 0 < self.gpus_per_worker < 1:
+            raise CampaignError(f"gpus per worker {self.gpus_per_worker:g}: data-parallel workers (NCCL) need a "
+                                "GPU each; give 0 (CPU, gloo) or at least 1")
+
+    def fits(self) -> None:
+        """Raise one :class:`CampaignError` line unless the connected cluster holds one trial's workers."""
+        import ray
+
+        from netspace.errors import CampaignError
+
+        res = ray.cluster_resources()
+        cpus, gpus = self.workers * self.cpus_per_worker, self.workers * self.gpus_per_worker
+        if cpus > res.get("CPU", 0) or gpus > res.get("GPU", 0):
+            raise CampaignError(f"{self.workers} data-parallel workers need {cpus:g} CPU"
+                                f"{f' and {gpus:g} GPU' if gpus else ''}; the Ray cluster has "
+                                f"{res.get('CPU', 0):g} CPU and {res.get('GPU', 0):g} GPU")
+
+    def max_concurrent(self, cap: int | None) -> int:
+        """Trials whose workers fit the cluster at once, at most ``cap``."""
+        return max_concurrent(self.workers * self.cpus_per_worker, self.workers * self.gpus_per_worker, cap)
+
+    def trainer(self, **kwargs: Any):
+        """A Ray Train ``TorchTrainer`` of :func:`train_trial_parallel` on these workers (``kwargs``: the trainer's
+        ``train_loop_config``, ``run_config``)."""
+        from ray.train.torch import TorchTrainer
+
+        extra: dict[str, Any] = {}
+        if TorchTrainer.__module__.startswith("ray.train.v2"):  # the config classes of the trainer's own API version
+            from ray.train.v2.api.config import ScalingConfig
+        else:
+            from ray.air.config import ScalingConfig
+
+            extra["trainer_resources"] = {"CPU": 0}  # the coordinating actor only waits: all CPUs go to the workers
+        use_gpu = self.gpus_per_worker > 0
+        resources = {"CPU": float(self.cpus_per_worker), **({"GPU": float(self.gpus_per_worker)} if use_gpu else {})}
+        return TorchTrainer(train_trial_parallel, scaling_config=ScalingConfig(
+            num_workers=int(self.workers), use_gpu=use_gpu, resources_per_worker=resources, **extra), **kwargs)
+
+
+def train_data_parallel(space: str, config: Mapping[str, Any], dataset: Mapping[str, Any],
+                        recipe: Mapping[str, Any], *, workers: int = 2, gpus_per_worker: float = 0.0,
+                        cpus_per_worker: float = 1.0, seed: int = 0, checkpoint_dir: str | None = None,
+                        storage_path: str | None = None, name: str | None = None) -> dict[str, Any]:
+    """Train ``config`` of ``space`` on ``workers`` Ray Train workers, outside any campaign: rank 0's outcome
+    (the :class:`~netspace.workers.TrialResult` fields) with its last epoch's report (``train_loss``, ``workers``)."""
+    import tempfile
+
+    from netspace.errors import NetspaceError
+    from netspace.platform.campaign.task import TrialTask
+
+    parallel = DataParallel(int(workers), float(cpus_per_worker), float(gpus_per_worker))
+    parallel.check()
+    task = TrialTask(space=space, number=0, config=dict(config), checkpoint_dir=checkpoint_dir,
+                     dataset=dict(dataset), recipe=dict(recipe), seed=int(seed),
+                     threads=max(1, int(cpus_per_worker)))
+    from ray.train.torch import TorchTrainer
+
+    if TorchTrainer.__module__.startswith("ray.train.v2"):  # the run config class of the trainer's API version
+        from ray.train.v2.api.config import RunConfig
+    else:
+        from ray.air.config import RunConfig
+    result = parallel.trainer(train_loop_config=task.to_config(), run_config=RunConfig(
+        storage_path=storage_path or tempfile.mkdtemp(prefix="netspace-ddp-"), name=name or f"ddp-{int(time.time())}")
+    ).fit()
+    if getattr(result, "error", None) is not None:
+        raise NetspaceError(f"data-parallel training failed: {' '.join(str(result.error).split())[:300]}")
+    return {**result.metrics, **outcome_of(result.metrics)}
+
+
 def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: float, max_failures: int,
-               asha: dict[str, Any] | None, epochs: int, storage_path: str, name: str) -> None:
-    """Run until the source says FINISHED and every started trial has ended."""
+               asha: dict[str, Any] | None, epochs: int, storage_path: str, name: str,
+               parallel: DataParallel | None = None) -> None:
+    """Run until the source says FINISHED and every started trial has ended; ``parallel``: each trial on several
+    data-parallel workers (then ``cpus_per_trial`` and ``gpus_per_trial`` are not used)."""
     from ray import tune
     from ray.tune.schedulers import FIFOScheduler
 
@@ -269,6 +384,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     resources = {"cpu": cpus_per_trial}
     if gpus_per_trial:
         resources["gpu"] = gpus_per_trial
+    trainable = parallel.trainer() if parallel else tune.with_resources(train_trial, resources)
     bridge = f"{os.getpid()}-{time.time_ns()}"
     _BRIDGES[bridge] = {"source": source, "stopped": set()}
     os.makedirs(storage_path, exist_ok=True)
@@ -282,9 +398,13 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
             else:
                 scheduler = FIFOScheduler()
             tuner = tune.Tuner(
-                tune.with_resources(train_trial, resources),
-                tune_config=tune.TuneConfig(metric=METRIC, mode="min", search_alg=BridgeSearcher(bridge),
-                                            scheduler=scheduler, num_samples=-1, reuse_actors=True,
+                trainable,
+                tune_config=tune.TuneConfig(metric=METRIC, mode="min",
+                                            search_alg=BridgeSearcher(bridge, "train_loop_config" if parallel else None),
+                                            scheduler=scheduler, num_samples=-1,
+                                            # a reused Ray Train trainable keeps its first trial's config (it
+                                            # merges the config in setup only): one actor per data-parallel trial
+                                            reuse_actors=parallel is None,
                                             trial_name_creator=trial_name, trial_dirname_creator=trial_name),
                 run_config=tune.RunConfig(name=name if chunk == 0 else f"{name}-{chunk}", storage_path=storage_path,
                                           verbose=0, stop=AbortStopper(bridge), callbacks=[PlacementWatch(bridge)],
@@ -343,6 +463,7 @@ class AbortStopper(Stopper):
 def trial_name(trial) -> str:
     """``regnetx-12``: the Optuna study's space and trial number."""
     cfg = trial.config or {}
+    cfg = cfg.get("train_loop_config") or cfg  # a data-parallel trial's task
     return f"{cfg.get('label') or cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
 
 

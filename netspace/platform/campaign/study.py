@@ -7,6 +7,10 @@
 * ``tpe`` / ``nsga2``: Optuna's TPESampler / NSGAIISampler (error vs FLOPs) ask, the space's ``sample(trial)``
   draws; constraint or regime rejections are told FAIL with user attr ``rejected`` and never trained nor counted.
 
+The records the driver reads and writes of any campaign study (attrs, counts, abandoned trials, epochs, outcomes)
+are :class:`StudyRecords`, shared with the final-training study (:mod:`netspace.platform.campaign.final_study`);
+the parameter specs the space layer records become Optuna distributions here (``to_optuna``).
+
 The driver is the only writer. Counting: ``finished`` = COMPLETE + PRUNED (early-stopped); ``failed`` = FAIL
 with status ``failed``; ``rejected`` = FAIL with ``rejected``; ``running`` = RUNNING.
 """
@@ -26,6 +30,7 @@ from optuna.trial import FrozenTrial, TrialState
 from netspace.errors import CampaignError
 from netspace.platform.campaign import recipe_space
 from netspace.platform.campaign.spec import CampaignSpec, SpaceSpec
+from netspace.platform.storage.distributions import to_optuna
 from netspace.platform.storage.urls import SEP, study_name  # noqa: F401  (the study naming contract)
 from netspace.search_spaces import Geometry, Regime, iter_samples
 
@@ -116,27 +121,34 @@ def space_seed(seed: int, space: str) -> int:
     return zlib.crc32(f"{seed}:{space}".encode()) & 0x7FFFFFFF
 
 
-class SpaceStudy:
-    def __init__(self, storage, spec: CampaignSpec, sspec: SpaceSpec, geometry: Geometry):
-        self.storage, self.spec, self.sspec, self.geometry = storage, spec, sspec, geometry
-        self.space = sspec.design_space()  # the registered space, or a derived (restricted) one
-        self.space = recipe_space.with_recipe(self.space, recipe_space.entry_recipe(spec, sspec)[1])  # + recipe params
-        self.label = sspec.key
-        self.name = study_name(spec.name, self.label)
-        self.target = sspec.samples
-        self.regime: Regime | None = sspec.regime.to_regime() if sspec.regime else None
-        self.strategy = spec.strategy.kind
-        self.seed = space_seed(spec.strategy.seed, self.label)
-        directions = ["minimize", "minimize"] if spec.multi_objective else ["minimize"]
-        self.study = optuna.create_study(storage=storage, study_name=self.name, directions=directions,
-                                         sampler=make_sampler(self.strategy, self.seed), load_if_exists=True)
-        with warnings.catch_warnings():  # metric names, so Optuna tools (optuna-dashboard, plots) label objectives
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            self.study.set_metric_names(["top1_err", "flops"] if spec.multi_objective else ["top1_err"])
-        self.study_id = self.study._study_id
-        self._stream: Iterator | None = None
-        self._stream_pos = 0
-        self._rejected: list[FrozenTrial] = []
+def open_study(storage, name: str, *, multi_objective: bool = False, sampler=None):
+    """The study ``name`` (created unless it exists): top-1 error minimised (and FLOPs, multi-objective), the
+    objectives named so Optuna's own tools (optuna-dashboard, plots) label them."""
+    study = optuna.create_study(storage=storage, study_name=name, sampler=sampler, load_if_exists=True,
+                                directions=["minimize", "minimize"] if multi_objective else ["minimize"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(["top1_err", "flops"] if multi_objective else ["top1_err"])
+    return study
+
+
+def load_study(storage, name: str) -> StudyRecords:
+    """An existing study seen only through its records (e.g. a population study, for MLflow reconciliation)."""
+    return StudyRecords(storage, optuna.load_study(study_name=name, storage=storage))
+
+
+class StudyRecords:
+    """One campaign study as the driver reads and writes it: study attrs, trials and their counts, the MLflow runs
+    they reference, abandoned trials, and each trial's epochs and outcome. :class:`SpaceStudy` (a design space's
+    population) and :class:`~netspace.platform.campaign.final_study.FinalStudy` (``netspace finalize``) add how
+    they draw trials."""
+
+    #: the ``rejected`` attr of a RUNNING trial abandoned before it had a config (never trained)
+    abandoned_reason = "abandoned before sampling finished"
+
+    def __init__(self, storage, study, *, target: int = 0, multi_objective: bool = False):
+        self.storage, self.study, self.target, self.multi_objective = storage, study, target, multi_objective
+        self.study_id = study._study_id
 
     # -- study-level -------------------------------------------------------------------------------
     def set_attrs(self, **attrs: Any) -> None:
@@ -176,21 +188,94 @@ class SpaceStudy:
     # -- abandoned trials ----------------------------------------------------------------------------
     def abandoned(self) -> list[Draw]:
         """RUNNING trials (only called with the driver lease held, so nobody runs them): the ones with a config
-        are returned to be re-run under the same number; the ones cut off before sampling finished are
-        marked rejected."""
+        are returned (:meth:`resumed`) to be re-run under the same number; the ones cut off before they had one
+        are marked rejected."""
         out = []
         for t in self.trials():
             if t.state != TrialState.RUNNING:
                 continue
             if "config" not in t.user_attrs:
-                self.storage.set_trial_user_attr(t._trial_id, "rejected", "abandoned before sampling finished")
+                self.storage.set_trial_user_attr(t._trial_id, "rejected", self.abandoned_reason)
                 self.study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
                 continue
-            ua = t.user_attrs
-            out.append(Draw(self.sspec.space, t.number, t._trial_id, dict(t.params), ua["config"],
-                            {k: ua.get(k) for k in ("flops", "params", "acts")}, ua.get("mlflow_run_id"), True,
-                            self.label))
+            out.append(self.resumed(t))
         return out
+
+    def resumed(self, t: FrozenTrial) -> Draw:
+        """The :class:`Draw` that re-runs the abandoned trial ``t``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _complexity_of(ua: dict[str, Any]) -> dict[str, Any]:
+        return {k: ua.get(k) for k in ("flops", "params", "acts")}
+
+    # -- recording -----------------------------------------------------------------------------------
+    def set_trial_attrs(self, trial_id: int, **attrs: Any) -> None:
+        """The user attrs in one transaction (the storage adapter's batched write, when it has one)."""
+        if hasattr(self.storage, "set_trial_user_attrs"):
+            self.storage.set_trial_user_attrs(trial_id, attrs)
+            return
+        for k, v in attrs.items():
+            self.storage.set_trial_user_attr(trial_id, k, v)
+
+    def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
+        """The epoch's top-1 error (intermediate value, single objective) and ``progress``, in one transaction."""
+        keep = not self.multi_objective and _finite(top1_err)
+        if hasattr(self.storage, "record_trial_epoch"):
+            self.storage.record_trial_epoch(draw.trial_id, int(epoch) if keep else None,
+                                            float(top1_err) if keep else None, {"progress": progress})
+            return
+        if keep:
+            self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
+        self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
+
+    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any],
+               history: list[dict[str, Any]] | None = None) -> None:
+        """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
+        one call (the trial counts as finished only once both are stored). ``history`` (the worker's per-epoch
+        reports) fills in epochs no driver recorded, so the last intermediate value is the final error."""
+        state = TrialState[state] if isinstance(state, str) else state
+        steps = {} if self.multi_objective else epoch_errors(history)
+        err = float(top1_err) if _finite(top1_err) else 100.0
+        values = None
+        if state == TrialState.COMPLETE:
+            values = [err, float(draw.complexity["flops"])] if self.multi_objective else [err]
+        if hasattr(self.storage, "finish_trial"):  # the storage adapter: all of it in one transaction
+            self.storage.finish_trial(draw.trial_id, state.name, values, attrs,
+                                      single_objective=not self.multi_objective, intermediate=steps)
+            return
+        self.set_trial_attrs(draw.trial_id, **attrs)
+        for step, value in sorted(steps.items()):
+            self.storage.set_trial_intermediate_value(draw.trial_id, step, value)
+        if values is not None:
+            self.study.tell(draw.number, values=values, skip_if_finished=True)
+        else:
+            self.study.tell(draw.number, state=state, skip_if_finished=True)
+
+
+class SpaceStudy(StudyRecords):
+    """A design space's population study: draws new trials (seeded random stream, or a sampler's proposals)."""
+
+    def __init__(self, storage, spec: CampaignSpec, sspec: SpaceSpec, geometry: Geometry):
+        self.spec, self.sspec, self.geometry = spec, sspec, geometry
+        self.space = sspec.design_space()  # the registered space, or a derived (restricted) one
+        self.space = recipe_space.with_recipe(self.space, recipe_space.entry_recipe(spec, sspec)[1])  # + recipe params
+        self.label = sspec.key
+        self.name = study_name(spec.name, self.label)
+        self.regime: Regime | None = sspec.regime.to_regime() if sspec.regime else None
+        self.strategy = spec.strategy.kind
+        self.seed = space_seed(spec.strategy.seed, self.label)
+        super().__init__(storage, open_study(storage, self.name, multi_objective=spec.multi_objective,
+                                             sampler=make_sampler(self.strategy, self.seed)),
+                         target=sspec.samples, multi_objective=spec.multi_objective)
+        self._stream: Iterator | None = None
+        self._stream_pos = 0
+        self._rejected: list[FrozenTrial] = []
+
+    def resumed(self, t: FrozenTrial) -> Draw:
+        ua = t.user_attrs
+        return Draw(self.sspec.space, t.number, t._trial_id, dict(t.params), ua["config"], self._complexity_of(ua),
+                    ua.get("mlflow_run_id"), True, self.label)
 
     # -- drawing new trials --------------------------------------------------------------------------
     def draw(self, extra_attrs: dict[str, Any]) -> Draw:
@@ -230,7 +315,7 @@ class SpaceStudy:
         index = self._stream_pos
         self._stream_pos += 1
         self._skip = self._stream_pos
-        return self._create_running(sample.params, sample.distributions, sample.config, sample.complexity,
+        return self._create_running(sample.params, to_optuna(sample.specs), sample.config, sample.complexity,
                                     {"sample_index": index, **extra_attrs})
 
     def _startup_left(self, used: int) -> bool:
@@ -251,7 +336,7 @@ class SpaceStudy:
             if self._stream is None:
                 self._stream = self._random_stream(self.seed + len(self.trials()))
             sample = next(self._stream)
-            return self._create_running(sample.params, sample.distributions, sample.config, sample.complexity,
+            return self._create_running(sample.params, to_optuna(sample.specs), sample.config, sample.complexity,
                                         extra_attrs)
         mirror = optuna.create_study(directions=self.study.directions,
                                      sampler=make_sampler(self.strategy, self.seed + len(real)))
@@ -274,7 +359,7 @@ class SpaceStudy:
                         problems = self.regime.violations(cx)
                 if problems:
                     rejected += 1
-                    values = [PENALTY_ERR, float(cx.flops) if cx else 1e15] if self.spec.multi_objective \
+                    values = [PENALTY_ERR, float(cx.flops) if cx else 1e15] if self.multi_objective \
                         else [PENALTY_ERR]
                     mirror.tell(trial, values=values)
                     frozen = mirror._storage.get_trial(trial._trial_id)
@@ -290,50 +375,6 @@ class SpaceStudy:
                                          int(self.study.user_attrs.get("rejected_proposals", 0)) + rejected)
         raise CampaignError(f"{self.name}: {MAX_CONSECUTIVE_REJECTIONS} consecutive {self.strategy} proposals were "
                             f"rejected (constraints or regime {self.regime}); widen the regime or use strategy random")
-
-    # -- recording -----------------------------------------------------------------------------------
-    def set_trial_attrs(self, trial_id: int, **attrs: Any) -> None:
-        """The user attrs in one transaction (the storage adapter's batched write, when it has one)."""
-        if hasattr(self.storage, "set_trial_user_attrs"):
-            self.storage.set_trial_user_attrs(trial_id, attrs)
-            return
-        for k, v in attrs.items():
-            self.storage.set_trial_user_attr(trial_id, k, v)
-
-    def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
-        """The epoch's top-1 error (intermediate value, single objective) and ``progress``, in one transaction."""
-        keep = not self.spec.multi_objective and _finite(top1_err)
-        if hasattr(self.storage, "record_trial_epoch"):
-            self.storage.record_trial_epoch(draw.trial_id, int(epoch) if keep else None,
-                                            float(top1_err) if keep else None, {"progress": progress})
-            return
-        if keep:
-            self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
-        self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
-
-    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any],
-               history: list[dict[str, Any]] | None = None) -> None:
-        """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
-        one call (the trial counts as finished only once both are stored). ``history`` (the worker's per-epoch
-        reports) fills in epochs no driver recorded, so the last intermediate value is the final error."""
-        state = TrialState[state] if isinstance(state, str) else state
-        steps = {} if self.spec.multi_objective else epoch_errors(history)
-        err = float(top1_err) if _finite(top1_err) else 100.0
-        values = None
-        if state == TrialState.COMPLETE:
-            values = [err, float(draw.complexity["flops"])] if self.spec.multi_objective else [err]
-        if hasattr(self.storage, "finish_trial"):  # the storage adapter: all of it in one transaction
-            self.storage.finish_trial(draw.trial_id, state.name, values, attrs,
-                                      single_objective=not self.spec.multi_objective, intermediate=steps)
-            return
-        self.set_trial_attrs(draw.trial_id, **attrs)
-        for step, value in sorted(steps.items()):
-            self.storage.set_trial_intermediate_value(draw.trial_id, step, value)
-        if values is not None:
-            self.study.tell(draw.number, values=values, skip_if_finished=True)
-        else:
-            self.study.tell(draw.number, state=state, skip_if_finished=True)
-
 
 def epoch_errors(history: list[dict[str, Any]] | None) -> dict[int, float]:
     """{epoch: top-1 error} of a worker's per-epoch reports (entries without a finite error are skipped)."""

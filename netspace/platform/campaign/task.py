@@ -14,7 +14,7 @@ class TrialTask:
     space: str                      # registered design space that builds the network
     number: int                     # Optuna trial number within the space's study
     config: dict[str, Any]          # ``config.to_dict()`` of the sampled network
-    checkpoint_dir: str             # checkpoint.pt / weights.pt / result.json live here
+    checkpoint_dir: str | None      # checkpoint.pt / weights.pt / result.json live here (None: no files)
     dataset: dict[str, Any]         # ``DatasetSpec`` fields
     recipe: dict[str, Any]          # ``TrainRecipe`` fields
     seed: int = 0

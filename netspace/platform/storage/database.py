@@ -162,10 +162,22 @@ def unknown_campaign(name: str, url: str, known) -> CampaignError:
 def study_trials(storage, study, states: tuple[str, ...] | None = None) -> list:
     """The trials (``FrozenTrial``, not copied) of one study returned by :func:`campaign_studies`; ``states``
     limits them by state name (e.g. ``("COMPLETE",)``)."""
-    trials = storage.get_all_trials(study._study_id, deepcopy=False)
-    if states is not None:
-        trials = [t for t in trials if t.state.name in states]
-    return trials
+    return _in_states(storage.get_all_trials(study._study_id, deepcopy=False), states)
+
+
+def _in_states(trials: list, states: tuple[str, ...] | None) -> list:
+    return trials if states is None else [t for t in trials if t.state.name in states]
+
+
+def named_study_trials(url: str, name: str, states: tuple[str, ...] | None = None) -> list | None:
+    """The trials (``FrozenTrial``, not copied) of the study called ``name``, read through the shared storage and
+    limited by state name like :func:`study_trials`; None when the storage holds no such study."""
+    storage = shared_storage(url)
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return None
+    return _in_states(storage.get_all_trials(study_id, deepcopy=False), states)
 
 
 def campaign_studies(storage, name: str, url: str, *, required: bool = True) -> list:

@@ -52,6 +52,7 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
     import optuna
     from optuna.trial import TrialState, create_trial
 
+    from netspace.platform.storage.distributions import to_optuna
     from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
     from netspace.search_spaces.resolution import with_resolution
 
@@ -84,7 +85,7 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
         errs = synthetic_error(name, flops, rng)
         trials = []
         for i, (s, err) in enumerate(zip(samples, errs)):
-            cx = s.complexity
+            cx, dists = s.complexity, to_optuna(s.specs)
             attrs = {"config": s.config.to_dict(), "flops": int(cx.flops), "params": int(cx.params),
                      "acts": int(cx.acts), "dataset": dataset, "mlflow_run_id": f"run{si:02d}{i:06d}"}
             curve = [float(err + 30.0 * math.exp(-e)) for e in range(1, epochs + 1)]
@@ -101,16 +102,16 @@ def populate(url: str, campaign: str = "demo", spaces=("regnetx", "anynetx_a"), 
                 if devices:
                     attrs.update(_runtime(cx, devices[i % len(devices)], i % len(devices), rng))
                 trials.append(create_trial(state=TrialState.COMPLETE, value=float(err), params=s.params,
-                                           distributions=s.distributions, user_attrs=attrs,
+                                           distributions=dists, user_attrs=attrs,
                                            intermediate_values=dict(enumerate(curve, 1))))
             elif i < n + running:
                 done = 1 + (i % max(epochs - 1, 1))
                 attrs.update(progress=_progress(done, epochs, curve[done - 1], wait))
-                trials.append(create_trial(state=TrialState.RUNNING, params=s.params, distributions=s.distributions,
+                trials.append(create_trial(state=TrialState.RUNNING, params=s.params, distributions=dists,
                                            user_attrs=attrs, intermediate_values=dict(enumerate(curve[:done], 1))))
             else:
                 attrs.update(status="failed")
-                trials.append(create_trial(state=TrialState.FAIL, params=s.params, distributions=s.distributions,
+                trials.append(create_trial(state=TrialState.FAIL, params=s.params, distributions=dists,
                                            user_attrs=attrs))
         for _ in range(rejected):
             trials.append(create_trial(state=TrialState.FAIL, user_attrs={"rejected": "outside the FLOP regime"}))

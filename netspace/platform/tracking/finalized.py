@@ -15,17 +15,13 @@ from netspace.platform.campaign.finalize import FINAL, best_finalized, final_tab
 
 
 def use_finalized(storage_url: str, campaign: str, candidates: list, *, named: bool = False) -> list:
-    import optuna
-    from optuna.trial import TrialState
-
+    from netspace.platform.storage.database import named_study_trials
     from netspace.platform.storage.urls import study_name
 
     pool = [c for c in candidates if c.space != FINAL]
-    try:
-        study = optuna.load_study(study_name=study_name(campaign, FINAL), storage=storage_url)
-    except KeyError:
+    trials = named_study_trials(storage_url, study_name(campaign, FINAL), ("COMPLETE",))
+    if trials is None:
         return pool
-    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     rows = best_finalized(final_table(trials))
     finalized = []
     out = []

@@ -35,6 +35,22 @@ def test_plan_and_arguments():
     assert len(plan) == 8 and len({p.key for p in plan}) == 8 and PlannedRun("a#1", 3, 1) in plan
 
 
+def test_data_parallel_settings_given_stored_and_checked():
+    from netspace.platform.campaign.finalize import data_parallel_of
+    from netspace.platform.campaign.scheduler import DataParallel
+    from netspace.platform.campaign.spec import CampaignSpec
+
+    spec = CampaignSpec(**campaign_dict("dp", resources={"cpus_per_trial": 2}))
+    assert data_parallel_of(spec, None, None, None) is None  # one process per run
+    assert data_parallel_of(spec, None, 2, None) == DataParallel(2, 2.0, 0.0)
+    assert data_parallel_of(spec, {"workers": 4, "gpus_per_worker": 1.0}, None, None) == DataParallel(4, 2.0, 1.0)
+    assert data_parallel_of(spec, {"workers": 4, "gpus_per_worker": 0.0}, 1, None) is None  # back to one process
+    for workers, gpus, message in ((2, 0.5, "need a GPU each"), (None, 1.0, "needs --workers"),
+                                   (0, None, "whole number >= 1")):
+        with pytest.raises(CampaignError, match=message):
+            data_parallel_of(spec, None, workers, gpus)
+
+
 def test_table_is_mean_and_std_per_network_and_epochs():
     study = optuna.create_study()
     for src, ep, errs in (("a#1", 10, [10.0, 12.0]), ("a#1", 20, [8.0, 8.0]), ("b#2", 20, [9.0, 11.0, 7.0])):
@@ -139,3 +155,34 @@ def test_report_section_and_population_split(tmp_path):
     assert final_html(url, "other") == ""
     df = pd.DataFrame({"space": ["regnetx", "final"], "error": [1.0, 2.0]})
     assert without_final(df)["space"].tolist() == ["regnetx"]
+
+
+@pytest.mark.slow
+def test_finalize_with_two_gloo_workers_records_every_run(ray_cluster, workdir, capsys):
+    """`finalize --workers 2`: each run trains data-parallel on two Ray Train workers (gloo on CPU), is recorded
+    once in Optuna and MLflow, keeps loadable weights, and the settings stay with the final study."""
+    from mlflow.tracking import MlflowClient
+
+    from netspace.platform.campaign.run import run_campaign
+    from netspace.platform.tracking.promote import promote
+
+    data = campaign_dict("dp", spaces=("regnetx",), samples=1, epochs=1, images=128)
+    assert run_campaign(write_campaign(workdir / "c.yaml", data), show_progress=False).complete
+    storage = f"sqlite:///{workdir}/netspace.db"
+    capsys.readouterr()
+    assert main(["finalize", "dp", "--workers", "2", "--gpus-per-worker", "0.5", "--storage", storage]) == 2
+    assert "need a GPU each" in capsys.readouterr().err  # checked before anything is planned or stored
+    assert main(["finalize", "dp", "--top", "1", "--epochs", "1,2", "--workers", "2", "--address", ray_cluster,
+                 "--quiet", "--storage", storage, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["finished"] == out["target"] == 2 and out["failed"] == 0
+
+    study = optuna.load_study(study_name="dp::final", storage=storage)
+    assert study.user_attrs["data_parallel"] == {"workers": 2, "gpus_per_worker": 0.0}
+    done = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
+    assert sorted(t.user_attrs["epochs_run"] for t in done) == [1, 2]
+    assert all(t.user_attrs["workers"] == 2 and 0 <= t.values[0] <= 100 for t in done)
+    client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
+    assert {client.get_run(t.user_attrs["mlflow_run_id"]).info.status for t in done} == {"FINISHED"}
+    [model] = promote(storage, "dp", tracking_uri=f"sqlite:///{workdir}/mlflow.db")  # weights of the plain network
+    assert "finalized mean of 1 seed(s) at 2 epochs" in model.describe()

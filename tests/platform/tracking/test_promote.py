@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from netspace.platform.storage.distributions import to_optuna
+
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 CAMPAIGN = "promo"
 SECRET = "s3cr3t-pw"  # trust auth accepts any password: used to prove it is never shown
@@ -60,7 +62,7 @@ def campaign(pg_url, tmp_path_factory):
                 "acts": sample.complexity.acts, "status": "completed", "dataset": {"name": "digits", "root": None}}
         base.update(attrs)
         study.add_trial(optuna.trial.create_trial(
-            params=sample.params, distributions=sample.distributions, value=value, user_attrs=base, state=state))
+            params=sample.params, distributions=to_optuna(sample.specs), value=value, user_attrs=base, state=state))
 
     regnet = get_space("regnetx")
     tiny = [s for s in sample_configs(regnet, 8, seed=0, regime=Regime.parse(":1.5M"), geometry=Geometry(32))

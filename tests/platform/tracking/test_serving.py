@@ -15,6 +15,8 @@ import urllib.request
 import numpy as np
 import pytest
 
+from netspace.platform.storage.distributions import to_optuna
+
 CAMPAIGN = "serve"
 pytestmark = pytest.mark.slow
 
@@ -44,7 +46,7 @@ def promoted(tmp_path_factory):
     attrs = {"config": sample.config.to_dict(), "flops": sample.complexity.flops, "params": sample.complexity.params,
              "acts": sample.complexity.acts, "status": "completed", "dataset": {"name": "digits", "root": None},
              "weights_path": result.weights_path}
-    study.add_trial(optuna.trial.create_trial(params=sample.params, distributions=sample.distributions,
+    study.add_trial(optuna.trial.create_trial(params=sample.params, distributions=to_optuna(sample.specs),
                                               value=result.top1_err, user_attrs=attrs))
     models = promote(storage_url, CAMPAIGN, registered_name="served", tracking_uri=tracking)
     assert models and models[0].alias == "champion"
