@@ -40,7 +40,8 @@ class Candidate:
 
 def load_candidates(storage_url: str, campaign: str, *, space: str | None = None
                     ) -> tuple[list[Candidate], dict[str, Any]]:
-    """The finished trials of ``campaign`` (optionally of one ``space``) and the user attrs of its first study."""
+    """The finished trials of ``campaign`` (optionally of one ``space``) and the campaign's study attrs: those of its
+    first study that holds the campaign spec (a population study; ``NAME::final`` holds none)."""
     from netspace.platform.storage.database import completed_trials
 
     studies = completed_trials(storage_url, campaign)
@@ -51,6 +52,8 @@ def load_candidates(storage_url: str, campaign: str, *, space: str | None = None
     out: list[Candidate] = []
     first_attrs: dict[str, Any] = {}
     for space_name, (attrs, trials) in sorted(studies.items()):
+        if "spec" in attrs and "spec" not in first_attrs:
+            first_attrs = attrs
         first_attrs = first_attrs or attrs
         for t in trials:
             if not t.values or t.user_attrs.get("status", "completed") != "completed":
