@@ -28,7 +28,7 @@ def test_sample_json_in_regime_is_reproducible(capsys):
 
 def test_sample_table(capsys):
     rc, out, _ = run(capsys, "spaces", "sample", "anynetx_a", "-n", "3", "--seed", "1")
-    assert rc == 0 and "flops" in out and "params" in out and "acts" in out
+    assert rc == 0 and "FLOPs" in out and "params" in out and "acts" in out
 
 
 def test_describe(capsys):
