@@ -96,7 +96,7 @@ output_dir: {tmp_path / "runs"}
     assert f"registered new version 1 of netspace-{name}; @champion set on v1" in prom.stdout
     assert SECRET not in prom.stdout + prom.stderr
     best = min(trials, key=lambda t: t.values[0])
-    assert f"regnetx:{best.number} " in prom.stdout
+    assert f"regnetx#{best.number} " in prom.stdout
 
     load = subprocess.run([sys.executable, "-c", _LOAD_CODE % f"netspace-{name}"], cwd=tmp_path,
                           env={**os.environ, "MLFLOW_TRACKING_URI": mlflow_server.url}, capture_output=True,

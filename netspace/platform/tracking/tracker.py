@@ -30,6 +30,7 @@ def configure_env(tracking_uri: str) -> None:
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # netspace prints its own one line
 
 
 _DB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql")
