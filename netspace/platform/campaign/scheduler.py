@@ -252,6 +252,7 @@ def ensure_ray(address: str | None, num_cpus: int | None = None) -> bool:
 
     ray_env()
     check_address(address)
+    _raylet_errors_to_stderr()
     if ray.is_initialized():
         return False
     kwargs: dict[str, Any] = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
@@ -261,6 +262,23 @@ def ensure_ray(address: str | None, num_cpus: int | None = None) -> bool:
     else:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **kwargs)
     return True
+
+
+def _raylet_errors_to_stderr() -> None:
+    """Ray prints the raylet's error messages on the driver's stdout ("(raylet) A worker died or was killed ...",
+    e.g. when Ray Train force-kills a worker that was already exiting after a data-parallel trial); a command's
+    stdout is its output (``--json``), so they go to stderr. A Ray without this hook is left as it is."""
+    from ray._private import worker
+
+    original = getattr(worker, "print_to_stdstream", None)
+    if original is None or getattr(original, "_netspace", False):
+        return
+
+    def print_to_stdstream(data, ignore_prefix):
+        original({**data, "is_err": True} if data.get("pid") == "raylet" else data, ignore_prefix)
+
+    print_to_stdstream._netspace = True  # type: ignore[attr-defined]
+    worker.print_to_stdstream = print_to_stdstream
 
 
 def shutdown_ray() -> None:

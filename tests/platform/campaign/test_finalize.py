@@ -186,3 +186,16 @@ def test_finalize_with_two_gloo_workers_records_every_run(ray_cluster, workdir, 
     assert {client.get_run(t.user_attrs["mlflow_run_id"]).info.status for t in done} == {"FINISHED"}
     [model] = promote(storage, "dp", tracking_uri=f"sqlite:///{workdir}/mlflow.db")  # weights of the plain network
     assert "finalized mean of 1 seed(s) at 2 epochs" in model.describe()
+
+
+@pytest.mark.slow
+def test_raylet_error_messages_stay_off_stdout(ray_cluster, capsys):
+    """Ray prints the raylet's errors on stdout (e.g. Ray Train force-killing a worker that was already exiting
+    after a data-parallel run): they go to stderr, so `finalize --json` prints only its JSON."""
+    from ray._private import worker
+
+    capsys.readouterr()
+    worker.print_to_stdstream({"lines": ["A worker died or was killed"], "pid": "raylet", "is_err": False},
+                              ignore_prefix=False)
+    out, err = capsys.readouterr()
+    assert out == "" and "A worker died or was killed" in err
