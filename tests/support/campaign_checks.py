@@ -26,9 +26,11 @@ def check_campaign(name: str, storage: str, tracking_uri: str, targets: dict[str
     """Assert a complete campaign is consistent everywhere; returns {space: [COMPLETE FrozenTrial]}."""
     from mlflow.tracking import MlflowClient
 
+    from netspace.platform.storage.project import load_path, project_dir
     from netspace.platform.storage.urls import normalize_url
 
     st = optuna.storages.RDBStorage(normalize_url(storage))
+    project = project_dir(storage)  # stored paths are relative to the project directory
     complete: dict[str, list] = {}
     parent_ids = set()
     for space, target in targets.items():
@@ -46,7 +48,7 @@ def check_campaign(name: str, storage: str, tracking_uri: str, targets: dict[str
             assert t.user_attrs["status"] == "completed"
             assert ds.config_from_params(t.params).to_dict() == t.user_attrs["config"]
             assert 1e6 <= t.user_attrs["flops"] <= 4e6
-            assert os.path.isfile(t.user_attrs["weights_path"])
+            assert os.path.isfile(load_path(t.user_attrs["weights_path"], project) or "")
             assert t.intermediate_values and 0 <= t.values[0] <= 100
             assert t.intermediate_values[max(t.intermediate_values)] == t.values[0]
         assert len({t.number for t in done}) == target

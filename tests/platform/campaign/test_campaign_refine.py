@@ -4,7 +4,6 @@ pasted into the same campaign file, runs as a new space (local Ray, SQLite, MLfl
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import optuna
 import pytest
@@ -86,7 +85,7 @@ def test_labelled_restricted_spaces_run_refine_and_extend(ray_cluster, workdir, 
         assert cfg["bottleneck_ratio"] == 1 and cfg["wm"] >= 2 and "w0" not in t.params
         assert space.config_from_params(t.params).to_dict() == cfg
         assert t.user_attrs["params"] <= 4e5 and 1e6 <= t.user_attrs["flops"] <= 4e6
-        assert Path(t.user_attrs["weights_path"]).parent == workdir / "netspace_runs" / "lab" / "regnetx_b1" / f"trial-{t.number}"
+        assert (workdir / t.user_attrs["weights_path"]).parent == workdir / "netspace_runs" / "lab" / "regnetx_b1" / f"trial-{t.number}"
 
     # refine's YAML, pasted into the same file, runs as a new space; the finished ones are not re-run
     capsys.readouterr()
