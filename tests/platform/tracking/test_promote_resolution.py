@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 def promoted(tmp_path_factory):
     import optuna
 
+    from netspace.platform.storage.distributions import to_optuna
     from netspace.platform.tracking.promote import promote
     from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
     from netspace.search_spaces.resolution import with_resolution
@@ -42,7 +43,7 @@ def promoted(tmp_path_factory):
     attrs = {"config": config, "flops": sample.complexity.flops, "params": sample.complexity.params,
              "acts": sample.complexity.acts, "status": "completed", "dataset": {"name": "digits", "root": None},
              "weights_path": result.weights_path}
-    study.add_trial(optuna.trial.create_trial(params=sample.params, distributions=sample.distributions,
+    study.add_trial(optuna.trial.create_trial(params=sample.params, distributions=to_optuna(sample.specs),
                                               value=result.top1_err, user_attrs=attrs))
     models = promote(storage_url, CAMPAIGN, registered_name="res", tracking_uri=tracking)
     assert models and models[0].alias == "champion"
