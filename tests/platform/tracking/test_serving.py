@@ -15,7 +15,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from netspace.platform.storage.distributions import to_optuna
+from tests.support.promoted import train_and_promote
 
 CAMPAIGN = "serve"
 pytestmark = pytest.mark.slow
@@ -23,34 +23,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def promoted(tmp_path_factory):
-    import optuna
-
-    from netspace.platform.tracking.promote import promote
     from netspace.search_spaces import Geometry, Regime, get_space, sample_configs
-    from netspace.workers import DatasetSpec, TrainRecipe, run_trial
 
-    root = tmp_path_factory.mktemp("serve")
-    tracking = f"sqlite:///{root / 'mlflow.db'}"
-    storage_url = f"sqlite:///{root / 'netspace.db'}"
-    dataset = DatasetSpec(name="digits")
     space = get_space("regnetx")
     sample = [s for s in sample_configs(space, 8, seed=0, regime=Regime.parse(":1.5M"), geometry=Geometry(32))
               if s.config.depth <= 6][0]
-    result = run_trial("regnetx", sample.config.to_dict(), dataset,
-                       TrainRecipe(epochs=2, batch_size=32, lr=0.05, warmup_epochs=0, augment=False,
-                                   max_train_images=512), checkpoint_dir=str(root / "regnetx-0"))
-    spec = {"name": CAMPAIGN, "mlflow": {"tracking_uri": tracking, "artifact_location": str(root / "artifacts")}}
-    study = optuna.create_study(study_name=f"{CAMPAIGN}::regnetx", storage=storage_url, direction="minimize")
-    for k, v in {"campaign": CAMPAIGN, "space": "regnetx", "target": 1, "spec": json.dumps(spec)}.items():
-        study.set_user_attr(k, v)
-    attrs = {"config": sample.config.to_dict(), "flops": sample.complexity.flops, "params": sample.complexity.params,
-             "acts": sample.complexity.acts, "status": "completed", "dataset": {"name": "digits", "root": None},
-             "weights_path": result.weights_path}
-    study.add_trial(optuna.trial.create_trial(params=sample.params, distributions=to_optuna(sample.specs),
-                                              value=result.top1_err, user_attrs=attrs))
-    models = promote(storage_url, CAMPAIGN, registered_name="served", tracking_uri=tracking)
-    assert models and models[0].alias == "champion"
-    return {"tracking": tracking, "err": result.top1_err, "root": root}
+    return train_and_promote(tmp_path_factory.mktemp("serve"), CAMPAIGN, sample, "served")
 
 
 def _free_port() -> int:
