@@ -17,6 +17,19 @@ def _torch_threads():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Streamlit's AppTest installs the dashboard script as ``sys.modules["__main__"]`` and leaves it there; a
+    later test that starts processes with the ``spawn`` method (torch.multiprocessing) would then re-run the
+    dashboard script in every child. Put the real ``__main__`` back after each test."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
 from tests.support.services import PG_HOST, PG_PORT
 
 
