@@ -26,6 +26,7 @@ import functools
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,15 @@ class _SpaceState:
 class CampaignDriver:
     """The :class:`~netspace.platform.campaign.scheduler.TrialSource`: decides what runs next and records outcomes."""
 
-    def __init__(self, spec: CampaignSpec, studies: dict[str, SpaceStudy], tracker: Tracker, progress: Progress,
-                 *, max_concurrent: int, fault: dict[str, Any] | None = None, dataset_attr: dict | None = None):
-        self.spec, self.tracker, self.progress = spec, tracker, progress
+    def __init__(self, spec: CampaignSpec, studies: dict[str, SpaceStudy], tracker: Tracker | Future[Tracker],
+                 progress: Progress, *, max_concurrent: int, fault: dict[str, Any] | None = None,
+                 dataset_attr: dict | None = None):
+        """``tracker``: the MLflow tracker, or its future while it opens in the background
+        (:func:`~netspace.platform.tracking.tracker.open_in_background`)."""
+        self.spec, self.progress = spec, progress
+        self._tracker = tracker
+        #: called once, in the driver's thread, when a tracker given as a future is ready
+        self.on_tracker: Callable[[Tracker], None] | None = None
         self.max_concurrent, self.fault = max_concurrent, fault
         self.dataset_attr = dataset_attr or spec.dataset.model_dump()
         self.spaces: dict[str, _SpaceState] = {}
@@ -100,6 +107,30 @@ class CampaignDriver:
         self.max_failures_per_space = {n: max(3, s.target) for n, s in self.spaces.items()}
         #: how a path under the output dir is stored (relative to the project: storage.project.stored_paths)
         self.stored_path: Callable[[str | None], str | None] = lambda path: path
+
+    @property
+    def tracker(self) -> Tracker:
+        """The MLflow tracker; waits for it (and raises its error) while it is still opening in the background."""
+        if isinstance(self._tracker, Future):
+            tracker = self._tracker.result()
+            self._tracker = tracker
+            if self.on_tracker is not None:
+                self.on_tracker(tracker)
+        return self._tracker
+
+    @property
+    def tracker_ready(self) -> bool:
+        return not isinstance(self._tracker, Future) or self._tracker.done()
+
+    def _run_id(self, d: Draw, launched: float | None = None) -> str:
+        """The trial's MLflow child run. It is created at launch once the tracker is ready; the first trials,
+        launched while MLflow was still opening, get theirs at their first report, dated from their launch."""
+        if not d.mlflow_run_id:
+            d.mlflow_run_id = self.tracker.start_trial(d.label, d.number, d.params, d.config, d.complexity,
+                                                       start_time=launched if launched is not None
+                                                       else self.started.get(d.key))
+            self.spaces[d.label].study.set_trial_attrs(d.trial_id, mlflow_run_id=d.mlflow_run_id)
+        return d.mlflow_run_id
 
     # -- set-up --------------------------------------------------------------------------------------
     def collect_abandoned(self) -> int:
@@ -129,6 +160,8 @@ class CampaignDriver:
             return None
         try:
             self.ensure_held()
+            if self.tracker_ready:
+                _ = self.tracker  # a tracker opened in the background: adopt it here, between trials
             draw = self._pick()
             if draw is not None:
                 return self._launch(draw)
@@ -159,12 +192,11 @@ class CampaignDriver:
             # a new trial number cannot own files yet: these are left from an older storage of the same name
             # (run_trial would return their result.json for a different config), so move them aside
             ckdir.rename(ckdir.with_name(f"{ckdir.name}.stale-{int(time.time())}"))
-        if not d.mlflow_run_id:
-            d.mlflow_run_id = self.tracker.start_trial(d.label, d.number, d.params, d.config, d.complexity)
-            st.set_trial_attrs(d.trial_id, mlflow_run_id=d.mlflow_run_id)
         key = d.key
         self.active[key] = d
         self.started[key] = time.time()
+        if self.tracker_ready:
+            self._run_id(d)
         self._publish()
         return TrialTask(
             space=d.space, label=d.label, number=d.number, config=d.config,
@@ -204,7 +236,7 @@ class CampaignDriver:
         st = self.spaces[d.label].study
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
-        self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]), {k: result.get(k) for k in EPOCH_METRICS})
+        self.tracker.log_epoch(self._run_id(d), int(result["epoch"]), {k: result.get(k) for k in EPOCH_METRICS})
 
     @_fenced
     def on_complete(self, key, result: dict[str, Any] | None, error: bool, early_stopped: bool) -> None:
@@ -216,6 +248,7 @@ class CampaignDriver:
         st = sp.study
         result = result or {}
         label = f"{d.label} #{d.number}"
+        self._run_id(d, launched=started)
         if not error and result.get("final"):
             out = sched.outcome_of(result)
             # the held-back last epoch arrives with the outcome
@@ -275,7 +308,7 @@ class CampaignDriver:
         progress = {k: result.get(k) for k in PROGRESS_KEYS}
         if result.get("train_loss") is not None:  # a real epoch report, not an outcome replayed from result.json
             st.record_epoch(d, int(result["epoch"]), result.get("top1_err"), progress)
-            self.tracker.log_epoch(d.mlflow_run_id, int(result["epoch"]), {k: result.get(k) for k in EPOCH_METRICS})
+            self.tracker.log_epoch(self._run_id(d), int(result["epoch"]), {k: result.get(k) for k in EPOCH_METRICS})
 
     def _publish(self) -> None:
         for name, sp in self.spaces.items():

@@ -6,10 +6,12 @@ to the scheduler (Ray) until every space reaches its target.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from netspace.platform.campaign.study import Geometry, SpaceStudy, StudyRecords,
 from netspace.platform.storage.database import campaign_studies, create_engine, open_storage
 from netspace.platform.storage.project import project_dir, stored_paths
 from netspace.platform.storage.urls import mask_secrets, resolve_url
-from netspace.platform.tracking.tracker import Tracker, check_tracking
+from netspace.platform.tracking.tracker import Tracker, check_tracking, open_in_background
 from netspace.workers.diskspace import DiskFull
 
 
@@ -127,7 +129,8 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     _check_output_dir(spec.output_dir)
     check_tracking(spec.mlflow.tracking_uri)
     lease = _acquire(engine, spec.name, url)
-    tracker = None
+    tracker: Tracker | None = None
+    opening: Future[Tracker] | None = None
     guard = InterruptGuard().install()  # Ctrl-C at any moment: one line, trials left RUNNING for resume
     try:
         from netspace.workers import DatasetSpec, dataset_info
@@ -137,29 +140,30 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         _check_regimes(spec, geometry)  # an impossible regime fails before anything is written
         studies = {s.key: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
         old_attrs = next(iter(studies.values())).attrs
-        tracker = Tracker(spec.mlflow, spec.name, project=project)
-        exp_id, parent_id = tracker.open(old_attrs.get("mlflow_experiment_id"), old_attrs.get("mlflow_parent_run_id"))
         spec_json = stored.to_json()
-        tracker.log_campaign(spec_json)
+        # MLflow opens in a thread (a new store's migrations take seconds) while the driver sets up and Ray starts
+        # the first worker; the driver adopts the tracker between trials, or waits for it at its first MLflow record
+        opening = open_in_background(spec.mlflow, spec.name, project=project,
+                                     experiment_id=old_attrs.get("mlflow_experiment_id"),
+                                     parent_run_id=old_attrs.get("mlflow_parent_run_id"), spec_json=spec_json)
         for name, s in studies.items():
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
                         reference=s.sspec.reference,
                         resolution=s.sspec.resolution.values if s.sspec.resolution else None,
                         regime_of=s.sspec.regime_of,  # `regimes:` expansion: the zoo group of this study
                         target=s.target, spec=spec_json,
-                        mlflow_experiment_id=exp_id, mlflow_parent_run_id=parent_id,
                         geometry={"resolution": geometry.resolution, "in_channels": geometry.in_channels,
                                   "num_classes": geometry.num_classes},
                         strategy=spec.strategy.kind, output_dir=stored.output_dir)
         progress = Progress(spec.name, enabled=show_progress, **({"console": console} if console else {}))
         started_ray = False
         with progress:
-            driver = CampaignDriver(spec, studies, tracker, progress, max_concurrent=1, fault=faults.worker_fault(),
+            driver = CampaignDriver(spec, studies, opening, progress, max_concurrent=1, fault=faults.worker_fault(),
                                     dataset_attr=stored.dataset.model_dump())
+            driver.on_tracker = functools.partial(_tracker_ready, studies)
             driver.stored_path = stored_paths(stored.output_dir, project)
             driver.lease = lease
             n_abandoned = driver.collect_abandoned()
-            _reconcile_mlflow(studies, tracker)
             if n_abandoned:
                 progress.message(f"resuming {n_abandoned} interrupted trial(s) from their checkpoints")
             if driver.remaining() > 0:
@@ -182,15 +186,16 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                     if started_ray:
                         sched.shutdown_ray()
             if driver.error is not None:
-                if not isinstance(driver.error, LeaseLost):  # the run is the new driver's now
-                    _close_quietly(tracker, "FAILED")
-                raise driver.error
+                raise driver.error  # the parent run is closed below (unless the lease was lost: it is the new driver's)
+            tracker = driver.tracker  # opened (and reconciled) before the first trial, or now
         counts = {n: count_trials(s.trials(), s.target).as_dict() for n, s in studies.items()}
         done = all(c["finished"] >= c["target"] for c in counts.values())
         tracker.close("FINISHED" if done else "FAILED")
         tracker = None
         return RunSummary(spec.name, mask_secrets(url), counts, driver.resumed, time.time() - t0)
     except BaseException as exc:
+        if tracker is None and opening is not None:
+            tracker = _opened(opening)
         if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
             _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         if isinstance(exc, KeyboardInterrupt):
@@ -243,6 +248,21 @@ def _check_output_dir(output_dir: str) -> None:
     except OSError as exc:
         raise CampaignError(f"output_dir {output_dir} is not writable ({exc.strerror or exc}); choose another "
                             "output_dir in the campaign file") from None
+
+
+def _tracker_ready(studies: Mapping[str, SpaceStudy], tracker: Tracker) -> None:
+    """Once MLflow is open: store its experiment and parent run with every study, and reconcile it with the storage."""
+    for s in studies.values():
+        s.set_attrs(mlflow_experiment_id=tracker.experiment_id, mlflow_parent_run_id=tracker.parent_run_id)
+    _reconcile_mlflow(studies, tracker)
+
+
+def _opened(opening: Future[Tracker]) -> Tracker | None:
+    """The tracker that opened in the background, None if it failed (the failure is reported elsewhere)."""
+    try:
+        return opening.result()
+    except Exception:
+        return None
 
 
 def _reconcile_mlflow(studies: Mapping[str, StudyRecords], tracker: Tracker) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +138,24 @@ class Tracker:
         if self.parent_run_id:
             self.client.set_terminated(self.parent_run_id, status=status)
 
+    @classmethod
+    def opened(cls, spec: MlflowSpec, campaign: str, *, project: Path | None, experiment_id: str | None,
+               parent_run_id: str | None, spec_json: str) -> Tracker:
+        """A tracker with its experiment and parent run open and the campaign spec logged."""
+        tracker = cls(spec, campaign, project=project)
+        tracker.open(experiment_id, parent_run_id)
+        tracker.log_campaign(spec_json)
+        return tracker
+
     # -- trial level -----------------------------------------------------------------------------------
     def start_trial(self, space: str, number: int, params: dict[str, Any], config: dict[str, Any],
-                    complexity: dict[str, int]) -> str:
+                    complexity: dict[str, int], *, start_time: float | None = None) -> str:
+        """A child run for trial ``number``; ``start_time`` (seconds since the epoch): when the trial was launched,
+        if that was before this call."""
         from mlflow.entities import Metric, Param
 
-        run = self.client.create_run(self.experiment_id, run_name=f"{space}-{number}", tags={
+        started_ms = int(start_time * 1000) if start_time is not None else None
+        run = self.client.create_run(self.experiment_id, start_time=started_ms, run_name=f"{space}-{number}", tags={
             "mlflow.parentRunId": self.parent_run_id, "netspace.campaign": self.campaign,
             "netspace.space": space, "netspace.trial_number": str(number), "netspace.status": "running"})
         rid = run.info.run_id
@@ -224,3 +237,17 @@ class Tracker:
 def _param_value(v: Any) -> str:
     s = v if isinstance(v, str) else json.dumps(v)
     return s[:6000]
+
+
+def open_in_background(spec: MlflowSpec, campaign: str, *, project: Path | None, experiment_id: str | None,
+                       parent_run_id: str | None, spec_json: str) -> Future[Tracker]:
+    """:meth:`Tracker.opened` in a thread. Creating a new MLflow store runs its schema migrations (about 2 s on a
+    small machine); in the background they overlap the driver's own set-up and the first Ray worker's start, and the
+    campaign driver waits for the tracker only when it first records to MLflow."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netspace-mlflow")
+    future = pool.submit(Tracker.opened, spec, campaign, project=project, experiment_id=experiment_id,
+                         parent_run_id=parent_run_id, spec_json=spec_json)
+    pool.shutdown(wait=False)
+    return future
