@@ -11,8 +11,8 @@ the package's ``__init__``. String imports (``importlib.import_module``) are not
   ``search_spaces`` → ``workers`` → ``platform`` → ``dashboard`` → ``cli`` → ``__main__``: a module never imports
   a module of a higher layer (search_spaces never imports workers/platform/dashboard/cli; workers never imports
   platform/dashboard/cli; platform never imports dashboard/cli);
-* inside ``search_spaces``: value types → the space API (``base``, ``layers``) → derived spaces and sampling →
-  the registry → the spaces, presets and derived built-ins → the wiring module → the package ``__init__``;
+* inside ``search_spaces``: value types → the space API (``base``, ``layers``, ``wrapped``) → derived spaces and
+  sampling → the registry → the spaces, presets and derived built-ins → the wiring module → the package ``__init__``;
 * everywhere: a module never imports the ``__init__`` of a package it belongs to (the facade sits above its
   modules), except through the submodule form above.
 """
@@ -39,7 +39,7 @@ LAYERS = {"netspace": 0, "netspace.errors": 0, "netspace.search_spaces": 1, "net
 #: layers inside search_spaces, bottom to top; modules of the same layer may import each other (without a cycle)
 SEARCH_SPACE_LAYERS = {
     "geometry": 0, "complexity": 0, "params": 0, "trials": 0,
-    "base": 1, "layers": 1,
+    "base": 1, "layers": 1, "wrapped": 1,
     "restrict": 2, "sampling": 2, "resolution": 2,
     "registry": 3, "rules": 3,
     "anynet": 4, "regnet": 4, "vgg": 4, "inception": 4, "resnext": 4, "resnet_cifar": 4, "presets": 4, "seeds": 4,

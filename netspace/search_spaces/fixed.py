@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.params import Param, TrialLike
 from netspace.search_spaces.presets import get_preset
+from netspace.search_spaces.wrapped import WrappedSpace
 
 PREFIX = "preset:"
 
 
-class FixedSpace(DesignSpace):
-    """The one-network space of a preset."""
+class FixedSpace(WrappedSpace):
+    """The one-network space of a preset (checks, networks and configs are its space's: ``base``)."""
 
     def __init__(self, preset_name: str):
         self.preset = get_preset(preset_name)
-        self.inner = self.preset.design_space()
-        self.name = PREFIX + self.preset.name  # type: ignore[misc]  # per instance
-        self.summary = f"the preset {self.preset.name} ({self.preset.summary or self.preset.space}) as a fixed network"  # type: ignore[misc]
-        self.config_cls = self.inner.config_cls  # type: ignore[misc]
+        super().__init__(self.preset.design_space(), name=PREFIX + self.preset.name,
+                         summary=f"the preset {self.preset.name} ({self.preset.summary or self.preset.space}) "
+                                 "as a fixed network")
 
     def parameters(self) -> dict[str, Param]:
         return {}
@@ -34,18 +33,6 @@ class FixedSpace(DesignSpace):
 
     def sample(self, trial: TrialLike):
         return self.preset.build_config()
-
-    def check(self, config) -> list[str]:
-        return self.inner.check(config)
-
-    def build(self, config, *args: Any, **kwargs: Any):
-        return self.inner.build(config, *args, **kwargs)
-
-    def complexity(self, config, *args: Any, **kwargs: Any):
-        return self.inner.complexity(config, *args, **kwargs)
-
-    def config_from_dict(self, data):
-        return self.inner.config_from_dict(data)
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "preset": self.preset.name, "config": dict(self.preset.config)}

@@ -22,6 +22,7 @@ from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.complexity import Complexity
 from netspace.search_spaces.geometry import IMAGENET, Geometry
 from netspace.search_spaces.params import Choice, Param
+from netspace.search_spaces.wrapped import WrappedSpace
 
 KEY = "resolution"
 MIN_RESOLUTION, MAX_RESOLUTION = 8, 1024
@@ -66,15 +67,12 @@ def resolution_values(values: Sequence[Any]) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-class ResolutionSpace(DesignSpace):
+class ResolutionSpace(WrappedSpace):
     """``base`` with the input resolution drawn from ``values`` in every trial."""
 
     def __init__(self, base: DesignSpace, values: Sequence[int]):
-        self.base = base
         self.values = resolution_values(values)
-        self.name = base.name  # type: ignore[misc]  # per instance
-        self.summary = f"{base.summary} (resolution in {{{', '.join(map(str, self.values))}}})"  # type: ignore[misc]
-        self.config_cls = base.config_cls  # type: ignore[misc]
+        super().__init__(base, summary=f"{base.summary} (resolution in {{{', '.join(map(str, self.values))}}})")
         self._param = Choice(self.values, doc="input resolution (px) of the trial's data and network")
 
     def options(self) -> dict[str, Any]:
@@ -101,9 +99,6 @@ class ResolutionSpace(DesignSpace):
         if config.resolution not in self.values:
             problems.append(f"resolution {config.resolution} not one of {list(self.values)}")
         return problems
-
-    def has_batch_path(self) -> bool:
-        return self.base.has_batch_path()
 
     def screen_batch(self, values, regime, geometry: Geometry):
         """The base's screen, once per distinct resolution on the candidates that drew it."""

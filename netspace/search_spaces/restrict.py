@@ -31,6 +31,7 @@ from typing import Any, cast
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.params import Choice, Float, Int, Param
+from netspace.search_spaces.wrapped import WrappedSpace
 
 _OPS = ("low", "high", "values", "same_as")
 
@@ -148,16 +149,14 @@ def _same_kind(a: Param, b: Param) -> bool:
     return type(a) is type(b)
 
 
-class DerivedSpace(DesignSpace):
+class DerivedSpace(WrappedSpace):
     """A base :class:`DesignSpace` with some parameters fixed, narrowed, subset or tied (see module doc)."""
 
     def __init__(self, base: DesignSpace, restrict: Mapping[str, Any], *, name: str | None = None,
                  summary: str | None = None, path: str = "restrict"):
-        self.base = base
         self.restriction: dict[str, Any] = json.loads(json.dumps(dict(restrict or {})))
-        self.name = name or f"{base.name}[{_short(self.restriction)}]"  # type: ignore[misc]  # per instance
-        self.summary = summary or f"{base.name} restricted: {_short(self.restriction)}"  # type: ignore[misc]
-        self.config_cls = base.config_cls  # type: ignore[misc]
+        super().__init__(base, name=name or f"{base.name}[{_short(self.restriction)}]",
+                         summary=summary or f"{base.name} restricted: {_short(self.restriction)}")
         self._params, self._ties = self._parse(base, self.restriction, path)
         self._declared = frozenset(base.parameters())
 
@@ -252,11 +251,8 @@ class DerivedSpace(DesignSpace):
     def sample(self, trial):
         return self.base.sample(_RestrictedTrial(trial, self))
 
-    def check(self, config) -> list[str]:
-        return self.base.check(config)
-
     def has_batch_path(self) -> bool:
-        if not self.base.has_batch_path():
+        if not super().has_batch_path():
             return False
         # ties copy the source's raw draw; the batch path only sees values, equal to raw draws except when rounded
         return all(not (isinstance(p := self._params[s], Float) and p.quantum) for s in self._ties.values())
@@ -268,16 +264,7 @@ class DerivedSpace(DesignSpace):
             full[k] = declared[k].value(values[src])
         return self.base.screen_batch(full, *args, **kwargs)
 
-    # -- networks and configs: the base's --------------------------------------------------------------
-    def build(self, *args, **kwargs):
-        return self.base.build(*args, **kwargs)
-
-    def complexity(self, *args, **kwargs):
-        return self.base.complexity(*args, **kwargs)
-
-    def config_from_dict(self, data):
-        return self.base.config_from_dict(data)
-
+    # -- checks, networks and configs: the base's (WrappedSpace); its other helpers through __getattr__ --------
     def __getattr__(self, item):  # other helpers and options of the base (e.g. geometry-aware methods)
         if item.startswith("__") or item in ("base", "_params", "_ties", "_declared"):
             raise AttributeError(item)

@@ -29,6 +29,7 @@ from typing import Any
 from netspace.errors import InvalidConfigError
 from netspace.search_spaces.base import DesignSpace
 from netspace.search_spaces.params import Choice, Float, Int, Param
+from netspace.search_spaces.wrapped import WrappedSpace
 
 PREFIX = "recipe."
 SEARCHABLE = ("lr", "weight_decay", "momentum", "warmup_epochs", "batch_size", "epochs", "label_smoothing", "augment")
@@ -212,60 +213,43 @@ def architecture_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if not str(k).startswith(PREFIX)}
 
 
-class RecipeSpace(DesignSpace):
+class RecipeSpace(WrappedSpace):
     """A design space with recipe parameters: ``sample`` draws the network, then the recipe, through one trial.
 
-    Everything else (``check``, ``build``, ``complexity``, configs) is the wrapped space's; the recipe params are
-    declared (``recipe.FIELD``), so vectorised sampling draws them too and the wrapped space's screen ignores them.
+    Everything else (``check``, ``build``, ``complexity``, configs, options, constraints) is the wrapped space's
+    (``base``); the recipe params are declared (``recipe.FIELD``), so vectorised sampling draws them too and the
+    wrapped space's screen ignores them.
     """
 
-    def __init__(self, inner: DesignSpace, dists: Mapping[str, Param]):
-        self.inner = inner
+    def __init__(self, base: DesignSpace, dists: Mapping[str, Param]):
+        super().__init__(base)
         self.dists = dict(dists)
-        self.name = inner.name  # type: ignore[misc]  # per instance
-        self.summary = inner.summary  # type: ignore[misc]  # per instance
-        self.config_cls = inner.config_cls  # type: ignore[misc]  # per instance
 
     def options(self) -> dict[str, Any]:
-        return self.inner.options()
+        return self.base.options()
 
     def parameters(self) -> dict[str, Param]:
-        return {**self.inner.parameters(), **{PREFIX + k: p for k, p in self.dists.items()}}
+        return {**self.base.parameters(), **{PREFIX + k: p for k, p in self.dists.items()}}
 
     def constraints(self) -> list[str]:
-        return self.inner.constraints()
+        return self.base.constraints()
 
     def sample(self, trial):
-        config = self.inner.sample(trial)
+        config = self.base.sample(trial)
         for k, p in self.dists.items():
             p.suggest(trial, PREFIX + k)
         return config
 
-    def has_batch_path(self) -> bool:
-        return self.inner.has_batch_path()
-
     def screen_batch(self, values, regime, geometry):
-        return self.inner.screen_batch({k: v for k, v in values.items() if not k.startswith(PREFIX)}, regime, geometry)
-
-    def check(self, config) -> list[str]:
-        return self.inner.check(config)
-
-    def build(self, config, *args: Any, **kwargs: Any):
-        return self.inner.build(config, *args, **kwargs)
-
-    def complexity(self, config, *args: Any, **kwargs: Any):
-        return self.inner.complexity(config, *args, **kwargs)
-
-    def config_from_dict(self, data):
-        return self.inner.config_from_dict(data)
+        return self.base.screen_batch({k: v for k, v in values.items() if not k.startswith(PREFIX)}, regime, geometry)
 
     def config_from_params(self, params):
-        return self.inner.config_from_params(architecture_params(params))
+        return self.base.config_from_params(architecture_params(params))
 
     def restrict(self, restriction=None, **kwargs):
         from netspace.search_spaces import restrict
 
-        return restrict(self.inner, restriction, **kwargs)
+        return restrict(self.base, restriction, **kwargs)
 
 
 def with_recipe(space: DesignSpace, dists: Mapping[str, Param]) -> DesignSpace:

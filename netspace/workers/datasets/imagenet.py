@@ -12,16 +12,16 @@ training resolution (default 224). Training and evaluation go through :mod:`nets
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 
 from netspace.errors import DatasetError
 from netspace.workers.datasets.base import DatasetInfo, DatasetSpec, ImageData, data_root
-from netspace.workers.datasets.folder import IMAGE_SUFFIXES
+from netspace.workers.datasets.folder import Items, image_files
+from netspace.workers.datasets.folder import scan_folders as scan_class_folders
 from netspace.workers.shards import check_shards, read_index
 
 EXPECTED = ("train/<wnid>/*.JPEG and val/<wnid>/*.JPEG (or val/*.JPEG with the devkit's "
@@ -66,12 +66,7 @@ class Layout:
     val: Units
 
 
-def _files(folder: Path) -> list[str]:
-    with os.scandir(folder) as it:
-        return sorted(e.path for e in it if os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES and e.is_file())
-
-
-def _file_units(items: list[tuple[str, int]]) -> Units:
+def _file_units(items: Items) -> Units:
     paths = np.array([p.encode() for p, _ in items], dtype=np.bytes_)
     return Units("files", paths, np.ones(len(items), dtype=np.int64), np.array([y for _, y in items], dtype=np.int64))
 
@@ -99,18 +94,11 @@ def _id_to_wnid(gt: Path, classes: list[str], name: str) -> dict[int, str]:
     return {i + 1: c for i, c in enumerate(classes)}  # ILSVRC2012 IDs follow the sorted wnid order
 
 
-def _val_items(spec: DatasetSpec, root: Path, val: Path, classes: list[str]) -> list[tuple[str, int]]:
+def _flat_val(spec: DatasetSpec, root: Path, val: Path, classes: list[str]) -> Items:
+    """The images of a ``val/`` without class folders, labelled by the devkit's ground truth."""
     index = {c: i for i, c in enumerate(classes)}
-    subdirs = sorted(p for p in val.iterdir() if p.is_dir())
-    if subdirs:
-        items = []
-        for d in subdirs:
-            if d.name not in index:
-                raise DatasetError(f"{spec.name}: {d} is a class that {root / 'train'} does not have")
-            items += [(f, index[d.name]) for f in _files(d)]
-        return items
     gt = _ground_truth(root, val)
-    files = _files(val)
+    files = image_files(val)
     if gt is None:
         raise DatasetError(f"{spec.name}: {val} has no class folders and no {GROUND_TRUTH} was found (looked in "
                            f"{root}, {val}, {root / 'ILSVRC2012_devkit_t12' / 'data'}); expected {EXPECTED}")
@@ -140,27 +128,11 @@ def _scan(spec: DatasetSpec, root: str) -> Layout:
     return Layout(tuple(classes), _file_units(train), _file_units(val))
 
 
-def scan_folders(spec: DatasetSpec, root: Path) -> tuple[list[str], list[tuple[str, int]], list[tuple[str, int]]]:
-    """Class names and (path, label) lists of both splits of the folder layout; one-line errors."""
-    train_dir = root / "train"
-    if not train_dir.is_dir():
-        raise DatasetError(f"{spec.name}: {train_dir} not found; expected {EXPECTED} under {root}")
-    val_dir = next((root / n for n in ("val", "test") if (root / n).is_dir()), None)
-    if val_dir is None:
-        raise DatasetError(f"{spec.name}: {root / 'val'} not found; expected {EXPECTED} under {root}")
-    classes = sorted(p.name for p in train_dir.iterdir() if p.is_dir())
-    if not classes:
-        raise DatasetError(f"{spec.name}: {train_dir} has no class sub-folders; expected {EXPECTED}")
-    train = []
-    for i, c in enumerate(classes):
-        files = _files(train_dir / c)
-        if not files:
-            raise DatasetError(f"{spec.name}: {train_dir / c} holds no images; expected {EXPECTED}")
-        train += [(f, i) for f in files]
-    val = _val_items(spec, root, val_dir, classes)
-    if not val:
-        raise DatasetError(f"{spec.name}: {val_dir} holds no images of the training classes; expected {EXPECTED}")
-    return classes, train, val
+def scan_folders(spec: DatasetSpec, root: Path) -> tuple[list[str], Items, Items]:
+    """Class names and (path, label) lists of both splits of the folder layout (the class-folder scan of
+    :mod:`~netspace.workers.datasets.folder`, a flat ``val/`` labelled by the devkit's ground truth); one-line
+    errors."""
+    return scan_class_folders(spec, root, EXPECTED, flat_val=partial(_flat_val, spec, root))
 
 
 def layout(spec: DatasetSpec) -> Layout:
