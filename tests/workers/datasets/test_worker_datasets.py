@@ -142,3 +142,33 @@ def test_unknown_dataset():
     with pytest.raises(DatasetError) as e:
         dataset_info(DatasetSpec("mnist"))
     assert "unknown dataset 'mnist'" in one_line(e) and "digits" in str(e.value)
+
+
+def test_digits_split_and_data_equal_scikit_learns():
+    """The stored test mask is scikit-learn's stratified split (random_state=0), and the CSV read without
+    scikit-learn holds exactly the images and labels of ``load_digits()``."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    from netspace.workers.datasets import digits
+
+    bunch = load_digits()
+    pixels, target = digits.raw_digits()
+    assert np.array_equal(pixels, bunch.images) and np.array_equal(target, bunch.target)
+    idx = np.arange(len(bunch.target))
+    _, test_idx = train_test_split(idx, test_size=digits.TEST_FRACTION, stratify=bunch.target,
+                                   random_state=digits.SPLIT_SEED)
+    mask = digits.test_mask()
+    assert sorted(np.flatnonzero(mask)) == sorted(test_idx)
+    assert mask.sum() == digits.TEST_SIZE and (~mask).sum() == digits.TRAIN_SIZE
+
+
+def test_loading_digits_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys; from netspace.workers.datasets import DatasetSpec, load_dataset; "
+            "d = load_dataset(DatasetSpec('digits')); print(len(d.train_y), len(d.test_y), 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1347", "450", "False"]
