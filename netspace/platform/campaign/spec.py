@@ -331,6 +331,13 @@ class CampaignSpec(_Model):
     def multi_objective(self) -> bool:
         return self.strategy.kind == "nsga2"
 
+    @property
+    def resolved_output_dir(self) -> str:
+        """``output_dir`` of a :meth:`resolved` spec, which always sets it (runs and finalize need it)."""
+        if self.output_dir is None:
+            raise CampaignError(f"campaign {self.name!r}: output_dir is unset (the spec was not resolved)")
+        return self.output_dir
+
     def resolved(self, base: Path | None = None) -> CampaignSpec:
         """A copy with relative local paths (output dir, sqlite MLflow store, artifacts) made absolute, so
         ``resume`` works from any directory."""
