@@ -18,7 +18,7 @@ import os
 
 import streamlit as st
 
-from netspace.dashboard import charts, data, links, view
+from netspace.dashboard import charts, data, links, util, view
 from netspace.dashboard.panels import (
     best,
     compare,
@@ -76,7 +76,7 @@ if not names:
                        "it appears here by itself.")
     st.stop()
 links.seed(names)
-campaign = st.sidebar.selectbox("campaign", names, key="campaign", on_change=links.forget_trial)
+campaign = util.selectbox(st.sidebar, "campaign", names, key="campaign", on_change=links.forget_trial)
 if st.sidebar.button("reload data"):
     data.clear()
 counts, _ = data.status(url, campaign)
@@ -84,9 +84,9 @@ attrs = data.study_attrs(url, campaign, data.version(counts))
 all_spaces = sorted(set(counts.index) | set(attrs))
 chosen = st.sidebar.multiselect("design spaces", all_spaces, default=all_spaces, key="spaces")
 measured_on = data.devices(data.completed(url, campaign, data.version(counts)))  # runtime: a column like FLOPs
-metric = st.sidebar.selectbox("complexity", ["flops", "params", "acts"] + (["inference_ms"] if measured_on else []),
-                              key="metric", format_func=charts.complexity_title)
-device = (st.sidebar.selectbox("runtime measured on", measured_on, key="device")
+metric = util.selectbox(st.sidebar, "complexity", ["flops", "params", "acts"] + (["inference_ms"] if measured_on else []),
+                        key="metric", format_func=charts.complexity_title)
+device = (util.selectbox(st.sidebar, "runtime measured on", measured_on, key="device")
           if metric == "inference_ms" and len(measured_on) > 1 else None)
 bands = st.sidebar.checkbox("bootstrap bands (95%)", value=True, key="bands")
 live = view.is_live(counts, attrs) and not st.sidebar.checkbox("pause live refresh", key="pause")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -81,8 +82,9 @@ def configs(url: str, trial_ids: tuple[int, ...]) -> dict[int, object]:
 
 
 @st.cache_data(ttl=DATA_TTL_S, max_entries=64, show_spinner=False)
-def trial_attrs(url: str, trial_id: int) -> dict[str, object]:
-    """The drill-down's user attrs of one trial (config, MLflow run id, training time)."""
+def trial_attrs(url: str, trial_id: int) -> dict[str, Any]:
+    """The drill-down's user attrs of one trial (config, MLflow run id, training time; any JSON value, None when
+    unset)."""
     return {k: results.trial_user_attr(url, (trial_id,), k).get(int(trial_id)) for k in TRIAL_ATTRS}
 
 

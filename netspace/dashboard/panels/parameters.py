@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from netspace.dashboard import charts, data
+from netspace.dashboard import charts, data, util
 from netspace.dashboard.view import View
 from netspace.platform import analysis as an
 
@@ -65,7 +65,7 @@ def trends(url: str, campaign: str, space: str, ver: str, color: str = charts.NE
 
 def render(v: View) -> None:
     st.header("Parameters")
-    space = st.selectbox("design space", v.spaces, key="trend_space", persist_state="page")
+    space = util.selectbox(st, "design space", v.spaces, key="trend_space", persist_state="page")
     sub = v.done[v.done["space"] == space]
     params = an.param_columns(sub)
     docs = glossary(space)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from typing import Any
 
 import streamlit as st
 
@@ -25,7 +26,7 @@ def enabled() -> bool:
 def call(fn, url: str, campaign: str, trial: str, force: bool):
     """``promote(campaign, storage_url=..., trial=..., force=...)``, by keyword whatever the parameter order."""
     params = inspect.signature(fn).parameters
-    kwargs = {"storage_url": url, "campaign": campaign}
+    kwargs: dict[str, Any] = {"storage_url": url, "campaign": campaign}
     kwargs["trial" if "trial" in params else "trial_number"] = trial
     if "force" in params:
         kwargs["force"] = force

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from netspace.dashboard import charts, data, links
+from netspace.dashboard import charts, data, links, util
 from netspace.dashboard.architecture import architecture
 from netspace.dashboard.view import View
 from netspace.platform.reporting import style
@@ -27,16 +27,17 @@ def choose(v: View, top: pd.DataFrame, clicks: dict[str, str | None]) -> pd.Seri
         seen[source] = clicked
     errs = {key_of(r): r["error"] for _, r in top.iterrows()}
     current = st.session_state.get("trial")
-    extra = _row(v, current) if current and current not in keys else None
-    if extra is not None:
-        keys.append(current)
-        errs[current] = extra["error"]
+    if current and current not in keys:
+        extra = _row(v, current)
+        if extra is not None:
+            keys.append(current)
+            errs[current] = extra["error"]
     if not keys:
         return None
     if current not in keys:
         st.session_state["trial"] = keys[0]
-    choice = st.selectbox("trial (or click a point in the charts above, or a row of the table)", keys,
-                          key="trial", persist_state="page", format_func=lambda k: f"{k}  ({style.fmt_pct(errs.get(k))})")
+    choice = util.selectbox(st, "trial (or click a point in the charts above, or a row of the table)", keys,
+                            key="trial", persist_state="page", format_func=lambda k: f"{k}  ({style.fmt_pct(errs.get(k))})")
     links.show_trial(choice)
     return _row(v, choice)
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netspace.errors import StorageError
 from netspace.platform.analysis.telemetry import mean_data_wait
@@ -44,6 +44,9 @@ from netspace.platform.campaign.task import TrialTask
 from netspace.platform.storage.database import with_retry
 from netspace.platform.tracking.tracker import EPOCH_METRICS, Tracker
 from netspace.workers.diskspace import INFRA_KEY, DiskFull
+
+if TYPE_CHECKING:
+    from netspace.platform.campaign.final_study import FinalStudy
 
 #: the latest epoch report kept in a running trial's ``progress`` attr (``data_wait``: the fraction of the epoch's step
 #: time spent waiting for data, read by the dashboard to flag input-bound trials)
@@ -71,7 +74,7 @@ def _fenced(method):
 
 @dataclass
 class _SpaceState:
-    study: SpaceStudy
+    study: SpaceStudy | FinalStudy  # FinalStudy: the final runs of `netspace finalize` (its FinalDriver)
     target: int
     finished: int
     failed: int
@@ -83,7 +86,7 @@ class _SpaceState:
 class CampaignDriver:
     """The :class:`~netspace.platform.campaign.scheduler.TrialSource`: decides what runs next and records outcomes."""
 
-    def __init__(self, spec: CampaignSpec, studies: dict[str, SpaceStudy], tracker: Tracker | Future[Tracker],
+    def __init__(self, spec: CampaignSpec, studies: Mapping[str, SpaceStudy | FinalStudy], tracker: Tracker | Future[Tracker],
                  progress: Progress, *, max_concurrent: int, fault: dict[str, Any] | None = None,
                  dataset_attr: dict | None = None):
         """``tracker``: the MLflow tracker, or its future while it opens in the background
@@ -187,6 +190,8 @@ class CampaignDriver:
 
     def _launch(self, d: Draw) -> dict[str, Any]:
         st = self.spaces[d.label].study
+        if not isinstance(st, SpaceStudy):  # the final study's runs are launched by finalize's FinalDriver
+            raise TypeError(f"{d.label}: a campaign trial needs a SpaceStudy, not {type(st).__name__}")
         ckdir = Path(self.checkpoint_dir(d.label, d.number))
         if not d.resumed and ckdir.exists():
             # a new trial number cannot own files yet: these are left from an older storage of the same name
@@ -220,7 +225,7 @@ class CampaignDriver:
             "or gone?")
 
     def checkpoint_dir(self, space: str, number: int) -> str:
-        return str(Path(self.spec.output_dir) / space / f"trial-{number}")
+        return str(Path(self.spec.resolved_output_dir) / space / f"trial-{number}")
 
     @_fenced
     def on_result(self, key, result: dict[str, Any]) -> None:
@@ -255,7 +260,7 @@ class CampaignDriver:
             if "epoch" in result:
                 self.on_result_final(d, result)
             history = _history(result)
-            self.tracker.log_missing_epochs(d.mlflow_run_id, history)
+            self.tracker.log_missing_epochs(self._run_id(d), history)
             status = out.get("status", "completed")
             attrs = {
                 "status": status, "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run"),
@@ -270,7 +275,7 @@ class CampaignDriver:
                 if out.get(k):
                     attrs[k] = self.stored_path(out[k]) if k == "weights_path" else out[k]
             st.finish(d, top1_err=out.get("top1_err"), state="COMPLETE", attrs=attrs, history=history)
-            self.tracker.finish_trial(d.mlflow_run_id, status=status, weights_path=out.get("weights_path"), metrics={
+            self.tracker.finish_trial(self._run_id(d), status=status, weights_path=out.get("weights_path"), metrics={
                 "final_top1_err": out.get("top1_err"), "best_top1_err": out.get("best_top1_err"),
                 "train_time_s": out.get("train_time_s"), "epochs_run": out.get("epochs_run")})
             sp.finished += 1
@@ -281,7 +286,7 @@ class CampaignDriver:
         elif not error and early_stopped:
             st.finish(d, top1_err=result.get("top1_err"), state="PRUNED",
                       attrs={"status": "pruned", "epochs_run": result.get("epoch")})
-            self.tracker.finish_trial(d.mlflow_run_id, status="pruned", weights_path=None,
+            self.tracker.finish_trial(self._run_id(d), status="pruned", weights_path=None,
                                       metrics={"epochs_run": result.get("epoch")})
             sp.finished += 1
             text = f"{label}: stopped early by ASHA at epoch {result.get('epoch')}"
@@ -294,7 +299,7 @@ class CampaignDriver:
             st.finish(d, top1_err=None, state="FAIL",
                       attrs={"status": "failed", "error": "worker failed (retries exhausted); see the Ray logs",
                              "epochs_run": result.get("epoch", 0)})
-            self.tracker.finish_trial(d.mlflow_run_id, status="failed", weights_path=None, metrics={})
+            self.tracker.finish_trial(self._run_id(d), status="failed", weights_path=None, metrics={})
             sp.failed += 1
             if sp.failed >= self.max_failures_per_space[d.label]:
                 sp.gave_up = True

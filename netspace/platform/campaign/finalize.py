@@ -101,7 +101,9 @@ def _final_driver_cls():
         """The campaign driver with the final runs' tasks: the source's recipe at the run's epochs and seed."""
 
         def _launch(self, d: Draw) -> dict[str, Any]:
-            st: FinalStudy = self.spaces[d.label].study
+            st = self.spaces[d.label].study
+            if not isinstance(st, FinalStudy):
+                raise TypeError(f"{d.label}: a final run needs the FinalStudy, not {type(st).__name__}")
             run = st.run_of(d.number)
             ckdir = Path(self.checkpoint_dir(d.label, d.number))
             if not d.resumed and ckdir.exists():
@@ -242,7 +244,7 @@ def finalize_campaign(name: str, *, storage: str | None = None, top: int | None 
                                      gpus_per_trial=spec.resources.gpus_per_trial,
                                      max_failures=spec.resources.max_failures, asha=None,
                                      epochs=max(p.epochs for p in final.plan),
-                                     storage_path=str(Path(spec.output_dir) / "_tune"), name=sched.run_name(),
+                                     storage_path=str(Path(spec.resolved_output_dir) / "_tune"), name=sched.run_name(),
                                      parallel=parallel)
                 finally:
                     if started_ray:

@@ -126,7 +126,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     if new:
         _check_compatible(spec, campaign_studies(st, spec.name, url, required=False))
     engine = create_engine(url)
-    _check_output_dir(spec.output_dir)
+    _check_output_dir(spec.resolved_output_dir)
     check_tracking(spec.mlflow.tracking_uri)
     lease = _acquire(engine, spec.name, url)
     tracker: Tracker | None = None
@@ -179,7 +179,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
                                      max_failures=spec.resources.max_failures,
                                      asha=(spec.early_stopping.model_dump() if spec.early_stopping.kind == "asha"
                                            else None),
-                                     epochs=max_epochs(spec), storage_path=str(Path(spec.output_dir) / "_tune"),
+                                     epochs=max_epochs(spec), storage_path=str(Path(spec.resolved_output_dir) / "_tune"),
                                      name=sched.run_name())
                 finally:
                     guard.soft = None

@@ -84,7 +84,7 @@ class BridgeSearcher(Searcher):
             _BRIDGES[self.bridge]["full"] = True
             return FINISHED
         cfg = self.source.next_trial()
-        if cfg is None or cfg == FINISHED:
+        if cfg is None or isinstance(cfg, str):  # nothing to start yet, or FINISHED (the source's only string)
             return cfg
         self.keys[trial_id] = (cfg.get("label") or cfg["space"], cfg["number"])
         self.suggested += 1
@@ -155,7 +155,7 @@ def _train(cfg: dict[str, Any], send: Callable[[dict[str, Any]], None], *, worke
     parallel = {"workers": workers} if workers else {}
 
     def report(ep) -> None:
-        metrics = {"epoch": int(ep.epoch), "epochs": int(ep.epochs), "train_loss": float(ep.train_loss),
+        metrics: dict[str, Any] = {"epoch": int(ep.epoch), "epochs": int(ep.epochs), "train_loss": float(ep.train_loss),
                    METRIC: float(ep.top1_err), "images_per_s": float(ep.images_per_s),
                    "elapsed_s": float(ep.elapsed_s), "data_wait": float(ep.data_wait), "final": False, **parallel}
         faults.kill_worker_if_due(fault, int(ep.epoch), f"{task.space} {task.number}")
@@ -347,14 +347,17 @@ class DataParallel:
 
         extra: dict[str, Any] = {}
         if TorchTrainer.__module__.startswith("ray.train.v2"):  # the config classes of the trainer's own API version
-            from ray.train.v2.api.config import ScalingConfig
-        else:
-            from ray.air.config import ScalingConfig
+            from ray.train.v2.api.config import ScalingConfig as V2ScalingConfig
 
+            scaling_config: type[V2ScalingConfig | AirScalingConfig] = V2ScalingConfig
+        else:
+            from ray.air.config import ScalingConfig as AirScalingConfig
+
+            scaling_config = AirScalingConfig
             extra["trainer_resources"] = {"CPU": 0}  # the coordinating actor only waits: all CPUs go to the workers
         use_gpu = self.gpus_per_worker > 0
         resources = {"CPU": float(self.cpus_per_worker), **({"GPU": float(self.gpus_per_worker)} if use_gpu else {})}
-        return TorchTrainer(train_trial_parallel, scaling_config=ScalingConfig(
+        return TorchTrainer(train_trial_parallel, scaling_config=scaling_config(
             num_workers=int(self.workers), use_gpu=use_gpu, resources_per_worker=resources, **extra), **kwargs)
 
 
@@ -377,10 +380,14 @@ def train_data_parallel(space: str, config: Mapping[str, Any], dataset: Mapping[
     from ray.train.torch import TorchTrainer
 
     if TorchTrainer.__module__.startswith("ray.train.v2"):  # the run config class of the trainer's API version
-        from ray.train.v2.api.config import RunConfig
+        from ray.train.v2.api.config import RunConfig as V2RunConfig
+
+        run_config: type[V2RunConfig | AirRunConfig] = V2RunConfig
     else:
-        from ray.air.config import RunConfig
-    result = parallel.trainer(train_loop_config=task.to_config(), run_config=RunConfig(
+        from ray.air.config import RunConfig as AirRunConfig
+
+        run_config = AirRunConfig
+    result = parallel.trainer(train_loop_config=task.to_config(), run_config=run_config(
         storage_path=storage_path or tempfile.mkdtemp(prefix="netspace-ddp-"), name=name or f"ddp-{int(time.time())}")
     ).fit()
     if getattr(result, "error", None) is not None:
@@ -394,7 +401,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     """Run until the source says FINISHED and every started trial has ended; ``parallel``: each trial on several
     data-parallel workers (then ``cpus_per_trial`` and ``gpus_per_trial`` are not used)."""
     from ray import tune
-    from ray.tune.schedulers import FIFOScheduler
+    from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
     from netspace.platform.campaign.raylogs import route_ray_logs
 
@@ -409,6 +416,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     try:
         for chunk in itertools.count():
             _BRIDGES[bridge]["full"] = False
+            scheduler: TrialScheduler
             if asha:
                 scheduler = RecordingASHA(bridge, time_attr="epoch", max_t=epochs,
                                           grace_period=int(asha["grace_period"]),

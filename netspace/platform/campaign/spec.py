@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from netspace.errors import CampaignError, NetspaceError
 from netspace.platform.storage.urls import DEFAULT_STORAGE, DEFAULT_TRACKING_URI, absolute_sqlite_url  # noqa: F401
@@ -119,7 +120,7 @@ class SpaceSpec(_Model):
     restrict: Optional[dict[str, Any]] = None   # netspace.search_spaces.restrict operators on the base's params
     reference: bool = False                # a preset trained as a fixed reference point (from `references:`)
     resolution: Optional[ResolutionSpec] = None  # sample the input resolution per trial
-    regimes: Optional[list[RegimeSpec]] = Field(None, min_length=1)  # one study per regime (expanded on load)
+    regimes: Optional[list[RegimeSpec]] = Field(default=None, min_length=1)  # one study per regime (expanded on load)
     regime_of: Optional[str] = None        # set on the entries `regimes:` expands to: the entry's own key
     training: Optional[dict[str, Any]] = None  # this entry's recipe fields (values or distributions) over `training:`
 
@@ -186,24 +187,24 @@ class SpaceSpec(_Model):
 class DatasetModel(_Model):
     name: str = "digits"
     root: Optional[str] = None
-    resolution: Optional[int] = Field(None, ge=8, le=1024)  # folder: resize to; imagenet: training res (224)
+    resolution: Optional[int] = Field(default=None, ge=8, le=1024)  # folder: resize to; imagenet: training res (224)
 
 
 class TrainingSpec(_Model):
     """The fields of :class:`netspace.workers.TrainRecipe`."""
 
-    epochs: int = Field(5, ge=1, le=10_000)
-    batch_size: int = Field(128, ge=1)
-    lr: float = Field(0.1, gt=0)
-    warmup_epochs: float = Field(1.0, ge=0)
-    momentum: float = Field(0.9, ge=0, lt=1)
+    epochs: int = Field(default=5, ge=1, le=10_000)
+    batch_size: int = Field(default=128, ge=1)
+    lr: float = Field(default=0.1, gt=0)
+    warmup_epochs: float = Field(default=1.0, ge=0)
+    momentum: float = Field(default=0.9, ge=0, lt=1)
     nesterov: bool = True
-    weight_decay: float = Field(5e-5, ge=0)
+    weight_decay: float = Field(default=5e-5, ge=0)
     augment: bool = True
-    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    label_smoothing: float = Field(default=0.0, ge=0, lt=1)
     device: str = "auto"
-    max_train_images: Optional[int] = Field(None, ge=2)
-    lr_ref_batch: Optional[int] = Field(None, ge=1)  # lr is per this many images (256: the ImageNet recipe)
+    max_train_images: Optional[int] = Field(default=None, ge=2)
+    lr_ref_batch: Optional[int] = Field(default=None, ge=1)  # lr is per this many images (256: the ImageNet recipe)
     # fields given as distributions ({low, high, log} or {values}): searched (netspace.platform.campaign.recipe_space)
     search: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -232,15 +233,15 @@ class StrategySpec(_Model):
 
 class EarlyStoppingSpec(_Model):
     kind: Literal["none", "asha"] = "none"
-    grace_period: int = Field(1, ge=1)
-    reduction_factor: float = Field(3.0, gt=1)
+    grace_period: int = Field(default=1, ge=1)
+    reduction_factor: float = Field(default=3.0, gt=1)
 
 
 class ResourcesSpec(_Model):
-    cpus_per_trial: float = Field(1.0, gt=0)
-    gpus_per_trial: float = Field(0.0, ge=0, le=1)
-    max_concurrent: Optional[int] = Field(None, ge=1)
-    max_failures: int = Field(1, ge=0, le=10)
+    cpus_per_trial: float = Field(default=1.0, gt=0)
+    gpus_per_trial: float = Field(default=0.0, ge=0, le=1)
+    max_concurrent: Optional[int] = Field(default=None, ge=1)
+    max_failures: int = Field(default=1, ge=0, le=10)
 
 
 def _default_tracking_uri() -> str:
@@ -329,6 +330,13 @@ class CampaignSpec(_Model):
     @property
     def multi_objective(self) -> bool:
         return self.strategy.kind == "nsga2"
+
+    @property
+    def resolved_output_dir(self) -> str:
+        """``output_dir`` of a :meth:`resolved` spec, which always sets it (runs and finalize need it)."""
+        if self.output_dir is None:
+            raise CampaignError(f"campaign {self.name!r}: output_dir is unset (the spec was not resolved)")
+        return self.output_dir
 
     def resolved(self, base: Path | None = None) -> CampaignSpec:
         """A copy with relative local paths (output dir, sqlite MLflow store, artifacts) made absolute, so
@@ -441,7 +449,7 @@ _TYPE_NAMES = {
 }
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if kind == "extra_forbidden":
         return "unknown key"

@@ -218,30 +218,32 @@ class StudyRecords:
         for k, v in attrs.items():
             self.storage.set_trial_user_attr(trial_id, k, v)
 
-    def record_epoch(self, draw: Draw, epoch: int, top1_err: float, progress: dict[str, Any]) -> None:
-        """The epoch's top-1 error (intermediate value, single objective) and ``progress``, in one transaction."""
-        keep = not self.multi_objective and _finite(top1_err)
+    def record_epoch(self, draw: Draw, epoch: int, top1_err: float | None, progress: dict[str, Any]) -> None:
+        """The epoch's top-1 error (intermediate value, single objective; kept only when finite) and ``progress``,
+        in one transaction."""
+        err = None if self.multi_objective else _finite_float(top1_err)
         if hasattr(self.storage, "record_trial_epoch"):
-            self.storage.record_trial_epoch(draw.trial_id, int(epoch) if keep else None,
-                                            float(top1_err) if keep else None, {"progress": progress})
+            self.storage.record_trial_epoch(draw.trial_id, None if err is None else int(epoch), err,
+                                            {"progress": progress})
             return
-        if keep:
-            self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), float(top1_err))
+        if err is not None:
+            self.storage.set_trial_intermediate_value(draw.trial_id, int(epoch), err)
         self.storage.set_trial_user_attr(draw.trial_id, "progress", progress)
 
-    def finish(self, draw: Draw, *, top1_err: float, state: str, attrs: dict[str, Any],
+    def finish(self, draw: Draw, *, top1_err: float | None, state: str | TrialState, attrs: dict[str, Any],
                history: list[dict[str, Any]] | None = None) -> None:
         """Write the outcome (``state``: COMPLETE, PRUNED or FAIL): user attrs first, then the state and values in
         one call (the trial counts as finished only once both are stored). ``history`` (the worker's per-epoch
         reports) fills in epochs no driver recorded, so the last intermediate value is the final error."""
-        state = TrialState[state] if isinstance(state, str) else state
+        trial_state = TrialState[state] if isinstance(state, str) else state
         steps = {} if self.multi_objective else epoch_errors(history)
-        err = float(top1_err) if _finite(top1_err) else 100.0
+        finite = _finite_float(top1_err)
+        err = 100.0 if finite is None else finite
         values = None
-        if state == TrialState.COMPLETE:
+        if trial_state == TrialState.COMPLETE:
             values = [err, float(draw.complexity["flops"])] if self.multi_objective else [err]
         if hasattr(self.storage, "finish_trial"):  # the storage adapter: all of it in one transaction
-            self.storage.finish_trial(draw.trial_id, state.name, values, attrs,
+            self.storage.finish_trial(draw.trial_id, trial_state.name, values, attrs,
                                       single_objective=not self.multi_objective, intermediate=steps)
             return
         self.set_trial_attrs(draw.trial_id, **attrs)
@@ -250,7 +252,7 @@ class StudyRecords:
         if values is not None:
             self.study.tell(draw.number, values=values, skip_if_finished=True)
         else:
-            self.study.tell(draw.number, state=state, skip_if_finished=True)
+            self.study.tell(draw.number, state=trial_state, skip_if_finished=True)
 
 
 class SpaceStudy(StudyRecords):
@@ -387,3 +389,8 @@ def _finite(x: Any) -> bool:
         return x is not None and math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+def _finite_float(x: Any) -> float | None:
+    """``x`` as a float when it is a finite number, else None."""
+    return float(x) if _finite(x) else None

@@ -217,6 +217,8 @@ def replicate(url: str, campaign: str, copies: int, *, seed: int = 0, noise: flo
     from sqlalchemy.engine import make_url
 
     path = make_url(url).database
+    if path is None:
+        raise ValueError(f"{url}: not a SQLite database file")
     rng = np.random.default_rng(seed)
     con = sqlite3.connect(path)
     try:

@@ -73,6 +73,8 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
         """An intermediate value (skipped when ``step`` is None) and user attrs of one trial, in one transaction."""
         with _create_scoped_session(self.scoped_session, True) as session:
             if step is not None:
+                if value is None:
+                    raise TypeError(f"trial {trial_id}: the intermediate value of step {step} is None")
                 self._set_trial_intermediate_value_without_commit(session, trial_id, int(step), float(value))
                 self._upsert_user_attrs(session, trial_id, attrs, checked=True)
             else:
@@ -115,7 +117,8 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
             return
         if not checked:
             trial = models.TrialModel.find_or_raise_by_id(trial_id, session)
-            self.check_trial_is_updatable(trial_id, trial.state)
+            # Optuna's models declare untyped columns: the loaded row's state is a TrialState, not a Column
+            self.check_trial_is_updatable(trial_id, trial.state)  # type: ignore[arg-type]
         dialect = {"sqlite": sqlite_dialect, "postgresql": pg_dialect}.get(self.engine.name)
         if dialect is None:
             for key, value in attrs.items():

@@ -58,7 +58,7 @@ def _tracking(uri: str) -> Iterator[None]:
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(saved_tracking)
+        mlflow.set_tracking_uri(saved_tracking)  # type: ignore[arg-type]  # mlflow accepts None (unset), its hint omits it
         if saved_env is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:

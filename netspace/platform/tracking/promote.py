@@ -130,11 +130,12 @@ def promote(
         if existing[cand.key] is None:
             weights_file(cand)
     current = registry.alias_version(name, alias) if alias else None
-    if current is not None and not force:
+    if alias and current is not None and not force:
         check_not_worse(alias, current, chosen[0], existing[chosen[0].key])
     out: list[PromotedModel] = []
     for i, cand in enumerate(chosen):
-        version, created = (existing[cand.key], False) if existing[cand.key] else _register(registry, name, cand, project)
+        found = existing[cand.key]
+        version, created = (found, False) if found is not None else _register(registry, name, cand, project)
         this_alias = alias if (alias and i == 0) else None
         if this_alias and (current is None or current.version != version.version):
             registry.set_alias(name, this_alias, version.version)
@@ -288,7 +289,7 @@ def pip_requirements() -> list[str]:
 def _public_dataset(dataset: Any) -> dict[str, Any]:
     from dataclasses import asdict, is_dataclass
 
-    data = asdict(dataset) if is_dataclass(dataset) else dict(dataset)
+    data = asdict(dataset) if is_dataclass(dataset) and not isinstance(dataset, type) else dict(dataset)
     return {k: (mask_secrets(v) if isinstance(v, str) else v) for k, v in data.items()}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ class Tracker:
             from netspace.platform.tracking.relocate import follow_moved_project
 
             follow_moved_project(self.spec.tracking_uri, self.experiment_id, self.spec.artifact_location, self.project)
-            self.parent_run_id = self._parent(parent_run_id)
+            self.parent_run_id = self._parent(parent_run_id, self.experiment_id)
         except StorageError:
             raise
         except Exception as exc:
@@ -94,8 +95,7 @@ class Tracker:
     def _experiment(self, known: str | None) -> str:
         if known:
             try:
-                exp = self.client.get_experiment(known)
-                if exp.lifecycle_stage == "deleted":
+                if self.client.get_experiment(known).lifecycle_stage == "deleted":
                     self.client.restore_experiment(known)
                 return known
             except Exception:
@@ -115,7 +115,7 @@ class Tracker:
             art = os.path.abspath(art)
         return self.client.create_experiment(self.campaign, artifact_location=art, tags=tags)
 
-    def _parent(self, known: str | None) -> str:
+    def _parent(self, known: str | None, experiment_id: str) -> str:
         if known:
             try:
                 run = self.client.get_run(known)
@@ -124,11 +124,13 @@ class Tracker:
                 return known
             except Exception:
                 pass
-        run = self.client.create_run(self.experiment_id, run_name=self.campaign,
+        run = self.client.create_run(experiment_id, run_name=self.campaign,
                                      tags={"netspace.campaign": self.campaign, "netspace.role": "campaign"})
         return run.info.run_id
 
     def log_campaign(self, spec_json: str) -> None:
+        if self.parent_run_id is None:  # not opened: no parent run to tag
+            return
         try:
             self.client.set_tag(self.parent_run_id, "netspace.spec", spec_json[:5000])
         except Exception:
@@ -147,6 +149,12 @@ class Tracker:
         tracker.log_campaign(spec_json)
         return tracker
 
+    def _opened(self) -> tuple[str, str]:
+        """The experiment and parent run ids, which :meth:`open` sets before any trial is tracked."""
+        if self.experiment_id is None or self.parent_run_id is None:
+            raise RuntimeError("Tracker.open() must be called before trials are tracked")
+        return self.experiment_id, self.parent_run_id
+
     # -- trial level -----------------------------------------------------------------------------------
     def start_trial(self, space: str, number: int, params: dict[str, Any], config: dict[str, Any],
                     complexity: dict[str, int], *, start_time: float | None = None) -> str:
@@ -154,9 +162,10 @@ class Tracker:
         if that was before this call."""
         from mlflow.entities import Metric, Param
 
+        experiment_id, parent_run_id = self._opened()
         started_ms = int(start_time * 1000) if start_time is not None else None
-        run = self.client.create_run(self.experiment_id, start_time=started_ms, run_name=f"{space}-{number}", tags={
-            "mlflow.parentRunId": self.parent_run_id, "netspace.campaign": self.campaign,
+        run = self.client.create_run(experiment_id, start_time=started_ms, run_name=f"{space}-{number}", tags={
+            "mlflow.parentRunId": parent_run_id, "netspace.campaign": self.campaign,
             "netspace.space": space, "netspace.trial_number": str(number), "netspace.status": "running"})
         rid = run.info.run_id
         ps = [Param("space", space), Param("trial_number", str(number))]
@@ -168,7 +177,7 @@ class Tracker:
             self.client.log_batch(rid, params=ps[i:i + 100], metrics=ms if i == 0 else [])
         return rid
 
-    def log_epoch(self, run_id: str, epoch: int, metrics: dict[str, float]) -> None:
+    def log_epoch(self, run_id: str, epoch: int, metrics: Mapping[str, float | None]) -> None:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
@@ -193,7 +202,8 @@ class Tracker:
                 n += 1
         return n
 
-    def finish_trial(self, run_id: str, *, status: str, metrics: dict[str, float], weights_path: str | None) -> None:
+    def finish_trial(self, run_id: str, *, status: str, metrics: Mapping[str, float | None],
+                     weights_path: str | None) -> None:
         from mlflow.entities import Metric, RunTag
 
         now = int(time.time() * 1000)
@@ -218,9 +228,10 @@ class Tracker:
         yet in MLflow -> finished with the trial's status; referenced by no trial at all (the driver died between
         creating the run and storing its id) -> KILLED. ``finished``: run id -> {status, metrics, weights_path};
         ``referenced``: every run id stored on a trial."""
+        experiment_id, parent_run_id = self._opened()
         runs = self.client.search_runs(
-            [self.experiment_id], max_results=10000,
-            filter_string=f"tags.mlflow.parentRunId = '{self.parent_run_id}' and attributes.status = 'RUNNING'")
+            [experiment_id], max_results=10000,
+            filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and attributes.status = 'RUNNING'")
         n = 0
         for run in runs:
             rec = finished.get(run.info.run_id)
