@@ -18,6 +18,7 @@ process; Ray workers do not show up there).
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import tempfile
 import time
@@ -50,6 +51,7 @@ def main() -> None:
         ensure_ray(None, num_cpus=max(2, args.concurrent))
         t_ray = time.perf_counter() - t0
         t1 = time.perf_counter()
+        started_at = datetime.datetime.now()
         summary = run_campaign("bench.yaml", show_progress=False)
         wall_run = time.perf_counter() - t1
         wall = time.perf_counter() - t0
@@ -58,6 +60,10 @@ def main() -> None:
         train = sum(float(t.user_attrs["train_time_s"]) for t in done)
         n = len(done)
         done.sort(key=lambda t: t.datetime_complete)
+        first = done[0]
+        setup = (first.datetime_start - started_at).total_seconds()  # driver set-up until the first trial is drawn
+        first_start = ((first.datetime_complete - first.datetime_start).total_seconds()
+                       - float(first.user_attrs["train_time_s"]))  # Ray starts the worker, imports, first-trial warm-up
         span = (done[-1].datetime_complete - done[0].datetime_complete).total_seconds()
         steady = (span - sum(float(t.user_attrs["train_time_s"]) for t in done[1:])) / max(n - 1, 1)
         measure = [measure_seconds(t.user_attrs.get("inference_ms")) for t in done]
@@ -70,6 +76,10 @@ def main() -> None:
     print(f"overhead per trial, start-up included:   {(wall - train) / n:.2f} s")
     print(f"overhead per trial, excluding ray.init:  {(wall_run - train) / n:.2f} s   (target <= 0.4 s)")
     print(f"steady state (first to last trial end):   {steady:.2f} s per trial   (target <= 0.2 s)")
+    print(f"one-off costs: driver set-up {setup:.1f} s (to the first trial drawn), first trial's worker "
+          f"{first_start:.1f} s (Ray starts the trial actor, torch and netspace import, first-call warm-up)")
+    print(f"overhead per trial, excluding ray.init and the first worker's start: "
+          f"{(wall_run - train - first_start) / n:.2f} s")
     m = sum(measure) / max(n, 1)
     print(f"of which the runtime measurement (each trial's timed inference passes, part of its result): ~{m:.2f} s "
           f"per trial (estimated from inference_ms)")
