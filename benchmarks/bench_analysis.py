@@ -94,6 +94,7 @@ def timed():
 first, first_cpu = timed()
 sections = [h.value for h in at.header]
 exceptions = len(at.exception)
+messages = [e.message for e in at.exception]
 m = {x.label: x.value for x in at.metric}
 tabs = {}
 if os.environ.get("NETSPACE_DASHBOARD_EAGER") != "1":
@@ -102,10 +103,11 @@ if os.environ.get("NETSPACE_DASHBOARD_EAGER") != "1":
         tabs[name] = timed()
         sections += [h.value for h in at.header]
         exceptions += len(at.exception)
+        messages += [f"{name}: {e.message}" for e in at.exception]
     at.session_state["tab"] = "Overview"
 rerun, _ = timed()
 print(json.dumps({"server_start": server_start, "first": first, "first_cpu": first_cpu, "rerun": rerun, "trials": m.get("trials"),
-                  "exception": exceptions, "sections": sections, "tabs": tabs}))
+                  "exception": exceptions, "messages": messages, "sections": sections, "tabs": tabs}))
 """
 SECTIONS = {"Progress", "Error EDFs", "Error vs complexity", "History", "Best networks", "Pairwise comparisons",
             "Parameters", "All trials", "Refine a space"}
@@ -172,6 +174,8 @@ def main() -> None:
         print(f"dashboard first render, {what} ({r['trials']} trials, AppTest, fresh process): {r['first']:.2f} s "
               f"({r['first_cpu']:.2f} s CPU); rerun: {r['rerun']:.2f} s; exceptions: {r['exception']}; "
               + (f"missing sections: {', '.join(missing)}" if missing else "every section present"))
+        for message in r.get("messages", []):
+            print(f"  exception: {' '.join(str(message).split())[:300]}")
         print(f"  (not counted: the server's one-off component scan at start-up, {r['server_start']:.2f} s)")
     print("  then each tab's first opening: " + ", ".join(f"{k} {w:.2f} s ({c:.2f} s CPU)"
                                                             for k, (w, c) in new["tabs"].items()))

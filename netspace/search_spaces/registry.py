@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
@@ -22,7 +23,9 @@ _INSTANCES: dict[str, DesignSpace] = {}
 _PREFIXES: dict[str, Callable[[str], DesignSpace]] = {}
 _BUILTIN_LOADERS: list[Callable[[], None]] = []
 _builtins_loaded = False
+_builtins_loading = False
 _plugins_loaded = False
+_LOAD_LOCK = threading.RLock()
 
 
 def register(cls_or_factory: Callable[[], DesignSpace], name: str | None = None):
@@ -49,30 +52,43 @@ def add_builtin_loader(loader: Callable[[], None]) -> None:
 
 
 def load_builtins() -> None:
-    """Run the built-in loaders (once)."""
-    global _builtins_loaded
+    """Run the built-in loaders, once. Thread-safe: a caller in another thread (the dashboard warms the registry in
+    the background) waits until the loaders have finished instead of seeing a half-filled registry; a loader's own
+    registrations, which call back here, return at once. A load that fails is retried on the next use."""
+    global _builtins_loaded, _builtins_loading
     if _builtins_loaded:
         return
-    _builtins_loaded = True
-    for loader in _BUILTIN_LOADERS:
-        loader()
+    with _LOAD_LOCK:
+        if _builtins_loaded or _builtins_loading:
+            return
+        _builtins_loading = True
+        try:
+            for loader in _BUILTIN_LOADERS:
+                loader()
+            _builtins_loaded = True
+        finally:
+            _builtins_loading = False
 
 
 def _load_plugins() -> None:
     global _plugins_loaded
     if _plugins_loaded:
         return
-    _plugins_loaded = True
-    load_builtins()
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _FACTORIES:
-            continue  # built-ins win; a plugin cannot silently replace one
-        try:
-            register(ep.load(), name=ep.name)
-        except Exception as exc:  # a broken plugin must not take the platform down
-            import warnings
+    with _LOAD_LOCK:
+        if _plugins_loaded:
+            return
+        load_builtins()
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in _FACTORIES:
+                continue  # built-ins win; a plugin cannot silently replace one
+            try:
+                register(ep.load(), name=ep.name)
+            except Exception as exc:  # a broken plugin must not take the platform down
+                import warnings
 
-            warnings.warn(f"netspace: design-space plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
+                warnings.warn(f"netspace: design-space plugin {ep.name!r} ({ep.value}) failed to load: {exc}",
+                              stacklevel=2)
+        _plugins_loaded = True
 
 
 def unknown_name(kind: str, name: str, known, fallback: str) -> UnknownSpaceError:

@@ -28,7 +28,7 @@ for _name in DERIVED_SPACES:
     register(derived_space_factory(_name), name=_name)
 register_prefix(PRESET_PREFIX, fixed_space)
 for _preset in BUILTIN_PRESETS:
-    register_preset(_preset)
+    register_preset(_preset, replace=True)  # idempotent: a load interrupted half-way is run again
 
 from netspace.search_spaces import variants  # noqa: F401  (paper variants: inverted bottleneck, SiLU)
 from netspace.search_spaces.preset_files import load_env_presets

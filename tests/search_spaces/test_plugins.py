@@ -76,3 +76,28 @@ def test_unknown_space_is_a_one_line_error():
         get_space("resnxt")
     with pytest.raises(KeyError):  # also a KeyError for dict-style callers
         get_space("no_such_space_at_all")
+
+
+def test_registry_loaded_from_several_threads_at_once_is_never_seen_half_filled():
+    """The dashboard warms the registry in a background thread while the page asks for spaces: every caller, in
+    whichever thread, gets the full registry (found as 'unknown design space ...; known:' with an empty list)."""
+    import subprocess
+    import sys
+
+    code = """
+import threading
+from netspace.search_spaces import get_space, list_spaces
+out, errors = [], []
+def use():
+    try:
+        get_space("anynetx_a"); out.append(len(list_spaces()))
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=use) for _ in range(4)]
+for t in threads: t.start()
+use()
+for t in threads: t.join()
+print(len(set(out)), min(out), len(errors), errors[:1])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "1" and int(out[1]) > 10 and out[2] == "0", out
