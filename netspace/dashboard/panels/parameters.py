@@ -24,7 +24,7 @@ def preload() -> None:
     import threading
 
     global _preloading
-    if "netspace.search_spaces.builtin" in sys.modules or _preloading:
+    if "netspace.search_spaces.wiring" in sys.modules or _preloading:
         return
     _preloading = True
 
