@@ -1,4 +1,5 @@
-"""Resizing a dataset already on the training device, for trials that sample their input resolution."""
+"""A trial's input resolution (trials that sample it): a dataset already on the training device is resized there; a
+streamed dataset decodes and crops every image at it."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ def resize_device_data(data, resolution: int):
     pad = max(1, round(data.crop_pad * resolution / h)) if data.crop_pad else 0
     return dataclasses.replace(data, train_x=resize_images(data.train_x, resolution),
                                test_x=resize_images(data.test_x, resolution), crop_pad=pad)
+
+
+def data_at_resolution(data, resolution: int):
+    """The training data of a trial at ``resolution``: in-memory ``DeviceData`` resized on the device
+    (:func:`resize_device_data`); a streamed dataset (``StreamData``) crops and decodes at ``resolution`` instead
+    of its default (random-resized crops for training, resize and centre crop for evaluation), as pycls does."""
+    from netspace.workers.input import StreamData
+
+    if isinstance(data, StreamData):
+        data.resolution = int(resolution)
+        return data
+    return resize_device_data(data, resolution)

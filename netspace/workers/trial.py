@@ -25,9 +25,9 @@ from netspace.workers.checkpoint import CHECKPOINT, RESULT, WEIGHTS, load_json, 
 from netspace.workers.datasets import DatasetSpec, dataset_info
 from netspace.workers.device import plan_device
 from netspace.workers.recipe import STATUS_COMPLETED, STATUS_DIVERGED, EpochReport, TrainRecipe, TrialResult
-from netspace.workers.resize import resize_device_data
+from netspace.workers.resize import data_at_resolution
 from netspace.workers.runtime import measure_inference
-from netspace.workers.train import DeviceData, Trainer, training_data
+from netspace.workers.train import Trainer, training_data
 
 DIVERGED_ERROR = 100.0
 
@@ -76,8 +76,7 @@ def run_trial(
     torch.manual_seed(seed)
     model = ds.build(cfg, geometry)
     data = training_data(dataset, plan, recipe, seed)
-    if isinstance(data, DeviceData):  # a sampled resolution: in-memory data resized on the training device
-        data = resize_device_data(data, geometry.resolution)
+    data = data_at_resolution(data, geometry.resolution)  # a sampled resolution, for in-memory and streamed data
     if data_parallel:
         from netspace.workers.data_parallel import parallel_trainer
 

@@ -308,3 +308,27 @@ def test_data_pack_command(tmp_path, capsys):
     assert main(["data", "pack", str(tmp_path / "nope"), "--out", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "already holds a packed dataset" in err[0] and "not found" in err[1]
+
+
+def test_streamed_data_at_a_sampled_resolution_decodes_and_crops_at_it(tmp_path):
+    """A trial that samples its resolution (``resolution: {values: [...]}``) trains and evaluates a streamed dataset
+    at that resolution, not the dataset's: training batches and evaluation inputs are cropped to it."""
+    from netspace.workers.device import plan_device
+    from netspace.workers.input import StreamData
+    from netspace.workers.resize import data_at_resolution
+
+    _, shards = packed(tmp_path, classes=2, train_per_class=6, val_per_class=2)
+    plan = plan_device("cpu")
+    data = data_at_resolution(StreamData(DatasetSpec("imagenet", str(shards), 24), plan, workers=0), 16)
+    x, y = next(iter(data.train_batches(4, torch.Generator().manual_seed(0), True, 0)))
+    assert tuple(x.shape) == (4, 3, 16, 16) and x.dtype == torch.uint8
+
+    seen = []
+
+    class Probe(torch.nn.Module):
+        def forward(self, x):
+            seen.append(tuple(x.shape[-2:]))
+            return torch.zeros(len(x), 2)
+
+    assert 0 <= data.evaluate(Probe(), plan) <= 100
+    assert seen and set(seen) == {(16, 16)}
