@@ -55,9 +55,23 @@ def show(name, storage, group, k, figure, as_json):
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(*cols, title=f"best {k} per regime of {name}", title_justify="left")
+    from netspace.cli.options import fmt_count, fmt_flops
+
+    def cell(col: str, v) -> str:
+        if v is None or (isinstance(v, float) and v != v):
+            return "-"
+        if col == "flops":
+            return fmt_flops(v)
+        if col in ("params", "acts"):
+            return fmt_count(v)
+        if col == "error":
+            return f"{v:.2f} %"
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    heads = {"flops": "FLOPs", "inference_ms": "inference ms"}
+    t = Table(*[heads.get(c, c) for c in cols], title=f"best {k} per regime of {name}", title_justify="left")
     for r in table[cols].itertuples(index=False):
-        t.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
+        t.add_row(*[cell(c, v) for c, v in zip(cols, r)])
     Console(width=200).print(t)
 
 
