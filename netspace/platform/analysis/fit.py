@@ -106,9 +106,24 @@ def _exact_fit(w: np.ndarray, q: int, points: int = 4096) -> tuple[float, float,
     return None
 
 
-def _all_w0_candidates(w: np.ndarray, q: int, wa_hi: float, wm_range, grid: int):
-    """(w0, log wa, log wm, e_fit) of a coarse search over every multiple of ``q`` up to the largest width."""
+def w0_lower_bound(w: np.ndarray, w0s: np.ndarray) -> np.ndarray:
+    """A lower bound on e_fit of every quantized linear function starting at each ``w0`` (a multiple of q).
+
+    Block 0 is predicted as exactly w0 (s_0 = 0), and no block is predicted narrower than w0 (u_j >= w0 and
+    wm > 1 give s_j >= 0, so ŵ_j >= w0): block 0 costs |log(w_0 / w0)| and every other block narrower than w0
+    at least log(w0 / w_j)."""
+    w0s = np.asarray(w0s, dtype=float)[:, None]
+    rest = np.log(np.maximum(w0s / w[None, 1:], 1.0)).sum(axis=1) if w.size > 1 else 0.0
+    return (np.abs(np.log(w[0] / w0s[:, 0])) + rest) / w.size
+
+
+def _all_w0_candidates(w: np.ndarray, q: int, wa_hi: float, wm_range, grid: int, bound: float = np.inf):
+    """(w0, log wa, log wm, e_fit) of a coarse search over every multiple of ``q`` up to the largest width.
+
+    Starting widths whose :func:`w0_lower_bound` exceeds ``bound`` are skipped: none of their candidates can
+    reach an error of ``bound`` or less."""
     w0s = np.arange(q, q * np.ceil(w.max() / q) + q, q, dtype=float)
+    w0s = w0s[w0_lower_bound(w, w0s) <= bound]
     coarse = max(8, grid // 3)
     la = np.concatenate([[-np.inf], np.linspace(np.log(0.1), np.log(wa_hi), coarse)])
     lm = np.linspace(np.log(wm_range[0]), np.log(wm_range[1]), coarse)
@@ -161,7 +176,11 @@ def quantized_linear_fit(widths, q: int = 8, wm_range=(1.05, 4.0), grid: int = 9
         err = np.concatenate([err, _evaluate(w, f0, np.exp(fa), np.exp(fm), q)])
     # every multiple of q as w0 (not only near the first width): a coarse (wa, wm) grid plus, per w0, the
     # multipliers mapping w0 exactly onto an observed width, against the slope grid
-    cand0 = _all_w0_candidates(w, q, wa_hi, wm_range, grid)
+    # a starting width whose every candidate is worse than the keep-th best so far cannot enter the refinement
+    # below nor win, so skipping it changes nothing (margin: the bound and e_fit round differently)
+    kth = np.partition(err, keep - 1)[keep - 1] if err.size >= keep else np.inf
+    bound = kth * (1 + 1e-9) + 1e-12 if np.isfinite(kth) else np.inf
+    cand0 = _all_w0_candidates(w, q, wa_hi, wm_range, grid, bound=bound)
     W0, LA, LM = np.concatenate([W0, cand0[0]]), np.concatenate([LA, cand0[1]]), np.concatenate([LM, cand0[2]])
     err = np.concatenate([err, cand0[3]])
     step_a = (log_wa[2] - log_wa[1]) if grid > 1 else 1.0

@@ -156,6 +156,31 @@ def test_efit_positive_for_perturbed_model():
     assert e_fit([256] * 3 + [64] * 2 + [512] * 4 + [128]) > 0.1
 
 
+
+def test_w0_lower_bound_holds_for_every_candidate():
+    """The fit skips starting widths whose lower bound exceeds its keep-th best error; that changes nothing only if
+    the bound never exceeds the error of any candidate starting there."""
+    from netspace.platform.analysis.fit import fit_error, w0_lower_bound
+
+    rng = np.random.default_rng(4)
+    for _ in range(40):
+        w = rng.integers(1, 120, int(rng.integers(1, 25))).astype(float) * 8
+        w0 = rng.integers(1, 150, 5000).astype(float) * 8
+        wa = np.where(rng.random(5000) < 0.1, 0.0, np.exp(rng.uniform(np.log(0.1), np.log(1000), 5000)))
+        wm = np.exp(rng.uniform(np.log(1.0001), np.log(4), 5000))
+        err = fit_error(w, quantized_widths(w0, wa, wm, w.size))
+        assert np.all(err >= w0_lower_bound(w, w0) * (1 - 1e-12))
+
+
+def test_fit_reports_the_error_of_its_own_widths():
+    from netspace.platform.analysis.fit import fit_error
+
+    ws = [48, 48, 112, 104, 104, 104, 104, 208, 216, 208, 208, 208, 208, 208, 208, 208, 208, 440, 440, 440, 432, 440]
+    f = quantized_linear_fit(ws)
+    assert 0 < f.e_fit < 0.05 and f.widths[0] == f.w0
+    assert f.e_fit == pytest.approx(float(fit_error(ws, f.widths)), abs=1e-12)
+    assert list(f.widths) == quantized_widths(f.w0, f.wa, f.wm, len(ws)).ravel().tolist()
+
 # ---------------------------------------------------------------------------------------------------- efficiency
 def test_expected_min_matches_brute_force():
     e = np.array([3.0, 1.0, 4.0, 1.5, 9.0])
