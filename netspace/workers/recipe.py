@@ -130,6 +130,8 @@ class TrialResult:
     inference_batch: int | None = None
     inference_dtype: str | None = None
     device_name: str | None = None
+    #: seconds the runtime measurement took (its warm-up and timed passes): trial work, not platform overhead
+    measure_time_s: float | None = None
     #: every epoch's report (``EpochReport.to_dict()``), so a driver can log epochs it missed (idempotently)
     history: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 

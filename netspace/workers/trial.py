@@ -109,7 +109,9 @@ def run_trial(
         if report is not None:
             report(rep)
 
+    measuring = time.perf_counter()
     rt = measure_inference(trainer.network, plan, info.in_channels, geometry.resolution)
+    measure_time_s = time.perf_counter() - measuring
     errs = [r.top1_err for r in trainer.history]
     weights_path = None
     if status == STATUS_COMPLETED and ckdir is not None:
@@ -126,6 +128,7 @@ def run_trial(
         flops=cx.flops, params=cx.params, acts=cx.acts,
         weights_path=weights_path,
         inference_ms=rt.inference_ms, inference_batch=rt.batch, inference_dtype=rt.dtype, device_name=rt.device_name,
+        measure_time_s=measure_time_s,
         history=tuple(r.to_dict() for r in trainer.history),
     )
     if writer is not None:

@@ -86,11 +86,15 @@ class _SpaceState:
 class CampaignDriver:
     """The :class:`~netspace.platform.campaign.scheduler.TrialSource`: decides what runs next and records outcomes."""
 
-    def __init__(self, spec: CampaignSpec, studies: Mapping[str, SpaceStudy | FinalStudy], tracker: Tracker | Future[Tracker],
+    def __init__(self, spec: CampaignSpec, studies: Mapping[str, SpaceStudy | FinalStudy],
+                 tracker: Tracker | Future[Tracker] | Callable[[], Future[Tracker]],
                  progress: Progress, *, max_concurrent: int, fault: dict[str, Any] | None = None,
                  dataset_attr: dict | None = None):
-        """``tracker``: the MLflow tracker, or its future while it opens in the background
-        (:func:`~netspace.platform.tracking.tracker.open_in_background`)."""
+        """``tracker``: the MLflow tracker; or its future while it opens in the background
+        (:func:`~netspace.platform.tracking.tracker.open_in_background`); or a callable that starts that opening,
+        which the driver calls once it has launched its first trial (:meth:`start_tracker`), so that the opening
+        (importing mlflow, a new store's migrations) overlaps the first worker's start instead of the driver's
+        own set-up and Tune's start."""
         self.spec, self.progress = spec, progress
         self._tracker = tracker
         #: called once, in the driver's thread, when a tracker given as a future is ready
@@ -111,18 +115,32 @@ class CampaignDriver:
         #: how a path under the output dir is stored (relative to the project: storage.project.stored_paths)
         self.stored_path: Callable[[str | None], str | None] = lambda path: path
 
+    def start_tracker(self) -> None:
+        """Start opening the tracker if it was given as an opening not started yet."""
+        if callable(self._tracker):
+            self._tracker = self._tracker()
+
+    def started_tracker(self) -> Tracker | Future[Tracker] | None:
+        """The tracker or its opening future; None if its opening never started."""
+        return None if callable(self._tracker) else self._tracker
+
     @property
     def tracker(self) -> Tracker:
-        """The MLflow tracker; waits for it (and raises its error) while it is still opening in the background."""
+        """The MLflow tracker; starts its opening if needed, and waits for it (and raises its error) while it is
+        still opening in the background."""
+        self.start_tracker()
         if isinstance(self._tracker, Future):
             tracker = self._tracker.result()
             self._tracker = tracker
             if self.on_tracker is not None:
                 self.on_tracker(tracker)
+        assert not callable(self._tracker) and not isinstance(self._tracker, Future)
         return self._tracker
 
     @property
     def tracker_ready(self) -> bool:
+        if callable(self._tracker):
+            return False
         return not isinstance(self._tracker, Future) or self._tracker.done()
 
     def _run_id(self, d: Draw, launched: float | None = None) -> str:
@@ -167,7 +185,9 @@ class CampaignDriver:
                 _ = self.tracker  # a tracker opened in the background: adopt it here, between trials
             draw = self._pick()
             if draw is not None:
-                return self._launch(draw)
+                launched = self._launch(draw)
+                self.start_tracker()  # after the first launch: MLflow opens while Ray starts the first worker
+                return launched
         except BaseException as exc:  # surfaced after Tune returns
             self.error = exc
             self.abort = isinstance(exc, (LeaseLost, StorageError))
@@ -271,7 +291,7 @@ class CampaignDriver:
                 if out.get(k) is not None:
                     attrs[k] = int(out[k])
             for k in ("weights_path", "node_id", "node_ip", "hostname", "inference_ms", "inference_batch",
-                      "inference_dtype", "device_name"):  # measured runtime: netspace.workers.runtime
+                      "inference_dtype", "device_name", "measure_time_s"):  # measured runtime: netspace.workers.runtime
                 if out.get(k):
                     attrs[k] = self.stored_path(out[k]) if k == "weights_path" else out[k]
             st.finish(d, top1_err=out.get("top1_err"), state="COMPLETE", attrs=attrs, history=history)

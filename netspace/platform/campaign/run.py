@@ -130,7 +130,7 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
     check_tracking(spec.mlflow.tracking_uri)
     lease = _acquire(engine, spec.name, url)
     tracker: Tracker | None = None
-    opening: Future[Tracker] | None = None
+    driver: CampaignDriver | None = None
     guard = InterruptGuard().install()  # Ctrl-C at any moment: one line, trials left RUNNING for resume
     try:
         from netspace.workers import DatasetSpec, dataset_info
@@ -141,11 +141,13 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         studies = {s.key: SpaceStudy(st, spec, s, geometry) for s in spec.spaces}
         old_attrs = next(iter(studies.values())).attrs
         spec_json = stored.to_json()
-        # MLflow opens in a thread (a new store's migrations take seconds) while the driver sets up and Ray starts
-        # the first worker; the driver adopts the tracker between trials, or waits for it at its first MLflow record
-        opening = open_in_background(spec.mlflow, spec.name, project=project,
-                                     experiment_id=old_attrs.get("mlflow_experiment_id"),
-                                     parent_run_id=old_attrs.get("mlflow_parent_run_id"), spec_json=spec_json)
+        # MLflow opens in a thread (importing mlflow, a new store's migrations: seconds), started once the driver has
+        # launched its first trial, so it overlaps Ray starting the first worker and not the driver's own set-up
+        # (one interpreter: a thread busy importing slows the main one); the driver adopts the tracker between
+        # trials, or waits for it at its first MLflow record
+        opening = functools.partial(open_in_background, spec.mlflow, spec.name, project=project,
+                                    experiment_id=old_attrs.get("mlflow_experiment_id"),
+                                    parent_run_id=old_attrs.get("mlflow_parent_run_id"), spec_json=spec_json)
         for name, s in studies.items():
             s.set_attrs(campaign=spec.name, space=s.sspec.space, label=name, restrict=json.dumps(s.sspec.restrict or {}),
                         reference=s.sspec.reference,
@@ -194,8 +196,11 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         tracker = None
         return RunSummary(spec.name, mask_secrets(url), counts, driver.resumed, time.time() - t0)
     except BaseException as exc:
-        if tracker is None and opening is not None:
-            tracker = _opened(opening)
+        started = driver.started_tracker() if driver is not None and tracker is None else None
+        if isinstance(started, Future):
+            tracker = _opened(started)
+        elif started is not None:
+            tracker = started
         if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
             _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         if isinstance(exc, KeyboardInterrupt):

@@ -22,8 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ray.tune import Callback
-from ray.tune.schedulers import ASHAScheduler
+from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 from ray.tune.search import Searcher
 from ray.tune.stopper import Stopper
 
@@ -401,7 +400,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
     """Run until the source says FINISHED and every started trial has ended; ``parallel``: each trial on several
     data-parallel workers (then ``cpus_per_trial`` and ``gpus_per_trial`` are not used)."""
     from ray import tune
-    from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+    from ray.tune.schedulers import TrialScheduler
 
     from netspace.platform.campaign.raylogs import route_ray_logs
 
@@ -422,7 +421,7 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
                                           grace_period=int(asha["grace_period"]),
                                           reduction_factor=float(asha["reduction_factor"]))
             else:
-                scheduler = FIFOScheduler()
+                scheduler = WatchingFIFO(bridge)
             tuner = tune.Tuner(
                 trainable,
                 tune_config=tune.TuneConfig(metric=METRIC, mode="min",
@@ -433,7 +432,10 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
                                             reuse_actors=parallel is None,
                                             trial_name_creator=trial_name, trial_dirname_creator=trial_name),
                 run_config=tune.RunConfig(name=name if chunk == 0 else f"{name}-{chunk}", storage_path=storage_path,
-                                          verbose=0, stop=AbortStopper(bridge), callbacks=[PlacementWatch(bridge)],
+                                          # no Tune callbacks: with any, Tune's usage tagging imports its MLflow
+                                          # integration (and mlflow, ~0.7 s) before the first trial starts; the
+                                          # placement watch runs in the trial schedulers instead
+                                          verbose=0, stop=AbortStopper(bridge),
                                           failure_config=tune.FailureConfig(max_failures=max_failures),
                                           checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
             )
@@ -448,14 +450,16 @@ def run_trials(source: TrialSource, *, cpus_per_trial: float, gpus_per_trial: fl
 STALL_S = float(os.environ.get("NETSPACE_STALL_S") or 60)
 
 
-class PlacementWatch(Callback):
-    """Tune callback: when trials wait (PENDING) and none runs for :data:`STALL_S`, tell the driver
-    (``source.on_stalled(seconds)``; 0 once something runs again). Holds only a bridge key."""
+class PlacementWatch:
+    """When trials wait (PENDING) and none runs for :data:`STALL_S`, tell the driver (``source.on_stalled(seconds)``;
+    0 once something runs again). Observed on every step of Tune's loop by the trial schedulers below
+    (``choose_trial_to_run``). Holds only a bridge key."""
 
     def __init__(self, bridge: str):
-        self.bridge, self.since = bridge, None
+        self.bridge = bridge
+        self.since: float | None = None
 
-    def on_step_end(self, iteration, trials, **info):
+    def observe(self, trials) -> None:
         now = time.monotonic()
         stalled = any(t.status == "PENDING" for t in trials) and not any(t.status == "RUNNING" for t in trials)
         entry = _BRIDGES.get(self.bridge)
@@ -493,13 +497,31 @@ def trial_name(trial) -> str:
     return f"{cfg.get('label') or cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
 
 
-class RecordingASHA(ASHAScheduler):
-    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C). Module level,
-    holding only a bridge key, so Tune pickles it by reference."""
+class WatchingFIFO(FIFOScheduler):
+    """Tune's FIFO trial scheduler, plus the :class:`PlacementWatch` on every step. Module level, holding only a
+    bridge key, so Tune pickles it by reference."""
 
     def __init__(self, bridge: str, **kwargs):
         super().__init__(**kwargs)
-        self.bridge = bridge
+        self.bridge, self.watch = bridge, PlacementWatch(bridge)
+
+    def choose_trial_to_run(self, tune_controller):
+        self.watch.observe(tune_controller.get_trials())
+        return super().choose_trial_to_run(tune_controller)
+
+
+class RecordingASHA(ASHAScheduler):
+    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C), plus the
+    :class:`PlacementWatch` on every step. Module level, holding only a bridge key, so Tune pickles it by
+    reference."""
+
+    def __init__(self, bridge: str, **kwargs):
+        super().__init__(**kwargs)
+        self.bridge, self.watch = bridge, PlacementWatch(bridge)
+
+    def choose_trial_to_run(self, tune_controller):
+        self.watch.observe(tune_controller.get_trials())
+        return super().choose_trial_to_run(tune_controller)
 
     def on_trial_result(self, tune_controller, trial, result):
         decision = super().on_trial_result(tune_controller, trial, result)

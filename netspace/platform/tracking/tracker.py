@@ -253,8 +253,8 @@ def _param_value(v: Any) -> str:
 def open_in_background(spec: MlflowSpec, campaign: str, *, project: Path | None, experiment_id: str | None,
                        parent_run_id: str | None, spec_json: str) -> Future[Tracker]:
     """:meth:`Tracker.opened` in a thread. Creating a new MLflow store runs its schema migrations (about 2 s on a
-    small machine); in the background they overlap the driver's own set-up and the first Ray worker's start, and the
-    campaign driver waits for the tracker only when it first records to MLflow."""
+    small machine); the campaign driver starts this once it has launched its first trial, so they overlap the first
+    Ray worker's start, and waits for the tracker only when it first records to MLflow."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netspace-mlflow")

@@ -73,3 +73,27 @@ def test_an_mlflow_opening_that_fails_stops_the_campaign_with_its_error(tmp_path
     assert driver.next_trial() == sched.FINISHED
     assert isinstance(driver.error, StorageError) and driver.abort
     assert study.trials() == []  # nothing was launched
+
+
+def test_a_deferred_opening_starts_once_the_first_trial_is_launched(tmp_path):
+    """``run_campaign`` hands the driver the opening itself: MLflow starts opening after the first launch, so the
+    driver's set-up and Tune's start do not share the interpreter with mlflow's import and migrations."""
+    calls: list[float] = []
+
+    def deferred(spec):
+        def start():
+            calls.append(time.time())
+            return open_in_background(spec.mlflow, spec.name, project=tmp_path, experiment_id=None,
+                                      parent_run_id=None, spec_json="{}")
+        return start
+
+    driver, study, space = _driver(tmp_path, deferred)
+    assert calls == [] and not driver.tracker_ready and driver.started_tracker() is None
+    cfg = driver.next_trial()
+    assert cfg not in (None, sched.FINISHED) and len(calls) == 1  # started right after the first launch
+    [trial] = study.trials()
+    assert calls[0] >= trial.datetime_start.timestamp() - 0.01
+    assert isinstance(driver.started_tracker(), Future)
+    assert driver.tracker.client is not None and len(calls) == 1  # waited for, never started twice
+    driver.next_trial()  # at capacity (one at a time): nothing new, and no second opening
+    assert len(calls) == 1

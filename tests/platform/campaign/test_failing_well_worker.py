@@ -134,11 +134,11 @@ def test_placement_watch_reports_a_stall_and_its_end(monkeypatch):
     monkeypatch.setitem(sc._BRIDGES, "watch", {"source": src})
     monkeypatch.setattr(sc, "STALL_S", 0.05)
     w = sc.PlacementWatch("watch")
-    w.on_step_end(0, [Trial("PENDING")])
+    w.observe([Trial("PENDING")])
     import time
 
     time.sleep(0.1)
-    w.on_step_end(1, [Trial("PENDING")])
+    w.observe([Trial("PENDING")])
     assert src.calls and src.calls[-1] >= 0.05  # waiting, nothing running: reported
-    w.on_step_end(2, [Trial("RUNNING")])
+    w.observe([Trial("RUNNING")])
     assert src.calls[-1] == 0.0  # placed again: cleared
