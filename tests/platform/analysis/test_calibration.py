@@ -25,6 +25,21 @@ def _frame(errors: dict, flops: dict | None = None) -> pd.DataFrame:
 
 
 # -- building blocks ---------------------------------------------------------------------------------------------
+def test_refine_evidence_depends_on_the_order_of_the_errors_only():
+    """Each round's winner is the lowest error (first of equals): any increasing transform of the errors, ties
+    included, gives the same good regions and their raw p-values (the winners are found on the errors' ranks; the
+    trends, and so the adjustment over regions and trends together, use the values)."""
+    from netspace.platform.analysis.evidence import refine_evidence
+
+    rng = np.random.default_rng(5)
+    x = rng.random((600, 4)) * [1, 10, 100, 1000]
+    e = np.round(rng.gamma(2, 2, 600), 1)  # rounded: many ties, as with a small test set
+    a = refine_evidence(x, e, [False, True, False, True], n_null=99, seed=2)
+    b = refine_evidence(x, np.exp(e / 3) + 7, [False, True, False, True], n_null=99, seed=2)
+    for f in ("lo", "median", "hi", "width", "p_region"):
+        assert np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True), f
+
+
 def test_holm_matches_the_step_down_definition():
     p = np.array([0.01, 0.04, 0.03, 0.005, np.nan])
     adj = holm(p)
