@@ -69,8 +69,8 @@ def final_summary(runs: pd.DataFrame, plan: list[Mapping[str, Any]] | None = Non
             "running": g["running"], "failed": g["failed"],
             "mean_err": sum(errs) / len(errs) if errs else math.nan,
             "std_err": (statistics.stdev(errs) if len(errs) > 1 else 0.0) if errs else math.nan,
-            "search_err": _num(meta.get("source_top1_err")), "flops": _num(meta.get("flops")),
-            "params": _num(meta.get("params")), "promote": False})
+            "search_err": _float_or_nan(meta.get("source_top1_err")), "flops": _float_or_nan(meta.get("flops")),
+            "params": _float_or_nan(meta.get("params")), "promote": False})
     out = pd.DataFrame(rows, columns=COLUMNS)
     if out.empty:
         return out
@@ -101,7 +101,7 @@ def _label_number(source: str) -> tuple[str, int]:
         return str(source), -1
 
 
-def _num(x: Any) -> float:
+def _float_or_nan(x: Any) -> float:
     try:
         v = float(x)
     except (TypeError, ValueError):

@@ -23,7 +23,7 @@ def format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
-def _num(p: float) -> str:
+def _p_value_only(p: float) -> str:
     return format_p(p)[2:].lstrip("= ")  # "0.012", "< 0.001"
 
 
@@ -31,7 +31,7 @@ def p_text(p: float, p_adj: float, family: int) -> str:
     """``p = 0.004`` for one pair; ``p = 0.004, adjusted 0.012`` when several pairs share the family."""
     if family <= 1 or p_adj is None or not math.isfinite(p_adj):
         return format_p(p)
-    return f"{format_p(p)}, adjusted {_num(p_adj)}"
+    return f"{format_p(p)}, adjusted {_p_value_only(p_adj)}"
 
 
 def decide(a: str, b: str, p_adj: float, lo: float, hi: float, alpha: float = 0.05) -> tuple[str, bool, bool]:
