@@ -497,9 +497,10 @@ def trial_name(trial) -> str:
     return f"{cfg.get('label') or cfg.get('space', 'trial')}-{cfg.get('number', trial.trial_id)}-{trial.trial_id}"
 
 
-class WatchingFIFO(FIFOScheduler):
-    """Tune's FIFO trial scheduler, plus the :class:`PlacementWatch` on every step. Module level, holding only a
-    bridge key, so Tune pickles it by reference."""
+class _Watching:
+    """Mixin for a Tune trial scheduler: the :class:`PlacementWatch` looks at the trials on every step of Tune's loop
+    (Tune asks the scheduler which trial to run next on each step). Holds only a bridge key, so Tune pickles the
+    scheduler by reference."""
 
     def __init__(self, bridge: str, **kwargs):
         super().__init__(**kwargs)
@@ -510,18 +511,13 @@ class WatchingFIFO(FIFOScheduler):
         return super().choose_trial_to_run(tune_controller)
 
 
-class RecordingASHA(ASHAScheduler):
-    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C), plus the
-    :class:`PlacementWatch` on every step. Module level, holding only a bridge key, so Tune pickles it by
-    reference."""
+class WatchingFIFO(_Watching, FIFOScheduler):
+    """Tune's FIFO trial scheduler, with the placement watch."""
 
-    def __init__(self, bridge: str, **kwargs):
-        super().__init__(**kwargs)
-        self.bridge, self.watch = bridge, PlacementWatch(bridge)
 
-    def choose_trial_to_run(self, tune_controller):
-        self.watch.observe(tune_controller.get_trials())
-        return super().choose_trial_to_run(tune_controller)
+class RecordingASHA(_Watching, ASHAScheduler):
+    """ASHA that remembers which trials it stopped (told PRUNED, unlike trials cut off by Ctrl-C), with the placement
+    watch."""
 
     def on_trial_result(self, tune_controller, trial, result):
         decision = super().on_trial_result(tune_controller, trial, result)
