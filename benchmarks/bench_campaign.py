@@ -69,7 +69,7 @@ def main() -> None:
                        - float(first.user_attrs["train_time_s"]))  # Ray starts the worker, imports, first-trial warm-up
         span = (done[-1].datetime_complete - done[0].datetime_complete).total_seconds()
         steady = (span - sum(float(t.user_attrs["train_time_s"]) for t in done[1:])) / max(n - 1, 1)
-        measure = [measured(t.user_attrs) for t in done]
+        measure = [float(t.user_attrs["measure_time_s"]) for t in done]  # timed by the worker
         first_measure = measure[0]
         assert summary.complete and n == args.trials, summary.counts
         import ray
@@ -92,27 +92,6 @@ def main() -> None:
     print(f"platform overhead excluding ray.init and the first worker's start: "
           f"{(wall_run - train - (first_start - first_measure)) / n - m:.2f} s per trial")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-
-
-def measured(attrs: dict) -> float:
-    """Seconds the trial's runtime measurement took: as the worker measured it, else (older results) estimated."""
-    if attrs.get("measure_time_s") is not None:
-        return float(attrs["measure_time_s"])
-    return measure_seconds(attrs.get("inference_ms"))
-
-
-def measure_seconds(inference_ms) -> float:
-    """Seconds ``netspace.workers.runtime.measure_inference`` spent on a model whose median pass took
-    ``inference_ms``: the warm-up passes plus the timed ones (at least MIN_TIMED_RUNS, until the budget)."""
-    import math
-
-    from netspace.workers.runtime import MIN_TIMED_RUNS, TIME_BUDGET_S, TIMED_RUNS, WARMUP_RUNS
-
-    if not inference_ms:
-        return 0.0
-    s = float(inference_ms) / 1000.0
-    timed = min(TIMED_RUNS, max(MIN_TIMED_RUNS, math.ceil(TIME_BUDGET_S / s)))
-    return (WARMUP_RUNS + timed) * s
 
 
 if __name__ == "__main__":

@@ -196,11 +196,8 @@ def _drive(spec: CampaignSpec, url: str, *, address: str | None, show_progress: 
         tracker = None
         return RunSummary(spec.name, mask_secrets(url), counts, driver.resumed, time.time() - t0)
     except BaseException as exc:
-        started = driver.started_tracker() if driver is not None and tracker is None else None
-        if isinstance(started, Future):
-            tracker = _opened(started)
-        elif started is not None:
-            tracker = started
+        if tracker is None and driver is not None:
+            tracker = _opened(driver.started_tracker())
         if tracker is not None and not isinstance(exc, LeaseLost):  # never leave the parent run RUNNING
             _close_quietly(tracker, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         if isinstance(exc, KeyboardInterrupt):
@@ -262,8 +259,11 @@ def _tracker_ready(studies: Mapping[str, SpaceStudy], tracker: Tracker) -> None:
     _reconcile_mlflow(studies, tracker)
 
 
-def _opened(opening: Future[Tracker]) -> Tracker | None:
-    """The tracker that opened in the background, None if it failed (the failure is reported elsewhere)."""
+def _opened(opening: Tracker | Future[Tracker] | None) -> Tracker | None:
+    """The tracker, once opened in the background; None if its opening never started or failed (the failure is
+    reported elsewhere)."""
+    if not isinstance(opening, Future):
+        return opening
     try:
         return opening.result()
     except Exception:
